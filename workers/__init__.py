@@ -1,0 +1,1 @@
+"""Queue jobs and the analysis pipeline: plain functions over plain data."""
