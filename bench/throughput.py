@@ -1,0 +1,202 @@
+"""Throughput of the whole service against the pipeline run in-process, in one run.
+
+Starts `newsdesk serve` (private Redis, gunicorn, N workers) on a free port, pushes
+the same articles through HTTP + queue + workers and through the pipeline in N
+plain processes on the same cores, and prints articles/s, words/s, end-to-end
+latency and the ratio service / in-process. Machines are noisy: compare the
+ratio, which both halves share, more than the absolute figures.
+
+    python bench/throughput.py --articles 200 --workers 2
+    python bench/throughput.py --url http://127.0.0.1:8000   # an already running service
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import multiprocessing as mp
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def make_articles(n: int) -> list[str]:
+    """A mix of lengths (brief to long read) built from the project's own fixture articles.
+
+    Each article gets a distinct closing line so no two texts are the same.
+    """
+    paragraphs: list[str] = []
+    for path in sorted(FIXTURES.glob("*.txt")):
+        paragraphs += [p.strip() for p in path.read_text().split("\n\n") if len(p.split()) > 8]
+    if not paragraphs:
+        raise SystemExit("no fixture articles found under tests/fixtures")
+    sizes = [3, 8, 15, 30]  # paragraphs per article: briefs to long reads
+    articles = []
+    for i in range(n):
+        k = sizes[i % len(sizes)]
+        start = (i * 7) % len(paragraphs)
+        body = [paragraphs[(start + j) % len(paragraphs)] for j in range(k)]
+        body.append(f"This is benchmark article number {i}.")
+        articles.append("\n\n".join(body))
+    return articles
+
+
+# --- the service ---------------------------------------------------------------------------
+
+
+def start_service(workers: int) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory]:
+    from newsdesk.redis_server import free_port
+
+    port = free_port()
+    data = tempfile.TemporaryDirectory(prefix="newsdesk-bench-")
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(NEWSDESK_DATA_DIR=data.name, NEWSDESK_LOG_LEVEL="WARNING")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "newsdesk"), "serve", "--port", str(port),
+         "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"newsdesk serve exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                # every worker must have loaded its model before we start the clock
+                info = httpx.get(f"{url}/readyz", timeout=1).json()
+                if info.get("workers", workers) >= workers:
+                    return proc, url, data
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_service(proc)
+    raise SystemExit("service did not become ready in 120 s")
+
+
+def stop_service(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def one_job(client: httpx.Client, url: str, text: str) -> tuple[float, str]:
+    began = time.perf_counter()
+    response = client.post(f"{url}/v1/articles", json={"text": text})
+    response.raise_for_status()
+    location = response.headers["Location"]
+    while True:
+        job = client.get(f"{url}{location}", params={"wait": 30}).json()
+        if job["status"] in ("finished", "failed"):
+            return time.perf_counter() - began, job["status"]
+
+
+def run_service(url: str, articles: list[str], concurrency: int) -> dict:
+    latencies: list[float] = []
+    failed = 0
+    began = time.perf_counter()
+    with (
+        httpx.Client(timeout=60) as client,
+        cf.ThreadPoolExecutor(concurrency) as pool,
+    ):
+        for seconds, status in pool.map(lambda t: one_job(client, url, t), articles):
+            latencies.append(seconds)
+            failed += status != "finished"
+    wall = time.perf_counter() - began
+    return {"wall": wall, "latencies": latencies, "failed": failed}
+
+
+# --- in-process ----------------------------------------------------------------------------
+
+
+def _init_pipeline() -> None:
+    from workers.pipeline import warm_up
+
+    warm_up()
+
+
+def _analyze(text: str) -> int:
+    from workers.pipeline import analyze
+
+    return len(json.dumps(analyze({"text": text})))
+
+
+def run_in_process(articles: list[str], processes: int) -> dict:
+    ctx = mp.get_context("fork")
+    with ctx.Pool(processes, initializer=_init_pipeline) as pool:
+        pool.map(_analyze, articles[: processes * 2])  # warm every process before timing
+        began = time.perf_counter()
+        pool.map(_analyze, articles, chunksize=1)
+        wall = time.perf_counter() - began
+    return {"wall": wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2, help="RQ workers (and in-process procs)")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads")
+    parser.add_argument("--url", help="use a running service instead of starting one")
+    args = parser.parse_args()
+
+    articles = make_articles(args.articles)
+    words = sum(len(a.split()) for a in articles)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"articles: {len(articles)}, words: {words} (mean {words / len(articles):.0f}/article)")
+
+    proc = data = None
+    url = args.url
+    if url is None:
+        proc, url, data = start_service(args.workers)
+    try:
+        one_job(httpx.Client(timeout=60), url, articles[0])  # first request warms the path
+        service = run_service(url, articles, args.concurrency)
+    finally:
+        if proc is not None:
+            stop_service(proc)
+        if data is not None:
+            data.cleanup()
+
+    local = run_in_process(articles, args.workers)
+
+    s_rate = len(articles) / service["wall"]
+    l_rate = len(articles) / local["wall"]
+    lat = service["latencies"]
+    pct = statistics.quantiles(lat, n=100, method="inclusive")
+    print(
+        f"service   : {s_rate:7.1f} articles/s {words / service['wall']:9.0f} words/s "
+        f"(failed {service['failed']})"
+    )
+    print(
+        f"            end-to-end latency p50 {pct[49] * 1000:.0f} ms, "
+        f"p95 {pct[94] * 1000:.0f} ms, mean {statistics.mean(lat) * 1000:.0f} ms "
+        f"at {args.concurrency} clients"
+    )
+    print(
+        f"in-process: {l_rate:7.1f} articles/s {words / local['wall']:9.0f} words/s "
+        f"({args.workers} processes)"
+    )
+    print(f"ratio service / in-process: {s_rate / l_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
