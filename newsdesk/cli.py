@@ -1,0 +1,238 @@
+"""The `newsdesk` command: serve, api, worker, analyze, openapi.
+
+Heavy modules are imported inside each subcommand, so `newsdesk api` and
+`newsdesk openapi` never import spaCy and every command starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from newsdesk.results import ANALYSES
+from newsdesk.settings import Config, load
+
+
+class UsageError(Exception):
+    """A mistake of the person at the terminal: one line on stderr, no traceback."""
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _port(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {raw!r}") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"port out of range: {value}")
+    return value
+
+
+def _analyses(raw: str) -> list[str]:
+    chosen = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in ANALYSES]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"choose from {','.join(ANALYSES)} (got {raw!r})"
+            if unknown
+            else "name at least one analysis"
+        )
+    return list(dict.fromkeys(chosen))  # drop repeats, keep order
+
+
+# --- subcommands ------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from newsdesk.serve import serve
+
+    return serve(config, host=args.host, port=args.port, workers=args.workers)
+
+
+def cmd_api(args: argparse.Namespace, config: Config) -> int:
+    from newsdesk.gunicorn_app import run_api
+
+    run_api(config)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, config: Config) -> int:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from workers.worker import run_worker
+
+    try:
+        run_worker(config, burst=args.burst, name=args.name)
+    except RedisConnectionError as exc:
+        raise UsageError(f"cannot reach Redis for the worker: {exc}") from None
+    return 0
+
+
+def _read_article(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{source}: is a folder, not a file") from None
+    except PermissionError:
+        raise UsageError(f"{source}: permission denied") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{source}: not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"{source}: cannot read ({exc.strerror})") from None
+
+
+def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
+    if args.files.count("-") > 1:
+        raise UsageError("`-` (standard input) may be given once")
+    # Read everything first: a typo in the last file name should fail before the model loads.
+    texts = [(source, _read_article(source)) for source in args.files]
+    for source, text in texts:
+        if not text.strip():
+            raise UsageError(f"{'standard input' if source == '-' else source}: empty article")
+
+    from newsdesk import logs
+
+    # Quiet by default: stdout carries the results, stderr only what goes wrong.
+    logs.configure(os.environ.get("NEWSDESK_LOG_LEVEL", "WARNING").upper())
+    from workers.pipeline import analyze, warm_up
+
+    if "entities" in args.analyses:
+        warm_up()
+    failed = 0
+    for source, text in texts:
+        article: dict[str, object] = {"text": text, "analyses": args.analyses}
+        if args.title is not None:
+            article["title"] = args.title
+        if args.language is not None:
+            article["language"] = args.language
+        try:
+            result = analyze(article, reading_wpm=config.reading_wpm)
+        except Exception as exc:  # report and go on with the other files
+            failed += 1
+            print(f"newsdesk: {source}: analysis failed ({type(exc).__name__})", file=sys.stderr)
+            continue
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+def cmd_openapi(args: argparse.Namespace, config: Config) -> int:
+    from service.openapi import spec_dict, spec_yaml
+
+    if args.format == "json":
+        document = json.dumps(spec_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        document = spec_yaml()
+    if args.output:
+        try:
+            Path(args.output).write_text(document, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{args.output}: cannot write ({exc.strerror})") from None
+    else:
+        sys.stdout.write(document)
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------
+
+
+def build_parser(config: Config) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk",
+        description="Article analysis for newsrooms: cleanup, entities and statistics.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="everything in one: a private Redis (unless REDIS_URL is set), the API, workers",
+        description="Run Redis (private, unless REDIS_URL is set), the API and workers "
+        "until Ctrl-C.",
+    )
+    serve.add_argument("--host", default=config.host, help="address to listen on (%(default)s)")
+    serve.add_argument("--port", type=_port, default=config.port, help="port (%(default)s)")
+    serve.add_argument(
+        "--workers", type=_positive_int, default=2, help="worker processes (%(default)s)"
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    api = commands.add_parser(
+        "api",
+        help="the HTTP API under gunicorn (NEWSDESK_HOST, NEWSDESK_PORT, ...)",
+        description="The HTTP API under gunicorn, configured from the environment.",
+    )
+    api.set_defaults(handler=cmd_api)
+
+    worker = commands.add_parser(
+        "worker",
+        help="one queue worker (REDIS_URL, NEWSDESK_QUEUE)",
+        description="One queue worker: loads the model once, then runs jobs until SIGTERM.",
+    )
+    worker.add_argument("--burst", action="store_true", help="quit when the queue is empty")
+    worker.add_argument("--name", help="worker name in Redis (default: a random one)")
+    worker.set_defaults(handler=cmd_worker)
+
+    analyze = commands.add_parser(
+        "analyze",
+        help="analyze article files here, without Redis: one JSON result per line",
+        description="Analyze articles in this process (no Redis, no API). "
+        "Prints one JSON result per article, one per line, in the order given.",
+    )
+    analyze.add_argument("files", nargs="+", metavar="FILE", help="text file, or - for stdin")
+    analyze.add_argument(
+        "--analyses",
+        type=_analyses,
+        default=list(ANALYSES),
+        help=f"comma-separated, from {','.join(ANALYSES)} (default: all)",
+    )
+    analyze.add_argument("--language", help="language hint, ISO 639-1 (default: detect)")
+    analyze.add_argument("--title", help="headline, when the text does not carry it")
+    analyze.set_defaults(handler=cmd_analyze)
+
+    openapi = commands.add_parser(
+        "openapi",
+        help="print the OpenAPI document",
+        description="Print (or write) the OpenAPI document of the HTTP API.",
+    )
+    openapi.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    openapi.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    openapi.set_defaults(handler=cmd_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        config = load()
+    except ValueError as exc:  # a malformed setting in the environment
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return 2
+    args = build_parser(config).parse_args(argv)
+    try:
+        return args.handler(args, config)
+    except UsageError as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

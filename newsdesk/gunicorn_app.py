@@ -1,0 +1,109 @@
+"""`newsdesk api`: the Flask app under gunicorn, configured from Newsdesk's settings.
+
+gunicorn is driven programmatically (no gunicorn.conf.py to keep in step with
+the settings table). The `gthread` worker class because a long-poll
+(`?wait=N`) holds a thread for up to N seconds: threads are cheap, processes
+are not. This module never imports spaCy: the web tier does not need it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from datetime import timedelta
+from typing import Any
+
+from gunicorn import glogging
+from gunicorn.app.base import BaseApplication
+
+from newsdesk import logs
+from newsdesk.settings import Config
+
+
+class JsonLogger(glogging.Logger):
+    """gunicorn's logger, but every line goes through Newsdesk's JSON handler."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        # gunicorn installs plain-text handlers and stops propagation; undo both so the
+        # root JSON handler set by newsdesk.logs.configure() formats everything.
+        for log in (self.error_log, self.access_log):
+            log.handlers[:] = []
+            log.propagate = True
+
+    def access(self, resp: Any, req: Any, environ: dict, request_time: timedelta) -> None:
+        """One structured line per request: method, path, status, duration. No bodies."""
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        with contextlib.suppress(TypeError, ValueError):
+            status = int(status)
+        self.access_log.info(
+            "request",
+            extra={
+                "method": environ.get("REQUEST_METHOD"),
+                "path": environ.get("PATH_INFO"),
+                "query": environ.get("QUERY_STRING") or None,
+                "status": status,
+                "ms": round(request_time.total_seconds() * 1000, 1),
+                "bytes": getattr(resp, "sent", None),
+                "remote": environ.get("REMOTE_ADDR"),
+            },
+        )
+
+
+def bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def gunicorn_settings(config: Config) -> dict[str, Any]:
+    return {
+        "bind": [bind_address(config.host, config.port)],
+        "workers": config.api_processes,
+        "worker_class": "gthread",
+        "threads": config.api_threads,
+        # A request in flight may be a long-poll of up to max_wait seconds: let it end.
+        "graceful_timeout": config.max_wait + 5,
+        "timeout": 30,
+        "keepalive": 5,
+        "proc_name": "newsdesk-api",
+        "logger_class": JsonLogger,
+        "loglevel": config.log_level.lower(),
+        "errorlog": "-",
+        "accesslog": "-",  # enables access(); JsonLogger replaces the text handler
+        # Several gunicorns on one machine (tests, serve) must not fight over one socket file.
+        "control_socket_disable": True,
+    }
+
+
+class NewsdeskApi(BaseApplication):
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        super().__init__()
+
+    def load_config(self) -> None:
+        known = self.cfg.settings  # older gunicorns lack some settings (e.g. the control socket)
+        for key, value in gunicorn_settings(self.config).items():
+            if key in known:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from service.app import create_app
+
+        return create_app(self.config)
+
+
+def run_api(config: Config) -> None:
+    """Serve until SIGTERM (graceful) or SIGINT (quick); gunicorn exits the process."""
+    logs.configure(config.log_level)
+    logging.getLogger("newsdesk.api").info(
+        "api starting",
+        extra={
+            "bind": bind_address(config.host, config.port),
+            "processes": config.api_processes,
+            "threads": config.api_threads,
+            "pid": os.getpid(),
+        },
+    )
+    NewsdeskApi(config).run()

@@ -1,0 +1,335 @@
+"""`newsdesk serve`: Redis, the API and N workers as one foreground program.
+
+Process layout: this supervisor is the only process in the terminal's
+foreground process group. Every child (redis-server, the gunicorn master,
+each worker) gets a session of its own, so one Ctrl-C reaches the supervisor
+alone and it runs one orderly shutdown: SIGTERM to the workers (they finish
+the job in hand) and to gunicorn (it finishes requests in flight), then Redis
+last, so its AOF holds every result. Were the children in our process group,
+the terminal's SIGINT would hit them all at once: gunicorn's quick shutdown,
+and Redis gone before the workers store their results.
+
+Children also get a parent-death signal (Linux), so a supervisor killed with
+SIGKILL does not leave workers or gunicorn running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import FrameType
+
+from newsdesk.redis_server import RedisServer, RedisServerError
+from newsdesk.settings import Config
+
+POLL_SECONDS = 0.2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class ServeError(RuntimeError):
+    """A reason to refuse to start, phrased for the person at the terminal."""
+
+
+def say(message: str) -> None:
+    print(f"newsdesk: {message}", flush=True)
+
+
+def complain(message: str) -> None:
+    print(f"newsdesk: {message}", file=sys.stderr, flush=True)
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A preexec_fn asking Linux to SIGTERM the child when this process dies."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+    parent = os.getpid()
+
+    def set_pdeathsig() -> None:
+        prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return set_pdeathsig
+
+
+def describe_exit(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
+# --- a Redis left behind on the same data folder ------------------------------------
+
+
+def _proc_text(pid: int, name: str) -> str:
+    try:
+        return (Path("/proc") / str(pid) / name).read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _is_alive(pid: int) -> bool:
+    stat = _proc_text(pid, "stat")
+    if not stat:
+        return False
+    state = stat.rsplit(")", 1)[-1].split()[0]
+    return state not in ("Z", "X")
+
+
+def _parent_pid(pid: int) -> int:
+    stat = _proc_text(pid, "stat")
+    return int(stat.rsplit(")", 1)[-1].split()[1]) if stat else 0
+
+
+def redis_servers_in(data_dir: Path) -> list[int]:
+    """Live redis-server processes working in `data_dir`.
+
+    redis-server rewrites its command line (so `--dir` cannot be read back) but it
+    chdirs into its data folder, so its working directory tells where its AOF is.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        if _proc_text(pid, "comm").strip() != "redis-server":
+            continue
+        try:
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:
+            continue
+        if cwd == data_dir and _is_alive(pid):
+            found.append(pid)
+    return found
+
+
+def _is_newsdesk_serve(pid: int) -> bool:
+    words = _proc_text(pid, "cmdline").split()
+    return "serve" in words and any("newsdesk" in word for word in words)
+
+
+def clear_leftover_redis(data_dir: Path, timeout: float = 15.0) -> None:
+    """Two redis-servers must never share one AOF: stop a leftover, refuse a live rival.
+
+    A redis-server still working in our data folder whose parent is another live
+    `newsdesk serve` belongs to that serve: refuse to start. Any other one was left
+    behind (its serve was killed): stop it with SIGTERM, which makes it write its
+    AOF, then start our own on the same data.
+    """
+    for pid in redis_servers_in(data_dir):
+        parent = _parent_pid(pid)
+        if parent not in (0, 1, os.getpid()) and _is_newsdesk_serve(parent):
+            raise ServeError(
+                f"another `newsdesk serve` (pid {parent}) is using the data folder {data_dir}; "
+                "stop it first or set NEWSDESK_DATA_DIR to another folder"
+            )
+        say(f"stopping a Redis left running on {data_dir} by an earlier run (pid {pid})")
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _is_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _is_alive(pid):
+            raise ServeError(f"the leftover Redis (pid {pid}) did not stop; stop it by hand")
+
+
+# --- the supervisor ---------------------------------------------------------------
+
+
+@dataclass
+class Child:
+    label: str
+    process: subprocess.Popen
+    stop_timeout: float
+
+
+class Supervisor:
+    def __init__(self, config: Config, workers: int, private_redis: bool) -> None:
+        self.config = config
+        self.worker_count = workers
+        self.private_redis = private_redis
+        self.redis: RedisServer | None = None
+        self.children: list[Child] = []
+        self.env: dict[str, str] = {}
+        self.stop_signals: list[int] = []
+        self.forced = False
+        self.failure: str | None = None
+
+    # signals only set a flag: the main loop does the work, outside the handler
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stop_signals.append(signum)
+
+    def run(self) -> int:
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in STOP_SIGNALS}
+        try:
+            try:
+                self._start()
+                if not self.stop_signals and self.failure is None:
+                    self._watch()
+            except (ServeError, RedisServerError) as exc:
+                self.failure = str(exc)
+            self._shutdown()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if self.failure:
+            complain(f"error: {self.failure}")
+            return 1
+        say("stopped")
+        return 0
+
+    def _start(self) -> None:
+        env = dict(os.environ)
+        if self.private_redis:
+            data_dir = Path(self.config.data_dir).resolve()
+            clear_leftover_redis(data_dir)
+            self.redis = RedisServer(data_dir).start()
+            env["REDIS_URL"] = self.redis.url
+            say(f"Redis at {self.redis.url} (private, data in {data_dir})")
+        else:
+            say(f"Redis at {_redacted(self.config.redis_url)} (from REDIS_URL)")
+        env["NEWSDESK_HOST"] = self.config.host
+        env["NEWSDESK_PORT"] = str(self.config.port)
+        self.env = env
+        if self.stop_signals:
+            return
+        self._spawn("api", "api", self.config.max_wait + 10)
+        for number in range(1, self.worker_count + 1):
+            if self.stop_signals:
+                return
+            # A worker finishes the job in hand before it stops: allow a whole job.
+            self._spawn(f"worker {number}", "worker", self.config.job_timeout + 15)
+
+    def _spawn(self, label: str, command: str, stop_timeout: float) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsdesk", command],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # see the module docstring: Ctrl-C is ours to hand out
+            preexec_fn=_parent_death_signal(),
+        )
+        self.children.append(Child(label, process, stop_timeout))
+
+    def _watch(self) -> None:
+        api_announced = workers_announced = False
+        while not self.stop_signals:
+            for child in self.children:
+                code = child.process.poll()
+                if code is not None:
+                    self.failure = (
+                        f"{child.label} (pid {child.process.pid}) {describe_exit(code)} "
+                        "unexpectedly; stopped everything"
+                    )
+                    return
+            if self.redis and self.redis.process and self.redis.process.poll() is not None:
+                code = self.redis.process.returncode
+                self.failure = f"Redis {describe_exit(code)} unexpectedly; stopped everything"
+                return
+            if not api_announced and _accepts_connections(self.config.host, self.config.port):
+                api_announced = True
+                say(f"API listening on {_base_url(self.config.host, self.config.port)}")
+            if api_announced and not workers_announced and self._workers_ready():
+                workers_announced = True
+                say(f"{self.worker_count} worker(s) ready; press Ctrl-C to stop")
+            time.sleep(POLL_SECONDS)
+
+    def _workers_ready(self) -> bool:
+        from redis import Redis
+        from rq import Queue, Worker
+
+        from newsdesk.queueing import SERIALIZER
+
+        url = self.env.get("REDIS_URL") or self.config.redis_url
+        try:
+            with Redis.from_url(url, socket_timeout=1) as connection:
+                queue = Queue(self.config.queue_name, connection=connection, serializer=SERIALIZER)
+                return Worker.count(queue=queue) >= self.worker_count
+        except Exception:  # Redis busy or restarting: ask again on the next tick
+            return False
+
+    def _shutdown(self) -> None:
+        running = [c for c in self.children if c.process.poll() is None]
+        if running:
+            say("stopping: workers finish the job in hand, the API its requests in flight")
+        handled = len(self.stop_signals)
+        for child in running:
+            with contextlib.suppress(ProcessLookupError):
+                child.process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        while any(c.process.poll() is None for c in running):
+            if len(self.stop_signals) > handled:
+                say("second stop request: killing what is left")
+                self.forced = True
+                self._kill(running)
+                break
+            late = [
+                c
+                for c in running
+                if c.process.poll() is None and time.monotonic() - started > c.stop_timeout
+            ]
+            if late:
+                complain(f"{', '.join(c.label for c in late)} did not stop in time; killing")
+                self._kill(late)
+            time.sleep(0.05)
+        for child in running:
+            code = child.process.wait()
+            # Killed by our own SIGTERM: it was still starting, before its handlers were set.
+            clean = code in (0, -signal.SIGTERM) or (self.forced and code == -signal.SIGKILL)
+            if not clean and self.failure is None:
+                self.failure = f"{child.label} {describe_exit(code)} while stopping"
+        if self.redis is not None:
+            self.redis.stop()  # last: SIGTERM makes it write its AOF
+
+    def _kill(self, children: list[Child]) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                child.process.kill()
+
+
+def _accepts_connections(host: str, port: int) -> bool:
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    try:
+        with socket.create_connection((target, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _redacted(url: str) -> str:
+    """No password on the terminal."""
+    if "@" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+
+
+def serve(config: Config, host: str, port: int, workers: int) -> int:
+    private_redis = not os.environ.get("REDIS_URL")
+    config = replace(config, host=host, port=port)
+    return Supervisor(config, workers, private_redis).run()
