@@ -1,0 +1,622 @@
+"""Turn a pasted web page into the article body, saying what was removed and why.
+
+Works line by line on the submitted string, so every removed piece keeps its exact
+span in what the client sent (``submitted[start:end] == text``); Unicode repair
+(ftfy) and whitespace normalisation touch only the body, title and byline we output.
+
+The rules are generic on purpose: they look at the shape of a line (length, words,
+capitalisation, final punctuation, position) and at the vocabulary of web UI text
+(share, subscribe, sign in, cookies, newsletter, advertisement...), never at any
+particular site. When unsure, a line stays in the body: losing article text is worse
+than leaving a stray menu word.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import ftfy
+
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
+
+# One line break; "\r\n" counts once so Windows text does not look double-spaced.
+_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_EDGE_SPACE = r"[\s\u200b\u200e\u200f\u2060\ufeff]"
+_LEAD = re.compile(rf"^{_EDGE_SPACE}+")
+_TRAIL = re.compile(rf"{_EDGE_SPACE}+$")
+_INVISIBLE = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"\s+")
+
+_WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_SENTENCE_BREAK = re.compile(
+    r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)(?<!\bJr)(?<!\bNo)"
+    r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?[A-Z0-9]"
+)
+_BULLET = re.compile(r"^(?:[*•·▪►>+\-–—o]|\d{1,2}[.)])\s+")
+_SEPARATOR = re.compile(r"\s+[|•·»>/–—-]\s+|\s*[|•·»]\s*")
+
+
+def _vocabulary(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# --- UI vocabulary -----------------------------------------------------------------
+
+_CREDIT_LINE = re.compile(
+    r"^[(\[]?\s*(?i:(?:(?:photo|image|picture|photograph|video|graphic|illustration|file)s?\s*)?"
+    r"(?:credits?|courtesy(?: of)?|source)\s*[:：]|(?:photo|image|picture|photograph|"
+    r"illustration)s?\s*[:：/])"
+)
+_AGENCY_CREDIT = re.compile(
+    r"^[(\[]?[\w .,/&-]{0,40}\b(?i:getty images|shutterstock|alamy|istock|ap photo|afp|epa|"
+    r"reuters|associated press)\b[\w .,/&-]{0,40}[)\]]?$"
+)
+_CREDIT_SUFFIX = re.compile(
+    r"(?:[(\[]\s*(?i:(?:photo|image|picture|video|file)\s*)?(?i:credits?|courtesy|photo|image)"
+    r"\s*[:：]\s*[^)\]]{1,80}[)\]]"
+    r"|(?i:(?:photo|image|picture)\s*)?(?i:credits?)\s*[:：]\s*[A-Z(][^.!?]{0,80})\s*$"
+)
+_NEWSLETTER = re.compile(
+    r"(?i)\bnewsletters?\b.*\b(?:sign|subscribe|inbox|e-?mail|deliver|receive|daily|weekly|"
+    r"free|join|get|register)|\b(?:sign|subscribe|get|receive|join)\b.*\bnewsletters?\b|"
+    r"\benter your e-?mail|\bsign up for (?:our|the|free)\b.*\b(?:briefing|digest|alerts?|"
+    r"e-?mails?|updates)\b"
+)
+_COOKIE = re.compile(
+    r"(?i)\bcookies?\b.*\b(?:use|uses|using|accept|consent|privacy|settings|preferences|"
+    r"browsing|experience|policy|continuing|agree)\b|\bby continuing to (?:use|browse|visit)\b"
+)
+_LOGIN = re.compile(
+    r"(?i)^(?:sign|log)\s?(?:in|on|out|up)\b|\b(?:sign|log)\s?in to (?:continue|comment|read|"
+    r"your|access|save)|\bcreate (?:an?|your) (?:free )?account\b|\bforgot (?:your )?password|"
+    r"\balready (?:have an account|registered|signed up|a member)\b|\bregister (?:now|for free|"
+    r"to (?:continue|read|comment))\b|^(?:my )?account$"
+)
+_SUBSCRIPTION = re.compile(
+    r"(?i)^subscribe\b|\bsubscribe (?:now|today|for|to (?:our|the|read|continue|unlock|get))|"
+    r"\balready (?:a )?subscri|\b(?:subscriber|premium|members?)[- ](?:only|exclusive)\b|"
+    r"\bexclusive(?:ly)? for (?:subscribers|members)\b|\b(?:start|get|try) (?:your )?"
+    r"(?:free )?trial\b|\bunlimited (?:digital )?access\b|\bdigital (?:subscription|access)\b|"
+    r"\bsupport (?:our|independent|quality) journalism\b|\bbecome a (?:member|subscriber|"
+    r"supporter)\b|\bsave \d+\s?%|\bsubscription (?:required|plans?|offers?)\b|"
+    r"\bto continue reading\b|\bthis (?:article|story|content) is (?:for|available to) "
+    r"(?:subscribers|members)\b"
+)
+_SHARE_STRONG = _vocabulary(
+    "share shares sharing tweet email e-mail mail facebook twitter whatsapp linkedin pinterest "
+    "reddit telegram messenger flipboard print send copy permalink"
+)
+_SHARE_WEAK = _vocabulary(
+    "on in via to this the article story link url page e x by with friend friends now and or a your"
+)
+_COMMENTS = re.compile(
+    r"(?i)^\d*\s*comments?$|\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|"
+    r"discussion)\b|\b(?:view|show|read|load|see|hide) (?:all )?(?:\d+ )?comments?\b|"
+    r"\bcomments? (?:are|have been) (?:closed|moderated|disabled)\b|\bbe the first to comment\b|"
+    r"\bpost a comment\b|\bapproval of\b.*\bcomments\b|\bcomment(?:ing)? (?:policy|guidelines)\b|"
+    r"\bwhat do you think\?\s*$"
+)
+_ADVERTISEMENT = re.compile(
+    r"(?i)^(?:advertisement|advertising|sponsored(?: content| post)?|ads?|promoted(?: content)?|"
+    r"paid (?:content|post|partner(?:ship)?)|partner content)\W*$|\bstory continues below\b|"
+    r"\bcontinue reading (?:below|the main story)\b|\bscroll (?:down )?to continue\b|"
+    r"^advertisement\b"
+)
+_RELATED = re.compile(
+    r"(?i)^(?:related|recommended|trending|popular|more|latest|top|editor'?s|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested)|read (?:more|also|next)|"
+    r"also read|see also|don'?t miss|most (?:read|popular|viewed|shared|commented|emailed)|"
+    r"what to read next|further reading)\b.{0,40}$"
+)
+_RELATED_STRONG = re.compile(
+    r"(?i)\b(?:related|recommended|trending|further reading|read (?:more|also|next)|also read|"
+    r"see also|most (?:read|popular|viewed|shared|commented|emailed)|you (?:may|might)|"
+    r"don'?t miss|editor'?s picks?|top stories|latest (?:news|stories|headlines)|"
+    r"more (?:from|on|stories|news|in)|what to read next)\b"
+)
+_FOOTER = re.compile(
+    r"(?i)©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bterms (?:of (?:use|service)|"
+    r"and conditions)\b|\bprivacy (?:policy|notice|settings|statement)\b|\bcontact us\b|"
+    r"\babout us\b|\bback to top\b|\bfollow us\b|\bpowered by\b|\bsite ?map\b|"
+    r"\badvertise with us\b|\baccessibility (?:statement|help)\b|\bdo not sell my\b"
+)
+_UI_WORDS = _vocabulary(
+    "subscribe sign log in up out register login logout menu search account my close open "
+    "skip to content main home more show hide toggle navigation edition print share "
+    "sections section go back next previous prev page subscribed profile settings"
+)
+_BYLINE = re.compile(r"^(?i:by|written by|words by|story by|text by)[ \t:]+(?P<rest>\S.*)$")
+_NAME_PARTICLES = _vocabulary("and & de da di van von der den la le du bin al el y of")
+
+# --- dates -------------------------------------------------------------------------
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DATE_PATTERNS = (
+    re.compile(
+        rf"(?i)\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b"
+    ),
+    re.compile(
+        rf"(?i)\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+"
+        r"(?P<year>(?:19|20)\d\d)\b"
+    ),
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?=\b|T)"),
+)
+_TIME = re.compile(
+    r"(?i)^[\s,]*(?:at\s+|[T|•-]\s*)?(?P<hour>[0-2]?\d)[:.](?P<minute>[0-5]\d)(?::[0-5]\d)?"
+    r"(?:\.\d+)?\s*(?P<ampm>[ap]\.?\s?m\b\.?)?\s*(?P<zone>gmt|utc|z\b)?"
+)
+_DATE_LABELS = _vocabulary(
+    "published updated posted last modified date on at first created edited release released "
+    "am pm a.m p.m et edt est gmt utc bst cet cest ist pst pdt pt ct cdt mt mdt z "
+    "monday tuesday wednesday thursday friday saturday sunday "
+    "mon tue tues wed thu thur thurs fri sat sun"
+)
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    text: str
+    blank_before: bool
+    words: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+def _split_lines(submitted: str) -> list[_Line]:
+    """Non-blank lines with the span of their content (edge whitespace excluded)."""
+    lines: list[_Line] = []
+    blank_before = True
+    position = 0
+    bounds = [(m.start(), m.end()) for m in _BREAK.finditer(submitted)]
+    bounds.append((len(submitted), len(submitted)))
+    for break_start, break_end in bounds:
+        raw = submitted[position:break_start]
+        lead = _LEAD.match(raw)
+        trail = _TRAIL.search(raw)
+        start = position + (lead.end() if lead else 0)
+        end = position + (trail.start() if trail else len(raw))
+        if end > start:
+            text = submitted[start:end]
+            lines.append(_Line(start, end, text, blank_before, _WORD.findall(text)))
+            blank_before = False
+        else:
+            blank_before = True
+        position = break_end
+    return lines
+
+
+def _normalise(text: str) -> str:
+    return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
+
+
+def _key(text: str) -> str:
+    """Comparison key: case, spacing and edge punctuation do not matter."""
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(_ENDS_SENTENCE.search(text))
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def _body_like(line: _Line) -> bool:
+    """Shaped like article prose: several sentences, or one long finished sentence."""
+    count = len(line.words)
+    if count >= 35:
+        return True
+    if count >= 20 and _ends_sentence(line.text):
+        return True
+    return count >= 15 and bool(_SENTENCE_BREAK.search(line.text)) and _ends_sentence(line.text)
+
+
+def _headline_shaped(line: _Line) -> bool:
+    count = len(line.words)
+    text = line.text
+    return (
+        3 <= count <= 25
+        and 12 <= len(text) <= 200
+        and not text.endswith((".", ",", ";", ":"))
+        and (text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"'“‘«¿¡")
+        and not _BULLET.match(text)
+    )
+
+
+# --- metadata ----------------------------------------------------------------------
+
+
+def _byline(line: _Line) -> str | None:
+    match = _BYLINE.match(line.text)
+    if not match or len(line.words) > 15:
+        return None
+    rest = match.group("rest")
+    if rest.endswith(".") and not re.search(r"\b[A-Z]\.$|\bJr\.$", rest):
+        return None
+    first_segment = re.split(r",|\||\s[-–—]\s|\s{2,}", rest, maxsplit=1)[0]
+    names = _WORD.findall(first_segment)
+    if not names or len(names) > 8:
+        return None
+    if not all(_is_capitalised(w) or w.casefold() in _NAME_PARTICLES for w in names):
+        return None
+    if len(names) == 1 and not names[0].isupper():
+        return None
+    return _normalise(line.text)
+
+
+def _find_date(text: str) -> tuple[re.Match[str], datetime] | None:
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            month = match.group("month")
+            month_number = int(month) if month.isdigit() else _MONTHS[month.casefold()]
+            try:
+                moment = datetime(int(match.group("year")), month_number, int(match.group("day")))
+            except ValueError:
+                continue
+            return match, moment
+    return None
+
+
+def _only_labels(text: str) -> bool:
+    return all(w.casefold().rstrip(".") in _DATE_LABELS for w in _WORD.findall(text))
+
+
+def _nav_shaped(text: str) -> bool:
+    words = _WORD.findall(text)
+    if not words or _ends_sentence(text):
+        return False
+    capitalised = sum(1 for w in words if _is_capitalised(w))
+    return capitalised / len(words) >= 0.75
+
+
+def _date_line(line: _Line) -> str | None:
+    """ISO 8601 when the line is a date line ("Updated: Oct. 1, 2020 22:19"), else None."""
+    if len(line.words) > 24:
+        return None
+    found = _find_date(line.text)
+    if found is None:
+        return None
+    match, moment = found
+    before, after = line.text[: match.start()], line.text[match.end() :]
+    iso = moment.date().isoformat()
+    time_match = _TIME.match(after)
+    if time_match:
+        hour, minute = int(time_match.group("hour")), int(time_match.group("minute"))
+        ampm = (time_match.group("ampm") or "").casefold()
+        if ampm.startswith("p") and hour < 12:
+            hour += 12
+        elif ampm.startswith("a") and hour == 12:
+            hour = 0
+        if hour < 24:
+            iso = moment.replace(hour=hour, minute=minute).isoformat(timespec="minutes")
+            if time_match.group("zone"):
+                iso += "+00:00"
+            after = after[time_match.end() :]
+    # The date must be the point of the line: only labels around it, or UI-ish
+    # segments ("City, Agency | Updated: ..."), or a menu run glued after it.
+    segments = _SEPARATOR.split(before)
+    before_ok = _only_labels(before) or (
+        len(line.words) <= 14 and _only_labels(segments[-1]) and bool(_SEPARATOR.search(before))
+    )
+    after_ok = _only_labels(after) or (before_ok and _only_labels(before) and _nav_shaped(after))
+    return iso if before_ok and after_ok else None
+
+
+# --- per-line UI rules -------------------------------------------------------------
+
+
+def _share(line: _Line) -> bool:
+    words = [w.casefold() for w in _WORD.findall(_CAMEL.sub(" ", line.text.replace("-", " ")))]
+    words = [w for w in words if w not in {"e", "mail"}] + (
+        ["email"] if re.search(r"(?i)e-?mail", line.text) else []
+    )
+    if not words or len(words) > 12:
+        return False
+    return any(w in _SHARE_STRONG for w in words) and all(
+        w in _SHARE_STRONG or w in _SHARE_WEAK for w in words
+    )
+
+
+def _ui_words_only(line: _Line) -> bool:
+    words = [w.casefold() for w in _WORD.findall(_CAMEL.sub(" ", line.text))]
+    return 0 < len(words) <= 8 and all(w in _UI_WORDS for w in words)
+
+
+def _navigation(line: _Line) -> bool:
+    text = line.text
+    words = line.words
+    if _ends_sentence(text):
+        return False
+    bullet = _BULLET.match(text)
+    if bullet and len(words) <= 5:
+        return True
+    segments = [s for s in _SEPARATOR.split(text) if s.strip()]
+    if len(segments) >= 3 and all(len(_WORD.findall(s)) <= 4 for s in segments):
+        return True
+    return len(words) >= 8 and all(_is_capitalised(w) for w in words)
+
+
+def _classify(line: _Line) -> str | None:
+    text = line.text
+    count = len(line.words)
+    if count == 0:
+        return "other"
+    if _byline(line):
+        return None  # the header pass turns it into a field
+    if count <= 12 and (_CREDIT_LINE.match(text) or (count <= 6 and _AGENCY_CREDIT.match(text))):
+        return "credit"
+    if _CREDIT_SUFFIX.search(text) and _CREDIT_SUFFIX.search(text).start() > 0:
+        return "caption"
+    if count <= 40 and _NEWSLETTER.search(text):
+        return "newsletter"
+    if count <= 60 and _COOKIE.search(text):
+        return "cookie"
+    if count <= 20 and _COMMENTS.search(text):
+        return "comments"
+    if count <= 20 and _LOGIN.search(text):
+        return "login"
+    if count <= 25 and _SUBSCRIPTION.search(text):
+        return "subscription"
+    if _share(line):
+        return "share"
+    if count <= 12 and _ADVERTISEMENT.search(text):
+        return "advertisement"
+    if count <= 8 and not _ends_sentence(text) and _RELATED_STRONG.search(text):
+        return "related"
+    if count <= 25 and _FOOTER.search(text) and not _body_like(line):
+        return "footer"
+    if _ui_words_only(line):
+        return "login" if re.search(r"(?i)\b(?:sign|log)\s?(?:in|up)\b", text) else "navigation"
+    if _navigation(line):
+        return "navigation"
+    return None
+
+
+def _is_short_menu_item(line: _Line) -> bool:
+    return (
+        len(line.words) <= 4
+        and not _ends_sentence(line.text)
+        and bool(line.words)
+        and _is_capitalised(line.words[0])
+    )
+
+
+def _mark_menu_runs(lines: list[_Line]) -> None:
+    """Three or more short capitalised lines in a row are a menu, wherever they are."""
+    run: list[_Line] = []
+    for line in [*lines, None]:
+        if line is not None and line.reason is None and _is_short_menu_item(line):
+            run.append(line)
+            continue
+        if line is not None and line.reason == "navigation":
+            continue  # a bullet or separator line inside the menu does not break the run
+        if len(run) >= 3:
+            for item in run:
+                item.reason = "navigation"
+        run = []
+
+
+def _mark_caption_copies(lines: list[_Line]) -> None:
+    """A caption often appears twice: once bare, once with its credit glued on."""
+    bodies = set()
+    for line in lines:
+        if line.reason == "caption":
+            suffix = _CREDIT_SUFFIX.search(line.text)
+            if suffix:
+                bodies.add(_key(line.text[: suffix.start()]))
+    bodies.discard("")
+    for line in lines:
+        if line.reason is None and _key(line.text) in bodies:
+            line.reason = "caption"
+
+
+def _mark_teasers(lines: list[_Line]) -> None:
+    """Headline-shaped lines under a "Related"/"Most read" heading are teasers too."""
+    in_teasers = False
+    for line in lines:
+        if line.reason == "related":
+            in_teasers = True
+            continue
+        if not in_teasers or line.reason is not None:
+            continue
+        if _body_like(line) or (line.blank_before and _ends_sentence(line.text)):
+            in_teasers = False
+        elif len(line.words) <= 25:
+            line.reason = "related"
+        else:
+            in_teasers = False
+
+
+@dataclass
+class _Header:
+    title: str | None = None
+    byline: str | None = None
+    published_at: str | None = None
+
+
+def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
+    """Byline, date line, headline and standfirst near the top become fields."""
+    header = _Header()
+    for line in lines:
+        if line.reason is not None and line.reason != "navigation":
+            continue
+        byline = _byline(line)
+        if byline:
+            line.reason = "metadata"
+            header.byline = header.byline or byline
+            continue
+        iso = _date_line(line)
+        if iso:
+            line.reason = "metadata"
+            header.published_at = header.published_at or iso
+
+    live = [i for i, line in enumerate(lines) if line.reason in (None, "metadata")]
+    first_body = next((i for i in live if lines[i].reason is None and _body_like(lines[i])), None)
+    head = [i for i in live if first_body is None or i < first_body][:14]
+    kept_head = [i for i in head if lines[i].reason is None]
+
+    title_at: int | None = None
+    if given_title:
+        wanted = _key(given_title)
+        for i in kept_head:
+            if wanted and _key(lines[i].text) == wanted:
+                lines[i].reason = "metadata"
+                title_at = i if title_at is None else title_at
+    else:
+        title_at = _find_headline(lines, head, kept_head)
+        if title_at is not None:
+            lines[title_at].reason = "metadata"
+            header.title = _normalise(ftfy.fix_text(lines[title_at].text, _FTFY))
+
+    if title_at is not None:
+        _mark_standfirst(lines, title_at)
+        for i in kept_head:
+            if i < title_at and lines[i].reason is None and not _body_like(lines[i]):
+                lines[i].reason = "navigation"
+    return header
+
+
+def _find_headline(lines: list[_Line], head: list[int], kept_head: list[int]) -> int | None:
+    """Conservative: a headline-shaped line followed closely by a byline or date line,
+    or the very first line, set apart by a blank line, with prose soon after it."""
+    for position, i in enumerate(head):
+        line = lines[i]
+        if line.reason is not None or not _headline_shaped(line):
+            continue
+        upcoming = head[position + 1 : position + 4]
+        if any(lines[j].reason == "metadata" for j in upcoming):
+            return i
+        later = [j for j in range(i + 1, len(lines)) if lines[j].reason is None][:3]
+        if (
+            i == kept_head[0]
+            and later
+            and lines[later[0]].blank_before
+            and not _headline_shaped(lines[later[0]])
+            and any(_body_like(lines[j]) for j in later)
+        ):
+            return i
+    return None
+
+
+def _mark_standfirst(lines: list[_Line], title_at: int) -> None:
+    """The summary under the headline: one line, then a byline/date line or page furniture."""
+    after = [j for j in range(title_at + 1, min(len(lines), title_at + 6))]
+    candidates = [j for j in after if lines[j].reason is None]
+    if not candidates:
+        return
+    standfirst = candidates[0]
+    line = lines[standfirst]
+    if not 6 <= len(line.words) <= 60 or _body_like(line) or standfirst + 1 >= len(lines):
+        return
+    next_reason = lines[standfirst + 1].reason
+    if next_reason == "metadata" or (next_reason is not None and not _ends_sentence(line.text)):
+        line.reason = "metadata"
+
+
+def _trim_tail(lines: list[_Line]) -> None:
+    """After the last prose paragraph, once page furniture starts, the rest is furniture."""
+    last_body = max(
+        (i for i, line in enumerate(lines) if line.reason is None and _body_like(line)), default=-1
+    )
+    furniture_started = False
+    for line in lines[last_body + 1 :]:
+        if line.reason in ("duplicate", "metadata", "caption", "credit"):
+            continue
+        if line.reason is not None:
+            furniture_started = True
+        elif furniture_started:
+            line.reason = "related" if len(line.words) <= 25 else "footer"
+
+
+def _continues(previous: _Line, line: _Line) -> bool:
+    """A hard-wrapped line that continues the previous one's sentence."""
+    if line.blank_before or _ends_sentence(previous.text) or _BULLET.match(line.text):
+        return False
+    first = line.text[:1]
+    return first.islower() or (len(previous.text) >= 40 and previous.text[-1:].isalnum())
+
+
+def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
+    paragraphs: list[list[_Line]] = []
+    previous: _Line | None = None
+    for line in lines:
+        if line.reason is not None:
+            previous = None
+            continue
+        if previous is not None and paragraphs and _continues(previous, line):
+            paragraphs[-1].append(line)
+        else:
+            paragraphs.append([line])
+        previous = line
+    return paragraphs
+
+
+def clean(submitted: str, title: str | None = None) -> dict[str, Any]:
+    """Cleanup result (see ``newsdesk.results.CleanupSchema``) for one submitted text."""
+    lines = _split_lines(submitted)
+    for line in lines:
+        line.reason = _classify(line)
+    _mark_caption_copies(lines)
+    _mark_menu_runs(lines)
+    _mark_teasers(lines)
+    header = _mark_header(lines, title)
+    _trim_tail(lines)
+
+    removed: list[dict[str, Any]] = [
+        {"text": line.text, "reason": line.reason, "start": line.start, "end": line.end}
+        for line in lines
+        if line.reason is not None
+    ]
+    body: list[str] = []
+    seen: set[str] = set()
+    for paragraph in _paragraphs(lines):
+        start, end = paragraph[0].start, paragraph[-1].end
+        key = _key(submitted[start:end])
+        if key in seen:
+            removed.append(
+                {"text": submitted[start:end], "reason": "duplicate", "start": start, "end": end}
+            )
+            continue
+        text = _normalise(ftfy.fix_text(" ".join(line.text for line in paragraph), _FTFY))
+        if not text:
+            continue
+        seen.add(key)
+        body.append(text)
+    removed.sort(key=lambda item: item["start"])
+
+    given = _normalise(title) if title else ""
+    return {
+        "text": "\n\n".join(body),
+        "title": given or header.title,
+        "byline": header.byline,
+        "published_at": header.published_at,
+        "removed": removed,
+    }
