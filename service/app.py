@@ -1,0 +1,73 @@
+"""The Flask app factory: settings in, a WSGI app out (gunicorn loads `create_app()`).
+
+Building the app never touches Redis, so the OpenAPI document can be rendered offline.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from flask_smorest import Api
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from werkzeug.exceptions import HTTPException
+
+import newsdesk
+from newsdesk.settings import Config, load
+from service import access_log, docs, problems
+from service.jobstore import JobStore
+from service.openapi import API_DESCRIPTION, OPENAPI_VERSION, register_components
+from service.routes import articles, health, jobs
+from service.schemas import ProblemSchema
+
+HEALTH_CHECK_INTERVAL = 30  # seconds a pooled connection may idle before a PING first
+
+
+class NewsdeskApi(Api):
+    """flask-smorest's Api, answering its HTTP errors as problem details."""
+
+    ERROR_SCHEMA = ProblemSchema
+    # Each operation lists its own error responses; a catch-all `default` would hide gaps.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return problems.problem_response(problems.from_http_exception(error))
+
+
+def connect_redis(config: Config) -> Redis:
+    """Short timeouts and one quick retry: a dead Redis must give a fast 503, not a hang."""
+    return Redis.from_url(
+        config.redis_url,
+        socket_connect_timeout=config.redis_timeout,
+        socket_timeout=config.redis_timeout,
+        health_check_interval=HEALTH_CHECK_INTERVAL,
+        retry=Retry(NoBackoff(), 1),
+    )
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or load()
+    app = Flask("service")
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        API_TITLE="Newsdesk",
+        API_VERSION=newsdesk.__version__,
+        OPENAPI_VERSION=OPENAPI_VERSION,
+        OPENAPI_URL_PREFIX=None,  # docs.py serves the document and the UI itself
+        API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
+    )
+    app.json.sort_keys = False
+    app.extensions["newsdesk.config"] = config
+    app.extensions["newsdesk.jobstore"] = JobStore(connect_redis(config), config)
+
+    access_log.install(app)
+    problems.install(app)
+
+    api = NewsdeskApi(app)
+    register_components(api.spec)
+    api.register_blueprint(articles.blueprint(config))
+    api.register_blueprint(jobs.blueprint(config))
+    api.register_blueprint(health.blueprint())
+    app.extensions["newsdesk.api"] = api
+    app.register_blueprint(docs.blueprint())
+    return app

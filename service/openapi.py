@@ -1,0 +1,140 @@
+"""The OpenAPI document, generated from the app's schemas and committed as openapi.yaml.
+
+Output is deterministic (fixed registration order, no sorting by hash), so a test can
+compare the committed file with a fresh render. Regenerate with `newsdesk openapi`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from apispec import APISpec
+
+from service.problems import PROBLEM_MEDIA_TYPE
+from service.schemas import ProblemSchema
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+OPENAPI_VERSION = "3.0.3"  # the bundled Swagger UI (4.x) does not render 3.1
+
+API_DESCRIPTION = """\
+Newsdesk analyses news articles pasted from web pages: it strips boilerplate (navigation,
+share buttons, captions, credits, teasers), finds named entities and computes text
+statistics.
+
+Submitting is asynchronous: `POST /v1/articles` answers `202 Accepted` with a job and its
+URL in `Location`; poll `GET /v1/jobs/{job_id}` (or long-poll with `?wait=`) until the job
+is `finished` (read `result`) or `failed` (read `error`).
+
+Every error is `application/problem+json` (RFC 9457). Every response carries an
+`X-Request-ID` header (the caller's, when it sends a plain one); quote it when reporting a
+problem.
+"""
+
+REQUEST_ID = "RequestId"
+RETRY_AFTER = "RetryAfter"
+# component name -> (header name, definition)
+HEADERS: dict[str, tuple[str, dict[str, Any]]] = {
+    REQUEST_ID: (
+        "X-Request-ID",
+        {
+            "description": "Id of this request: the caller's `X-Request-ID` when it is 1 to "
+            "128 plain characters (letters, digits, `.`, `_`, `:`, `-`), else a new one.",
+            "schema": {"type": "string"},
+        },
+    ),
+    RETRY_AFTER: (
+        "Retry-After",
+        {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 0},
+        },
+    ),
+}
+
+# Named problem responses, referenced by name from the routes' `alt_response`.
+PROBLEMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "MalformedJson": ("The body is not valid JSON.", ()),
+    "NotFound": ("No such resource (for a job: unknown, expired or malformed id).", ()),
+    "BodyTooLarge": ("The body is larger than `NEWSDESK_MAX_BODY_BYTES`.", ()),
+    "UnsupportedMediaType": ("The body is not `application/json`.", ()),
+    "ValidationError": ("Some fields are invalid; `errors` names each one.", ()),
+    "InternalError": ("An unexpected error; the request id is in the logs.", ()),
+    "QueueUnavailable": ("Redis, which holds the queue, is not answering.", (RETRY_AFTER,)),
+    "NotReady": ("Redis is not answering or no worker is registered.", (RETRY_AFTER,)),
+}
+
+
+def register_components(spec: APISpec) -> None:
+    for name, (_, header) in HEADERS.items():
+        spec.components.header(name, copy.deepcopy(header))
+    for name, (description, extra_headers) in PROBLEMS.items():
+        spec.components.response(
+            name,
+            {
+                "description": description,
+                "headers": {HEADERS[h][0]: h for h in (REQUEST_ID, *extra_headers)},
+                "content": {PROBLEM_MEDIA_TYPE: {"schema": ProblemSchema}},
+            },
+        )
+
+
+_TOP_LEVEL_ORDER = ("openapi", "info", "tags", "paths", "components")
+
+
+def _tidy(spec: dict[str, Any]) -> dict[str, Any]:
+    """Reading order for people: top-level keys as in the standard, responses by status."""
+    # flask-smorest registers this for pagination, which the API does not use
+    spec.get("components", {}).get("schemas", {}).pop("PaginationMetadata", None)
+    for path in spec.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"] = dict(sorted(operation["responses"].items()))
+    ordered = {key: spec.pop(key) for key in _TOP_LEVEL_ORDER if key in spec}
+    return {**ordered, **spec}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as `|` blocks, so descriptions read as written."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _app_spec(app: Flask) -> dict[str, Any]:
+    cached = app.extensions.get("newsdesk.spec")
+    if cached is None:
+        api = app.extensions["newsdesk.api"]
+        # through JSON: plain dicts and lists only, exactly what /openapi.json serves
+        cached = _tidy(json.loads(json.dumps(api.spec.to_dict())))
+        app.extensions["newsdesk.spec"] = cached
+    return cached
+
+
+def spec_dict(app: Flask | None = None) -> dict[str, Any]:
+    """The document for `app` (default: an app built from the current settings)."""
+    if app is None:
+        from service.app import create_app
+
+        app = create_app()
+    return copy.deepcopy(_app_spec(app))
+
+
+def spec_yaml(app: Flask | None = None) -> str:
+    return yaml.dump(
+        spec_dict(app),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per resource; each module builds its blueprint from the settings."""

@@ -1,0 +1,75 @@
+"""POST /v1/articles: validate an article and queue it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, request, url_for
+from flask_smorest import Blueprint
+
+from newsdesk.results import ANALYSES
+from newsdesk.settings import Config
+from service.jobstore import JobStore
+from service.openapi import REQUEST_ID
+from service.problems import Problem
+from service.schemas import ARTICLE_EXAMPLE, JOB_QUEUED_EXAMPLE, ArticleRequestSchema, JobSchema
+
+ARTICLE_FIELDS = ("text", "title", "url", "language")
+
+
+def _require_json() -> None:
+    # Without this, webargs would read a form post as an empty object and answer 422.
+    if request.method == "POST" and not request.is_json:
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the body as JSON with `Content-Type: application/json`.",
+        )
+
+
+def blueprint(config: Config) -> Blueprint:
+    blp = Blueprint(
+        "articles", __name__, url_prefix="/v1/articles", description="Submit articles for analysis."
+    )
+    blp.before_request(_require_json)
+
+    @blp.route("", methods=["POST"])
+    @blp.arguments(
+        ArticleRequestSchema(max_text_chars=config.max_text_chars), example=ARTICLE_EXAMPLE
+    )
+    @blp.response(
+        202,
+        JobSchema,
+        description="Queued. Follow `Location` (or the job's `id`) to the result.",
+        example=JOB_QUEUED_EXAMPLE,
+        headers={
+            "Location": {
+                "description": "URL of the job: `/v1/jobs/{job_id}`.",
+                "schema": {"type": "string"},
+            },
+            "X-Request-ID": REQUEST_ID,
+        },
+    )
+    @blp.alt_response(400, "MalformedJson")
+    @blp.alt_response(413, "BodyTooLarge")
+    @blp.alt_response(415, "UnsupportedMediaType")
+    @blp.alt_response(422, "ValidationError")
+    @blp.alt_response(500, "InternalError")
+    @blp.alt_response(503, "QueueUnavailable")
+    def submit_article(article: dict[str, Any]) -> tuple[dict, int, dict[str, str]]:
+        """Submit an article for analysis
+
+        Queues the article and answers at once with the job; the analyses run on a worker.
+        """
+        store: JobStore = current_app.extensions["newsdesk.jobstore"]
+        asked = set(article["analyses"])
+        job = store.submit(
+            {key: article[key] for key in ARTICLE_FIELDS if key in article},
+            analyses=[name for name in ANALYSES if name in asked],
+            metadata=article.get("metadata"),
+        )
+        g.job_id = job["id"]
+        return job, 202, {"Location": url_for("jobs.get_job", job_id=job["id"])}
+
+    return blp

@@ -1,0 +1,356 @@
+"""What the API accepts and answers, as marshmallow schemas: validation and openapi.yaml in one.
+
+Limits that come from settings (`NEWSDESK_MAX_TEXT_CHARS`, `NEWSDESK_MAX_WAIT`) are given
+to the schema instance, so the published document states the limits this server enforces.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from newsdesk.results import ANALYSES, ResultSchema
+
+MAX_METADATA_BYTES = 4096
+JOB_STATUSES: tuple[str, ...] = ("queued", "started", "finished", "failed")
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
+def _no_repeats(values: list[str]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Must not name an analysis twice.")
+
+
+def _small_metadata(value: dict[str, Any]) -> None:
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size > MAX_METADATA_BYTES:
+        raise ValidationError(
+            f"Must be at most {MAX_METADATA_BYTES} bytes as compact JSON (got {size})."
+        )
+
+
+class ArticleRequestSchema(Schema):
+    """One article to analyse. Unknown fields are rejected."""
+
+    text = fields.String(
+        required=True,
+        validate=_not_blank,
+        metadata={
+            "description": "The article as pasted, boilerplate and all. Must contain a "
+            "non-blank character.",
+            "pattern": r"\S",
+        },
+    )
+    title = fields.String(
+        metadata={"description": "Headline, when the client knows it; used in cleanup."}
+    )
+    url = fields.Url(
+        schemes={"http", "https"},
+        metadata={
+            "description": "Where the article was published (http or https).",
+            "format": "uri",
+        },
+    )
+    language = fields.String(
+        validate=[validate.Length(equal=2), validate.Regexp("^[a-z]{2}$")],
+        metadata={
+            "description": "ISO 639-1 code (two lowercase letters) to use instead of "
+            "detecting the language."
+        },
+    )
+    analyses = fields.List(
+        fields.String(validate=validate.OneOf(ANALYSES)),
+        validate=[validate.Length(min=1), _no_repeats],
+        load_default=lambda: list(ANALYSES),
+        metadata={
+            "description": "Which analyses to run; default all. The job lists them in "
+            "canonical order whatever the order asked.",
+            "uniqueItems": True,
+            "default": list(ANALYSES),
+        },
+    )
+    metadata = fields.Dict(
+        validate=_small_metadata,
+        metadata={
+            "description": "Any JSON object, stored with the job and returned untouched; "
+            f"at most {MAX_METADATA_BYTES} bytes as compact JSON."
+        },
+    )
+
+    def __init__(self, *, max_text_chars: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fields["text"].validators.append(validate.Length(max=max_text_chars))
+
+
+class WaitQuerySchema(Schema):
+    wait = fields.Float(
+        load_default=0,
+        metadata={
+            "description": "Seconds to wait for the job to end before answering (long poll). "
+            "The answer comes as soon as the job finishes or fails.",
+            "default": 0,
+        },
+    )
+
+    def __init__(self, *, max_wait: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fields["wait"].validators.append(validate.Range(min=0, max=max_wait))
+
+
+class JobErrorSchema(Schema):
+    type = fields.String(
+        required=True,
+        metadata={
+            "description": "Machine-readable kind: `timeout`, `analysis_error`, "
+            "`invalid_result` or `worker_lost`."
+        },
+    )
+    message = fields.String(
+        required=True, metadata={"description": "One short sentence; never a traceback."}
+    )
+
+
+class JobSchema(Schema):
+    """An analysis job. `result` appears once it is finished, `error` once it has failed."""
+
+    id = fields.String(
+        required=True, metadata={"description": "Job id (a UUID).", "format": "uuid"}
+    )
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(JOB_STATUSES),
+        metadata={
+            "description": "`queued` (waiting for a worker), `started`, `finished` "
+            "(see `result`) or `failed` (see `error`)."
+        },
+    )
+    created_at = fields.String(
+        required=True,
+        metadata={"description": "When the job was queued (UTC, ISO 8601).", "format": "date-time"},
+    )
+    started_at = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "When a worker took it; null while queued.",
+            "format": "date-time",
+        },
+    )
+    ended_at = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "When it finished or failed; null until then.",
+            "format": "date-time",
+        },
+    )
+    analyses = fields.List(
+        fields.String(validate=validate.OneOf(ANALYSES)),
+        required=True,
+        metadata={"description": "The analyses asked for, in canonical order."},
+    )
+    metadata = fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The request's `metadata`, untouched; null when none was sent."},
+    )
+    result = fields.Nested(
+        ResultSchema,
+        metadata={"description": "The analysis result; present only when `finished`."},
+    )
+    error = fields.Nested(
+        JobErrorSchema,
+        metadata={"description": "Why the job failed; present only when `failed`."},
+    )
+
+
+class FieldProblemSchema(Schema):
+    field = fields.String(
+        required=True,
+        metadata={
+            "description": "Dotted path of the failing field (`metadata`, `analyses.1`); "
+            "empty for the body as a whole."
+        },
+    )
+    location = fields.String(
+        required=True,
+        validate=validate.OneOf(("body", "query")),
+        metadata={"description": "`body` for the JSON body, `query` for a query parameter."},
+    )
+    pointer = fields.String(
+        metadata={"description": "JSON Pointer into the body as a URI fragment (`#/text`)."}
+    )
+    detail = fields.String(required=True, metadata={"description": "What is wrong with it."})
+
+
+class ProblemSchema(Schema):
+    """Every error answer: RFC 9457 problem details, as `application/problem+json`."""
+
+    type = fields.String(
+        required=True,
+        metadata={
+            "description": "URI naming the kind of problem, stable for clients to switch "
+            "on; `about:blank` for a plain HTTP status.",
+            "format": "uri-reference",
+        },
+    )
+    title = fields.String(
+        required=True, metadata={"description": "Short summary of the kind of problem."}
+    )
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    detail = fields.String(
+        required=True, metadata={"description": "What went wrong with this request."}
+    )
+    request_id = fields.String(
+        metadata={"description": "The request's `X-Request-ID`; quote it when reporting."}
+    )
+    errors = fields.List(
+        fields.Nested(FieldProblemSchema),
+        metadata={"description": "Every failing field (422 only)."},
+    )
+
+
+class HealthSchema(Schema):
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(("ok",)),
+        metadata={"description": "Always `ok`: the process answers."},
+    )
+
+
+class ReadySchema(Schema):
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(("ready",)),
+        metadata={"description": "`ready`: Redis answers and workers are listening."},
+    )
+    workers = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "RQ workers registered for the queue."},
+    )
+
+
+# Examples for the documentation: invented text, and a result that ResultSchema accepts
+# (a test checks that).
+_EXAMPLE_TEXT = (
+    "Home | Local | Sport\n"
+    "Harbour ferry returns after winter repairs\n"
+    "By Ana Ruiz\n"
+    "The Brindle Bay ferry resumed service on Monday, the port authority said.\n"
+    "Share on Facebook"
+)
+
+ARTICLE_EXAMPLE: dict[str, Any] = {
+    "text": _EXAMPLE_TEXT,
+    "title": "Harbour ferry returns after winter repairs",
+    "url": "https://news.example.com/local/harbour-ferry",
+    "language": "en",
+    "analyses": ["cleanup", "entities", "stats"],
+    "metadata": {"desk": "local", "cms_id": 48213},
+}
+
+_JOB_ID = "8a1f2c7e-5b3d-4e9a-9c61-2f0d7b4e3a10"
+
+JOB_QUEUED_EXAMPLE: dict[str, Any] = {
+    "id": _JOB_ID,
+    "status": "queued",
+    "created_at": "2025-03-03T09:15:02.114208Z",
+    "started_at": None,
+    "ended_at": None,
+    "analyses": ["cleanup", "entities", "stats"],
+    "metadata": {"desk": "local", "cms_id": 48213},
+}
+
+_BODY = "The Brindle Bay ferry resumed service on Monday, the port authority said."
+
+
+def _removed(piece: str, reason: str) -> dict[str, Any]:
+    start = _EXAMPLE_TEXT.index(piece)
+    return {"text": piece, "reason": reason, "start": start, "end": start + len(piece)}
+
+
+def _mention(piece: str) -> dict[str, Any]:
+    start = _BODY.index(piece)
+    return {"start": start, "end": start + len(piece), "text": piece}
+
+
+RESULT_EXAMPLE: dict[str, Any] = {
+    "cleanup": {
+        "text": _BODY,
+        "title": "Harbour ferry returns after winter repairs",
+        "byline": "By Ana Ruiz",
+        "published_at": None,
+        "removed": [
+            _removed("Home | Local | Sport", "navigation"),
+            _removed("Harbour ferry returns after winter repairs", "metadata"),
+            _removed("By Ana Ruiz", "metadata"),
+            _removed("Share on Facebook", "share"),
+        ],
+    },
+    "entities": [
+        {
+            "name": "the port authority",
+            "type": "ORG",
+            "count": 1,
+            "salience": 0.62,
+            "mentions": [_mention("the port authority")],
+        },
+        {
+            "name": "Monday",
+            "type": "DATE",
+            "count": 1,
+            "salience": 0.21,
+            "mentions": [_mention("Monday")],
+        },
+    ],
+    "stats": {
+        "characters": len(_BODY),
+        "words": 12,
+        "sentences": 1,
+        "paragraphs": 1,
+        "reading_time_seconds": 3.1,
+        "readability": {
+            "flesch_reading_ease": None,
+            "flesch_kincaid_grade": None,
+            "gunning_fog": None,
+            "smog_index": None,
+            "coleman_liau_index": None,
+            "automated_readability_index": None,
+            "dale_chall_readability_score": None,
+        },
+        "language": {"code": "en", "confidence": 0.97, "source": "detected"},
+    },
+    "warnings": [
+        {
+            "analysis": "stats",
+            "code": "too_short",
+            "detail": "Readability needs at least 100 words.",
+        }
+    ],
+}
+
+JOB_FINISHED_EXAMPLE: dict[str, Any] = {
+    **JOB_QUEUED_EXAMPLE,
+    "status": "finished",
+    "started_at": "2025-03-03T09:15:02.310544Z",
+    "ended_at": "2025-03-03T09:15:03.027981Z",
+    "result": RESULT_EXAMPLE,
+}
+
+JOB_FAILED_EXAMPLE: dict[str, Any] = {
+    **JOB_QUEUED_EXAMPLE,
+    "status": "failed",
+    "started_at": "2025-03-03T09:15:02.310544Z",
+    "ended_at": "2025-03-03T09:20:02.311020Z",
+    "error": {
+        "type": "timeout",
+        "message": "The analysis took longer than the job time limit.",
+    },
+}
