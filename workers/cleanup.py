@@ -32,13 +32,21 @@ _SPACES = re.compile(r"\s+")
 
 _WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]」』]*$")
+# Scripts written without spaces: count about one word per two characters.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SENTENCE_BREAK = re.compile(
     r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)(?<!\bJr)(?<!\bNo)"
-    r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?[A-Z0-9]"
+    r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?[A-Z0-9]|[。！？]."
 )
 _BULLET = re.compile(r"^(?:[*•·▪►>+\-–—o]|\d{1,2}[.)])\s+")
+_MENU_BULLET = re.compile(r"^[*•·▪►>+\-–—o]\s+")  # numbered items are usually content
 _SEPARATOR = re.compile(r"\s+[|•·»>/–—-]\s+|\s*[|•·»]\s*")
+
+
+# Short lines ("Meal 2", "Ingredients") legitimately repeat; only longer paragraphs are
+# treated as pasted twice.
+_MIN_DUPLICATE_WORDS = 8
 
 
 def _vocabulary(words: str) -> frozenset[str]:
@@ -186,7 +194,12 @@ class _Line:
     text: str
     blank_before: bool
     words: list[str] = field(default_factory=list)
+    size: int = 0  # word count that also works for scripts written without spaces
     reason: str | None = None
+
+
+def _size(words: list[str]) -> int:
+    return sum(max(1, len(_UNSPACED.findall(w)) // 2) if _UNSPACED.search(w) else 1 for w in words)
 
 
 def _split_lines(submitted: str) -> list[_Line]:
@@ -204,7 +217,8 @@ def _split_lines(submitted: str) -> list[_Line]:
         end = position + (trail.start() if trail else len(raw))
         if end > start:
             text = submitted[start:end]
-            lines.append(_Line(start, end, text, blank_before, _WORD.findall(text)))
+            words = _WORD.findall(text)
+            lines.append(_Line(start, end, text, blank_before, words, _size(words)))
             blank_before = False
         else:
             blank_before = True
@@ -231,7 +245,7 @@ def _is_capitalised(word: str) -> bool:
 
 def _body_like(line: _Line) -> bool:
     """Shaped like article prose: several sentences, or one long finished sentence."""
-    count = len(line.words)
+    count = line.size
     if count >= 35:
         return True
     if count >= 20 and _ends_sentence(line.text):
@@ -240,7 +254,7 @@ def _body_like(line: _Line) -> bool:
 
 
 def _headline_shaped(line: _Line) -> bool:
-    count = len(line.words)
+    count = line.size
     text = line.text
     return (
         3 <= count <= 25
@@ -355,18 +369,25 @@ def _navigation(line: _Line) -> bool:
     words = line.words
     if _ends_sentence(text):
         return False
-    bullet = _BULLET.match(text)
-    if bullet and len(words) <= 5:
+    if _MENU_BULLET.match(text) and len(words) <= 5:
         return True
     segments = [s for s in _SEPARATOR.split(text) if s.strip()]
-    if len(segments) >= 3 and all(len(_WORD.findall(s)) <= 4 for s in segments):
-        return True
-    return len(words) >= 8 and all(_is_capitalised(w) for w in words)
+    return len(segments) >= 3 and all(len(_WORD.findall(s)) <= 4 for s in segments)
+
+
+def _menu_bar(line: _Line) -> bool:
+    """A long run of capitalised words with no sentence in it: a glued menu bar.
+    Product names and headlines look the same, so only used outside the prose."""
+    return (
+        len(line.words) >= 8
+        and not _ends_sentence(line.text)
+        and all(_is_capitalised(w) for w in line.words)
+    )
 
 
 def _classify(line: _Line) -> str | None:
     text = line.text
-    count = len(line.words)
+    count = line.size
     if count == 0:
         return "other"
     if _byline(line):
@@ -401,12 +422,7 @@ def _classify(line: _Line) -> str | None:
 
 
 def _is_short_menu_item(line: _Line) -> bool:
-    return (
-        len(line.words) <= 4
-        and not _ends_sentence(line.text)
-        and bool(line.words)
-        and _is_capitalised(line.words[0])
-    )
+    return line.size <= 4 and _nav_shaped(line.text)
 
 
 def _mark_menu_runs(lines: list[_Line]) -> None:
@@ -449,7 +465,7 @@ def _mark_teasers(lines: list[_Line]) -> None:
             continue
         if _body_like(line) or (line.blank_before and _ends_sentence(line.text)):
             in_teasers = False
-        elif len(line.words) <= 25:
+        elif line.size <= 25:
             line.reason = "related"
         else:
             in_teasers = False
@@ -480,6 +496,11 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
 
     live = [i for i, line in enumerate(lines) if line.reason in (None, "metadata")]
     first_body = next((i for i in live if lines[i].reason is None and _body_like(lines[i])), None)
+    for i in live:
+        if first_body is not None and i >= first_body:
+            break
+        if lines[i].reason is None and _menu_bar(lines[i]):
+            lines[i].reason = "navigation"
     head = [i for i in live if first_body is None or i < first_body][:14]
     kept_head = [i for i in head if lines[i].reason is None]
 
@@ -534,7 +555,7 @@ def _mark_standfirst(lines: list[_Line], title_at: int) -> None:
         return
     standfirst = candidates[0]
     line = lines[standfirst]
-    if not 6 <= len(line.words) <= 60 or _body_like(line) or standfirst + 1 >= len(lines):
+    if not 6 <= line.size <= 60 or _body_like(line) or standfirst + 1 >= len(lines):
         return
     next_reason = lines[standfirst + 1].reason
     if next_reason == "metadata" or (next_reason is not None and not _ends_sentence(line.text)):
@@ -546,14 +567,32 @@ def _trim_tail(lines: list[_Line]) -> None:
     last_body = max(
         (i for i, line in enumerate(lines) if line.reason is None and _body_like(line)), default=-1
     )
+    if last_body < 0:
+        return  # no prose recognised: too unsure to cut anything
     furniture_started = False
     for line in lines[last_body + 1 :]:
-        if line.reason in ("duplicate", "metadata", "caption", "credit"):
-            continue
-        if line.reason is not None:
+        if line.reason is None and _menu_bar(line):
+            line.reason = "navigation"
+        if line.reason in _FURNITURE:
             furniture_started = True
         elif furniture_started:
-            line.reason = "related" if len(line.words) <= 25 else "footer"
+            line.reason = "related" if line.size <= 25 else "footer"
+
+
+# Reasons found by UI vocabulary (not by shape alone): sure signs the article has ended.
+_FURNITURE = frozenset(
+    (
+        "share",
+        "subscription",
+        "login",
+        "cookie",
+        "related",
+        "advertisement",
+        "newsletter",
+        "comments",
+        "footer",
+    )
+)
 
 
 def _continues(previous: _Line, line: _Line) -> bool:
@@ -600,7 +639,7 @@ def clean(submitted: str, title: str | None = None) -> dict[str, Any]:
     for paragraph in _paragraphs(lines):
         start, end = paragraph[0].start, paragraph[-1].end
         key = _key(submitted[start:end])
-        if key in seen:
+        if key in seen and sum(line.size for line in paragraph) >= _MIN_DUPLICATE_WORDS:
             removed.append(
                 {"text": submitted[start:end], "reason": "duplicate", "start": start, "end": end}
             )
