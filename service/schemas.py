@@ -85,7 +85,9 @@ class ArticleRequestSchema(Schema):
 
     def __init__(self, *, max_text_chars: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.fields["text"].validators.append(validate.Length(max=max_text_chars))
+        text = self.fields["text"]
+        # a new list: fields are copied shallowly, so appending would reach every instance
+        text.validators = [*text.validators, validate.Length(max=max_text_chars)]
 
 
 class WaitQuerySchema(Schema):
@@ -100,7 +102,8 @@ class WaitQuerySchema(Schema):
 
     def __init__(self, *, max_wait: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.fields["wait"].validators.append(validate.Range(min=0, max=max_wait))
+        wait = self.fields["wait"]
+        wait.validators = [*wait.validators, validate.Range(min=0, max=max_wait)]
 
 
 class JobErrorSchema(Schema):
