@@ -8,6 +8,11 @@ tagger and parser. So we exclude the tagger, parser, lemmatizer and attribute ru
 (no entity changes, about twice as fast), drop ``tok2vec`` when nothing is left
 listening to it (same entities and sentences, about a quarter faster again), and
 enable ``senter`` for sentence boundaries without the parser.
+
+The senter alone often runs a sentence across a paragraph break (on our articles it
+finds about three sentences in four that the parser finds), so a tiny component
+before it marks the first token after a line break as a sentence start; the senter
+(``overwrite: false``) keeps those and decides the rest.
 """
 
 from __future__ import annotations
@@ -17,13 +22,24 @@ import threading
 import spacy
 from spacy.language import Language
 from spacy.pipeline import Tok2Vec
+from spacy.tokens import Doc
 
 from newsdesk.settings import load
 
+PARAGRAPH_BREAKS = "newsdesk_paragraph_breaks"
 UNUSED_COMPONENTS: tuple[str, ...] = ("tagger", "parser", "lemmatizer", "attribute_ruler")
 
 _models: dict[str, Language] = {}
 _lock = threading.Lock()
+
+
+@Language.component(PARAGRAPH_BREAKS)
+def mark_paragraph_breaks(doc: Doc) -> Doc:
+    """A new line (after a line break) always starts a new sentence."""
+    for token in doc[:-1]:
+        if token.is_space and "\n" in token.text:
+            doc[token.i + 1].is_sent_start = True
+    return doc
 
 
 def _load(name: str) -> Language:
@@ -34,6 +50,8 @@ def _load(name: str) -> Language:
             nlp.remove_pipe(pipe_name)
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
+    if "senter" in nlp.pipe_names:
+        nlp.add_pipe(PARAGRAPH_BREAKS, before="senter")
     return nlp
 
 

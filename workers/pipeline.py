@@ -1,0 +1,113 @@
+"""One article in, one result out: cleanup, then one spaCy Doc shared by entities and stats.
+
+Plain data in and out (no Redis, no Flask), so it is tested directly. It never
+raises on any string: every analysis copes with empty text, and what an analysis
+could not do well is reported in ``warnings`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from newsdesk.results import ANALYSES
+from workers import entities, stats
+from workers.cleanup import clean
+from workers.nlp import get_model
+
+_WARM_UP_TEXT = (
+    "The city council of Springfield voted on Tuesday to repair the old bridge. "
+    "Work will start in May and cost about two million dollars, officials said."
+)
+
+
+def warm_up() -> None:
+    """Load everything slow once per process so the first job is as fast as the rest."""
+    nlp = get_model()
+    nlp(_WARM_UP_TEXT)
+    stats.language_identifier()
+    stats.readability(_WARM_UP_TEXT)  # loads textstat's pronunciation dictionary
+    clean(_WARM_UP_TEXT)
+
+
+def _requested(article: Mapping[str, Any]) -> list[str]:
+    asked = article.get("analyses")
+    if asked is None:
+        return list(ANALYSES)
+    return [name for name in ANALYSES if name in asked]
+
+
+def _sentences(doc: Doc) -> int:
+    return sum(1 for sent in doc.sents if stats.count_words(sent.text))
+
+
+def analyze(
+    article: Mapping[str, Any],
+    *,
+    reading_wpm: int = 230,
+    nlp: Language | None = None,
+) -> dict[str, Any]:
+    """The result for one article; see ``newsdesk.results.ResultSchema`` for its shape."""
+    text = article.get("text") or ""
+    if not isinstance(text, str):
+        text = str(text)
+    title = article.get("title") or None
+    requested = _requested(article)
+    result: dict[str, Any] = {}
+    warnings: list[dict[str, str]] = []
+
+    analysed = text
+    if "cleanup" in requested:
+        cleaned = clean(text, title)
+        result["cleanup"] = cleaned
+        analysed = cleaned["text"]
+        title = cleaned["title"]
+        if text.strip() and not analysed:
+            warnings.append(
+                {
+                    "analysis": "cleanup",
+                    "code": "empty_after_cleanup",
+                    "detail": "Everything in the text looked like page furniture; "
+                    "the body is empty.",
+                }
+            )
+
+    if "entities" not in requested and "stats" not in requested:
+        result["warnings"] = warnings
+        return result
+
+    language = stats.detect_language(analysed, article.get("language"))
+    english = stats.is_english(language)
+    model = nlp or get_model()
+    doc: Doc | None = None
+
+    if "entities" in requested:
+        if english:
+            doc = model(analysed)
+            result["entities"] = entities.extract(doc, title)
+        else:
+            result["entities"] = []
+            warnings.append(
+                {
+                    "analysis": "entities",
+                    "code": "language_unsupported",
+                    "detail": f"Entity recognition is for English; the text is "
+                    f"'{language['code']}'.",
+                }
+            )
+
+    if "stats" in requested:
+        if doc is None:
+            # Sentence boundaries only: the same senter, without the costlier NER.
+            with model.select_pipes(disable=[p for p in ("ner",) if p in model.pipe_names]):
+                doc = model(analysed)
+        result["stats"], stats_warnings = stats.compute(
+            analysed, sentences=_sentences(doc), language=language, reading_wpm=reading_wpm
+        )
+        warnings.extend(stats_warnings)
+
+    result["warnings"] = warnings
+    return result
