@@ -1,0 +1,152 @@
+"""openapi.yaml is generated, committed, served, and keeps the web tier free of NLP imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from newsdesk.results import ResultSchema
+from newsdesk.settings import SETTINGS, Config
+from service.app import create_app
+from service.openapi import spec_dict, spec_yaml
+from service.schemas import (
+    ARTICLE_EXAMPLE,
+    JOB_FAILED_EXAMPLE,
+    JOB_FINISHED_EXAMPLE,
+    JOB_QUEUED_EXAMPLE,
+    RESULT_EXAMPLE,
+    ArticleRequestSchema,
+    JobSchema,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED = ROOT / "openapi.yaml"
+REGENERATE = "regenerate it with `newsdesk openapi > openapi.yaml` (or `make openapi`)"
+
+OWN_SCHEMAS = ("ArticleRequest", "Job", "JobError", "Problem", "FieldProblem", "Health", "Ready")
+
+
+@pytest.fixture
+def default_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committed document states the default limits, whatever this shell has set."""
+    for setting in SETTINGS:
+        monkeypatch.delenv(setting.name, raising=False)
+
+
+@pytest.mark.usefixtures("default_settings")
+def test_committed_openapi_yaml_is_up_to_date() -> None:
+    assert COMMITTED.is_file(), f"openapi.yaml is missing: {REGENERATE}"
+    assert COMMITTED.read_text(encoding="utf-8") == spec_yaml(), (
+        f"openapi.yaml differs from what the code generates: {REGENERATE}"
+    )
+
+
+def test_yaml_and_dict_agree() -> None:
+    app = create_app(Config(redis_url="redis://127.0.0.1:1/0"))
+    assert yaml.safe_load(spec_yaml(app)) == spec_dict(app)
+
+
+def test_served_json_and_yaml_are_the_generated_document() -> None:
+    app = create_app(Config(redis_url="redis://127.0.0.1:1/0"))  # no Redis needed
+    client = app.test_client()
+    assert client.get("/openapi.json").get_json() == spec_dict(app)
+    assert yaml.safe_load(client.get("/openapi.yaml").get_data(as_text=True)) == spec_dict(app)
+
+
+def test_document_states_the_configured_limits() -> None:
+    app = create_app(Config(redis_url="redis://127.0.0.1:1/0", max_text_chars=1234, max_wait=7))
+    spec = spec_dict(app)
+    text = spec["components"]["schemas"]["ArticleRequest"]["properties"]["text"]
+    assert text["maxLength"] == 1234
+    (wait,) = spec["paths"]["/v1/jobs/{job_id}"]["get"]["parameters"]
+    assert wait["schema"]["maximum"] == 7
+
+
+def test_output_does_not_depend_on_hash_seed(default_settings: None) -> None:
+    code = "from service.openapi import spec_yaml; print(spec_yaml(), end='')"
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        outputs.add(run.stdout)
+    assert len(outputs) == 1
+
+
+def test_web_tier_imports_no_nlp_and_no_workers() -> None:
+    code = (
+        "import json, sys\n"
+        "import service.app\n"
+        "from newsdesk.settings import Config\n"
+        "from service.openapi import spec_dict\n"
+        "app = service.app.create_app(Config(redis_url='redis://127.0.0.1:1/0'))\n"
+        "spec_dict(app)\n"
+        "app.test_client().get('/docs')\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    modules = json.loads(run.stdout)
+    assert "flask" in modules  # the check itself works
+    offending = [
+        m
+        for m in modules
+        if m.split(".")[0] in {"spacy", "thinc", "textstat", "py3langid", "ftfy"}
+        or m == "workers"
+        or m.startswith("workers.")
+    ]
+    assert offending == []
+
+
+def test_own_schemas_describe_every_field() -> None:
+    schemas = spec_dict(create_app(Config(redis_url="redis://127.0.0.1:1/0")))["components"][
+        "schemas"
+    ]
+    undocumented = [
+        f"{name}.{field}"
+        for name in OWN_SCHEMAS
+        for field, prop in schemas[name]["properties"].items()
+        if not prop.get("description")
+    ]
+    assert undocumented == []
+
+
+def test_result_is_documented_with_the_shared_result_schema() -> None:
+    schemas = spec_dict(create_app(Config(redis_url="redis://127.0.0.1:1/0")))["components"][
+        "schemas"
+    ]
+    result = schemas["Job"]["properties"]["result"]
+    assert result["allOf"] == [{"$ref": "#/components/schemas/Result"}]
+    assert set(schemas["Result"]["properties"]) == set(ResultSchema().fields)
+
+
+def test_examples_are_valid() -> None:
+    assert ArticleRequestSchema(max_text_chars=200_000).validate(ARTICLE_EXAMPLE) == {}
+    assert ResultSchema().validate(RESULT_EXAMPLE) == {}
+    for job in (JOB_QUEUED_EXAMPLE, JOB_FINISHED_EXAMPLE, JOB_FAILED_EXAMPLE):
+        assert JobSchema().validate(job) == {}
+
+
+def test_every_operation_documents_its_problem_responses() -> None:
+    spec = spec_dict(create_app(Config(redis_url="redis://127.0.0.1:1/0")))
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            codes = set(operation["responses"])
+            assert "500" in codes, (method, path)
+            assert "default" not in codes, (method, path)
+            for code, response in operation["responses"].items():
+                if code.startswith(("4", "5")):
+                    name = response["$ref"].rsplit("/", 1)[1]
+                    content = spec["components"]["responses"][name]["content"]
+                    assert list(content) == ["application/problem+json"]
