@@ -60,6 +60,10 @@ _CREDIT_LINE = re.compile(
     r"(?:credits?|courtesy(?: of)?|source)\s*[:：]|(?:photo|image|picture|photograph|"
     r"illustration)s?\s*[:：/])"
 )
+_CONTRIBUTORS = re.compile(
+    r"(?i)^(?:additional )?(?:reporting|editing|writing|compiled|research|graphics)"
+    r"(?: and \w+)? by\b|\bcontributed (?:reporting )?to this (?:report|article|story)\W*$"
+)
 _AGENCY_CREDIT = re.compile(
     r"^[(\[]?[\w .,/&-]{0,40}\b(?i:getty images|shutterstock|alamy|istock|ap photo|afp|epa|"
     r"reuters|associated press)\b[\w .,/&-]{0,40}[)\]]?$"
@@ -393,6 +397,8 @@ def _classify(line: _Line) -> str | None:
     if _byline(line):
         return None  # the header pass turns it into a field
     if count <= 12 and (_CREDIT_LINE.match(text) or (count <= 6 and _AGENCY_CREDIT.match(text))):
+        return "credit"
+    if count <= 25 and _CONTRIBUTORS.search(text):
         return "credit"
     if _CREDIT_SUFFIX.search(text) and _CREDIT_SUFFIX.search(text).start() > 0:
         return "caption"
