@@ -8,10 +8,8 @@ are not. This module never imports spaCy: the web tier does not need it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-from datetime import timedelta
 from typing import Any
 
 from gunicorn import glogging
@@ -32,26 +30,6 @@ class JsonLogger(glogging.Logger):
             log.handlers[:] = []
             log.propagate = True
 
-    def access(self, resp: Any, req: Any, environ: dict, request_time: timedelta) -> None:
-        """One structured line per request: method, path, status, duration. No bodies."""
-        status = resp.status
-        if isinstance(status, str):
-            status = status.split(None, 1)[0]
-        with contextlib.suppress(TypeError, ValueError):
-            status = int(status)
-        self.access_log.info(
-            "request",
-            extra={
-                "method": environ.get("REQUEST_METHOD"),
-                "path": environ.get("PATH_INFO"),
-                "query": environ.get("QUERY_STRING") or None,
-                "status": status,
-                "ms": round(request_time.total_seconds() * 1000, 1),
-                "bytes": getattr(resp, "sent", None),
-                "remote": environ.get("REMOTE_ADDR"),
-            },
-        )
-
 
 def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -71,7 +49,8 @@ def gunicorn_settings(config: Config) -> dict[str, Any]:
         "logger_class": JsonLogger,
         "loglevel": config.log_level.lower(),
         "errorlog": "-",
-        "accesslog": "-",  # enables access(); JsonLogger replaces the text handler
+        # No gunicorn access log: the app logs each request itself, with its request id.
+        "accesslog": None,
         # Several gunicorns on one machine (tests, serve) must not fight over one socket file.
         "control_socket_disable": True,
     }

@@ -248,7 +248,8 @@ class Supervisor:
                 return
             if not api_announced and _accepts_connections(self.config.host, self.config.port):
                 api_announced = True
-                say(f"API listening on {_base_url(self.config.host, self.config.port)}")
+                base = _base_url(self.config.host, self.config.port)
+                say(f"API listening on {base} (docs at {base}/docs)")
             if api_announced and not workers_announced and self._workers_ready():
                 workers_announced = True
                 say(f"{self.worker_count} worker(s) ready; press Ctrl-C to stop")

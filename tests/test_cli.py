@@ -1,0 +1,217 @@
+"""The `newsdesk` command as a person runs it: real subprocesses, real output."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from redis import Redis
+
+from newsdesk.redis_server import RedisServer, free_port
+from newsdesk.results import ResultSchema
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARTICLES = [FIXTURES / "cli_ferry_strike.txt", FIXTURES / "cli_library_reopens.txt"]
+
+
+def newsdesk(
+    *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsdesk", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
+
+
+# --- analyze ----------------------------------------------------------------------
+
+
+def test_analyze_prints_one_valid_result_per_file_in_order() -> None:
+    run = newsdesk("analyze", *map(str, ARTICLES))
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert len(lines) == 2
+    results = [json.loads(line) for line in lines]
+    for result in results:
+        assert ResultSchema().validate(result) == {}
+        assert set(result) == {"cleanup", "entities", "stats", "warnings"}
+    # In the order given: the second file is the shorter one.
+    assert results[0]["stats"]["words"] > results[1]["stats"]["words"] > 0
+    assert "Traceback" not in run.stderr
+
+
+def test_analyze_reads_one_article_from_stdin_with_options() -> None:
+    text = ARTICLES[1].read_text()
+    run = newsdesk("analyze", "-", "--analyses", "stats", "--language", "en", stdin=text)
+    assert run.returncode == 0, run.stderr
+    [line] = run.stdout.splitlines()
+    result = json.loads(line)
+    assert set(result) == {"stats", "warnings"}
+    assert ResultSchema().validate(result) == {}
+    assert result["stats"]["language"] == {"code": "en", "confidence": None, "source": "hint"}
+
+
+def test_analyze_a_missing_file_fails_cleanly_before_any_work(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.txt"
+    run = newsdesk("analyze", str(ARTICLES[0]), str(missing))
+    assert run.returncode != 0
+    assert run.stdout == ""  # the good file was not analysed first
+    assert str(missing) in run.stderr and "no such file" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_analyze_rejects_an_unknown_analysis() -> None:
+    run = newsdesk("analyze", str(ARTICLES[0]), "--analyses", "stats,sentiment")
+    assert run.returncode == 2
+    assert "sentiment" in run.stderr and "Traceback" not in run.stderr
+
+
+# --- openapi ----------------------------------------------------------------------
+
+
+def test_openapi_prints_the_document_in_yaml_and_json(tmp_path: Path) -> None:
+    as_yaml = newsdesk("openapi")
+    assert as_yaml.returncode == 0, as_yaml.stderr
+    document = yaml.safe_load(as_yaml.stdout)
+    assert document["openapi"].startswith("3.")
+    assert "/v1/articles" in document["paths"]
+
+    target = tmp_path / "openapi.json"
+    as_json = newsdesk("openapi", "--format", "json", "--output", str(target))
+    assert as_json.returncode == 0, as_json.stderr
+    assert as_json.stdout == ""
+    assert json.loads(target.read_text()) == document
+
+
+def test_api_and_openapi_never_import_spacy() -> None:
+    probe = (
+        "import sys, newsdesk.cli, newsdesk.gunicorn_app, service.app, service.openapi;"
+        "service.app.create_app();"
+        "print('spacy' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
+
+
+# --- serve ------------------------------------------------------------------------
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw.rsplit(")", 1)[1].split()  # [state, ppid, ...]
+
+
+def _alive(pid: int) -> bool:
+    stat = _proc_stat(pid)
+    return stat is not None and stat[0] not in ("Z", "X")
+
+
+def _descendants(root: int) -> dict[int, str]:
+    """Every process below `root`, with its name."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _proc_stat(int(entry.name))
+            if stat:
+                children.setdefault(int(stat[1]), []).append(int(entry.name))
+    found: dict[int, str] = {}
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            try:
+                found[child] = Path(f"/proc/{child}/comm").read_text().strip()
+            except OSError:
+                continue
+            todo.append(child)
+    return found
+
+
+def _read_until(stream, pattern: str, deadline: float, seen: list[str]) -> re.Match:
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        seen.append(line)
+        match = re.search(pattern, line)
+        if match:
+            return match
+    raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(seen)}")
+
+
+@pytest.mark.integration
+def test_serve_runs_everything_and_one_ctrl_c_stops_all_of_it(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    # A Redis left behind on the same data folder by an earlier run: serve must take
+    # over its data rather than run a second server on the same files.
+    leftover = RedisServer(data_dir).start()
+    Redis.from_url(leftover.url).set("left-behind", "still here")
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(NEWSDESK_DATA_DIR=str(data_dir), NEWSDESK_LOG_LEVEL="WARNING")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell gives a foreground job
+    )
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        assert leftover.process is not None and leftover.process.wait(30) == 0
+        redis_url = _read_until(serve.stdout, r"Redis at (redis://\S+)", deadline, seen)[1]
+        assert Redis.from_url(redis_url).get("left-behind") == b"still here"
+        _read_until(serve.stdout, rf"API listening on http://127\.0\.0\.1:{port}", deadline, seen)
+        _read_until(serve.stdout, r"2 worker\(s\) ready", deadline, seen)
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/readyz", timeout=5).json()["workers"] == 2
+
+        # The README's walkthrough: POST, poll, long-poll.
+        posted = httpx.post(f"{base}/v1/articles", json={"text": ARTICLES[1].read_text()})
+        assert posted.status_code == 202
+        location = posted.headers["Location"]
+        assert httpx.get(f"{base}{location}").json()["status"] in ("queued", "started", "finished")
+        job = httpx.get(f"{base}{location}", params={"wait": 10}, timeout=20).json()
+        assert job["status"] == "finished", job
+        assert ResultSchema().validate(job["result"]) == {}
+
+        started = _descendants(serve.pid)
+        direct = [pid for pid in started if _proc_stat(pid)[1] == str(serve.pid)]
+        assert len(direct) == 4, started  # redis-server, gunicorn, two workers
+        assert len(started) > len(direct), started  # and gunicorn's own workers
+        assert "redis-server" in started.values(), started
+
+        os.killpg(serve.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        assert serve.wait(60) == 0, "".join(seen) + serve.stdout.read()
+        rest = serve.stdout.read()
+        assert "stopped" in rest
+        time.sleep(0.2)
+        left = {pid: name for pid, name in started.items() if _alive(pid)}
+        assert left == {}, f"processes left behind: {left}"
+        # Redis was stopped last and kept its data on disk.
+        assert any(data_dir.rglob("*.aof")), list(data_dir.iterdir())
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+        leftover.stop()
