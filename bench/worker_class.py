@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from redis import Redis
 from rq import Queue, SimpleWorker, Worker
-from workers.pipeline import warm_up
 
 from newsdesk.queueing import JOB_FUNCTION, SERIALIZER
 from newsdesk.redis_server import RedisServer
+from workers.pipeline import warm_up
 
 # Invented material: the benchmark must not depend on anyone's real copy.
 PEOPLE = ["Marta Okonkwo", "Henrik Vale", "Priya Dassault", "Tomas Reinholt", "Ines Carvalho"]
