@@ -132,7 +132,8 @@ _RELATED_STRONG = re.compile(
     r"more (?:from|on|stories|news|in)|what to read next)\b"
 )
 _FOOTER = re.compile(
-    r"(?i)©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|\bterms (?:of (?:use|service)|"
+    r"(?i)(?<![ÃÂ])©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|"
+    r"\bterms (?:of (?:use|service)|"
     r"and conditions)\b|\bprivacy (?:policy|notice|settings|statement)\b|\bcontact us\b|"
     r"\babout us\b|\bback to top\b|\bfollow us\b|\bpowered by\b|\bsite ?map\b|"
     r"\badvertise with us\b|\baccessibility (?:statement|help)\b|\bdo not sell my\b"
