@@ -41,6 +41,16 @@ needs_pipeline = pytest.mark.skipif(
 )
 
 
+def long_article_paragraphs(count: int) -> list[str]:
+    """Distinct invented paragraphs: repeats would be dropped as duplicates by cleanup."""
+    return [
+        f"Route {i} will run every {i % 7 + 2} minutes from the depot on Calder Street, "
+        f"council engineer Priya Namdar told residents at meeting number {i}. "
+        f"The change costs {i * 13} thousand euros and starts in week {i % 52 + 1}."
+        for i in range(count)
+    ]
+
+
 def make_app(redis_url: str, **settings: Any) -> Flask:
     return create_app(Config(redis_url=redis_url, **settings))
 
@@ -459,23 +469,19 @@ def test_long_poll_gives_up_after_wait(client: FlaskClient) -> None:
 
 
 @needs_pipeline
-def test_failed_job_shows_a_short_error_and_no_traceback(app: Flask, client: FlaskClient) -> None:
-    # The API never sends such an article; put one on the queue directly so analysis fails.
-    store = app.extensions["newsdesk.jobstore"]
-    job_id = str(uuid.uuid4())
-    store.queue.enqueue_call(
-        JOB_FUNCTION,
-        args=({"text": 12345, "analyses": ["cleanup", "entities", "stats"]},),
-        job_id=job_id,
-        meta={"analyses": list(ANALYSES), "metadata": None},
-    )
+def test_failed_job_shows_a_short_error_and_no_traceback(redis_url: str) -> None:
+    # A real failure: a one-second job time limit and an article that takes longer.
+    app = make_app(redis_url, job_timeout=1)
+    client = app.test_client()
+    long_text = "\n\n".join(long_article_paragraphs(900))  # several seconds of work
+    job = client.post("/v1/articles", json={"text": long_text}).get_json()
     run_worker_burst(app)
-    response = client.get(f"/v1/jobs/{job_id}")
+    response = client.get(f"/v1/jobs/{job['id']}")
     assert response.status_code == 200
     failed = response.get_json()
-    assert failed["status"] == "failed"
-    assert failed["ended_at"]
+    assert failed["status"] == "failed", failed.get("error")
+    assert failed["started_at"] and failed["ended_at"]
     assert "result" not in failed
-    assert failed["error"]["type"] == "analysis_error"
-    assert len(failed["error"]["message"]) < 200
+    assert failed["error"]["type"] == "timeout"
+    assert 0 < len(failed["error"]["message"]) < 200
     assert "Traceback" not in response.get_data(as_text=True)
