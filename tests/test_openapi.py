@@ -27,7 +27,7 @@ from service.schemas import (
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "openapi.yaml"
-REGENERATE = "regenerate it with `newsdesk openapi > openapi.yaml` (or `make openapi`)"
+REGENERATE = "regenerate it with `make openapi` (or `newsdesk openapi --output openapi.yaml`)"
 
 OWN_SCHEMAS = ("ArticleRequest", "Job", "JobError", "Problem", "FieldProblem", "Health", "Ready")
 
