@@ -280,3 +280,11 @@ def test_cleanup_on_page_shaped_text(lines: list[str], separator: str) -> None:
     assert CleanupSchema().validate(result) == {}
     for paragraph in result["text"].split("\n\n") if result["text"] else []:
         assert paragraph and paragraph == paragraph.strip()
+
+
+def test_page_headline_leaves_the_body_even_when_the_request_names_another_title() -> None:
+    result = clean(fixture("wire_story"), title="Port expansion approved")
+    assert result["title"] == "Port expansion approved"
+    headline = "Harbour authority approves Velmora port expansion despite fishermen's protests"
+    assert reasons_by_text(result)[headline] == "metadata"
+    assert headline not in result["text"]

@@ -518,7 +518,8 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
             if wanted and _key(lines[i].text) == wanted:
                 lines[i].reason = "metadata"
                 title_at = i if title_at is None else title_at
-    else:
+    if title_at is None:
+        # The page's own headline leaves the body even when the request names the title.
         title_at = _find_headline(lines, head, kept_head)
         if title_at is not None:
             lines[title_at].reason = "metadata"
