@@ -126,19 +126,31 @@ class EntitySchema(Schema):
         validate=validate.Range(min=0, max=1),
         metadata={"description": "Importance to the article, 0 to 1 (see README)."},
     )
-    mentions = fields.List(fields.Nested(MentionSchema), required=True)
+    mentions = fields.List(
+        fields.Nested(MentionSchema),
+        required=True,
+        metadata={"description": "Every mention of this entity, in text order."},
+    )
+
+
+def _index(description: str) -> fields.Float:
+    return fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": description + " Computed with textstat; null when not English."},
+    )
 
 
 class ReadabilitySchema(Schema):
     """Each index is null when the text is not English or too short for the formula."""
 
-    flesch_reading_ease = fields.Float(required=True, allow_none=True)
-    flesch_kincaid_grade = fields.Float(required=True, allow_none=True)
-    gunning_fog = fields.Float(required=True, allow_none=True)
-    smog_index = fields.Float(required=True, allow_none=True)
-    coleman_liau_index = fields.Float(required=True, allow_none=True)
-    automated_readability_index = fields.Float(required=True, allow_none=True)
-    dale_chall_readability_score = fields.Float(required=True, allow_none=True)
+    flesch_reading_ease = _index("Flesch reading ease: higher is easier; 60-70 is plain English.")
+    flesch_kincaid_grade = _index("Flesch-Kincaid grade: US school grade needed to follow it.")
+    gunning_fog = _index("Gunning fog index: years of schooling needed on a first reading.")
+    smog_index = _index("SMOG grade, from words of three or more syllables.")
+    coleman_liau_index = _index("Coleman-Liau index: grade from letters and sentences per word.")
+    automated_readability_index = _index("Automated readability index (ARI): grade level.")
+    dale_chall_readability_score = _index("Dale-Chall score, from words outside a familiar list.")
 
 
 class LanguageSchema(Schema):
@@ -158,22 +170,41 @@ class LanguageSchema(Schema):
     )
 
 
+def _count(description: str) -> fields.Integer:
+    return fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": description + " The analysed text is `cleanup.text` when cleanup "
+            "ran, else the submitted text."
+        },
+    )
+
+
 class StatsSchema(Schema):
-    characters = fields.Integer(required=True, validate=validate.Range(min=0))
-    words = fields.Integer(required=True, validate=validate.Range(min=0))
-    sentences = fields.Integer(required=True, validate=validate.Range(min=0))
-    paragraphs = fields.Integer(required=True, validate=validate.Range(min=0))
+    characters = _count("Characters of the analysed text.")
+    words = _count("Words of the analysed text.")
+    sentences = _count("Sentences, with the same boundaries as the entities analysis.")
+    paragraphs = _count("Paragraphs (blocks separated by a blank line).")
     reading_time_seconds = fields.Float(
         required=True,
         validate=validate.Range(min=0),
         metadata={"description": "words / NEWSDESK_READING_WPM * 60."},
     )
-    readability = fields.Nested(ReadabilitySchema, required=True)
-    language = fields.Nested(LanguageSchema, required=True)
+    readability = fields.Nested(
+        ReadabilitySchema, required=True, metadata={"description": "Readability indices."}
+    )
+    language = fields.Nested(
+        LanguageSchema, required=True, metadata={"description": "Language of the text."}
+    )
 
 
 class WarningSchema(Schema):
-    analysis = fields.String(required=True, validate=validate.OneOf(ANALYSES))
+    analysis = fields.String(
+        required=True,
+        validate=validate.OneOf(ANALYSES),
+        metadata={"description": "The analysis the warning is about."},
+    )
     code = fields.String(required=True, metadata={"description": "Machine-readable reason."})
     detail = fields.String(required=True, metadata={"description": "Human-readable reason."})
 
@@ -181,9 +212,14 @@ class WarningSchema(Schema):
 class ResultSchema(Schema):
     """Only the analyses that were asked for are present."""
 
-    cleanup = fields.Nested(CleanupSchema)
-    entities = fields.List(fields.Nested(EntitySchema))
-    stats = fields.Nested(StatsSchema)
+    cleanup = fields.Nested(
+        CleanupSchema, metadata={"description": "The article's body and metadata."}
+    )
+    entities = fields.List(
+        fields.Nested(EntitySchema),
+        metadata={"description": "One entry per entity, most salient first."},
+    )
+    stats = fields.Nested(StatsSchema, metadata={"description": "Summary statistics."})
     warnings = fields.List(
         fields.Nested(WarningSchema),
         required=True,

@@ -29,8 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "openapi.yaml"
 REGENERATE = "regenerate it with `make openapi` (or `newsdesk openapi --output openapi.yaml`)"
 
-OWN_SCHEMAS = ("ArticleRequest", "Job", "JobError", "Problem", "FieldProblem", "Health", "Ready")
-
 
 @pytest.fixture
 def default_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,14 +105,14 @@ def test_web_tier_imports_no_nlp_and_no_workers() -> None:
     assert offending == []
 
 
-def test_own_schemas_describe_every_field() -> None:
+def test_every_schema_describes_every_field() -> None:
     schemas = spec_dict(create_app(Config(redis_url="redis://127.0.0.1:1/0")))["components"][
         "schemas"
     ]
     undocumented = [
         f"{name}.{field}"
-        for name in OWN_SCHEMAS
-        for field, prop in schemas[name]["properties"].items()
+        for name, schema in schemas.items()
+        for field, prop in schema.get("properties", {}).items()
         if not prop.get("description")
     ]
     assert undocumented == []

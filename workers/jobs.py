@@ -35,15 +35,15 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
     job = get_current_job()
     job_id = job.id if job else None
     started = time.perf_counter()
-    log.info(
-        "job started",
-        extra={
-            "job_id": job_id,
-            "chars": len(article.get("text", "")),
-            "analyses": article.get("analyses"),
-        },
-    )
     try:
+        log.info(
+            "job started",
+            extra={
+                "job_id": job_id,
+                "chars": len(str(article.get("text", ""))),
+                "analyses": article.get("analyses"),
+            },
+        )
         result = analyze(article, reading_wpm=load().reading_wpm)
         errors = ResultSchema().validate(result)
         if errors:
