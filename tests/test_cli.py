@@ -215,3 +215,40 @@ def test_serve_runs_everything_and_one_ctrl_c_stops_all_of_it(tmp_path: Path) ->
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait()
         leftover.stop()
+
+
+@pytest.mark.integration
+def test_serve_stops_everything_when_a_child_dies(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(NEWSDESK_DATA_DIR=str(tmp_path / "data"), NEWSDESK_LOG_LEVEL="WARNING")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    seen: list[str] = []
+    try:
+        _read_until(serve.stdout, "API listening", time.monotonic() + 60, seen)
+        started = _descendants(serve.pid)
+        [worker] = [
+            pid
+            for pid in started
+            if _proc_stat(pid)[1] == str(serve.pid)
+            and "worker" in Path(f"/proc/{pid}/cmdline").read_text()
+        ]
+        os.kill(worker, signal.SIGKILL)
+        assert serve.wait(60) == 1
+        stderr = serve.stderr.read()
+        assert f"worker 1 (pid {worker}) was killed by SIGKILL" in stderr, stderr
+        time.sleep(0.2)
+        left = {pid: name for pid, name in started.items() if _alive(pid)}
+        assert left == {}, f"processes left behind: {left}"
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()

@@ -59,13 +59,14 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     signal.signal(signal.SIGINT, _exit_quietly)
     from workers.pipeline import warm_up
 
+    connection = Redis.from_url(config.redis_url)
+    connection.ping()  # an unreachable Redis should fail now, not after the model loads
     log.info("loading the language model", extra={"pid": os.getpid()})
     warm_up()
-    connection = Redis.from_url(config.redis_url)
     queue = Queue(config.queue_name, connection=connection, serializer=SERIALIZER)
     worker = WORKER_CLASS([queue], connection=connection, serializer=SERIALIZER, name=name)
     log.info(
-        "worker ready",
+        "worker starting",
         extra={"worker": worker.name, "queue": config.queue_name, "pid": os.getpid()},
     )
     worker.work(burst=burst, logging_level=config.log_level)
