@@ -143,3 +143,11 @@ def test_a_paragraph_break_always_ends_a_sentence(nlp: Language) -> None:
         {"text": "Heading without a stop\n\nThe body follows here.", "analyses": ["stats"]}, nlp=nlp
     )
     assert result["stats"]["sentences"] == 2
+
+
+def test_readability_leaves_no_text_in_textstat_caches() -> None:
+    from workers.stats import _TEXTSTAT_CACHES, readability
+
+    readability("The council met on Monday. It voted to repair the harbour wall before winter.")
+    assert _TEXTSTAT_CACHES, "textstat's caches were not found"
+    assert all(cached.cache_info().currsize == 0 for cached in _TEXTSTAT_CACHES)
