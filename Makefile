@@ -24,7 +24,9 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Records the documented examples from a real run, then writes the document.
 openapi: $(VENV)/.installed
+	$(BIN)/python scripts/record_examples.py
 	$(BIN)/newsdesk openapi --output openapi.yaml
 
 bench: $(VENV)/.installed-dev

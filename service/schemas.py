@@ -7,6 +7,7 @@ to the schema instance, so the published document states the limits this server 
 from __future__ import annotations
 
 import json
+from importlib import resources
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -240,120 +241,13 @@ class ReadySchema(Schema):
     )
 
 
-# Examples for the documentation: invented text, and a result that ResultSchema accepts
-# (a test checks that).
-_EXAMPLE_TEXT = (
-    "Home | Local | Sport\n"
-    "Harbour ferry returns after winter repairs\n"
-    "By Ana Ruiz\n"
-    "The Brindle Bay ferry resumed service on Monday, the port authority said.\n"
-    "Share on Facebook"
+# Examples for the documentation: recorded from a real run of the service on an
+# invented article (scripts/record_examples.py); a test keeps them true to the pipeline.
+EXAMPLES: dict[str, Any] = json.loads(
+    resources.files("service").joinpath("examples.json").read_text(encoding="utf-8")
 )
-
-ARTICLE_EXAMPLE: dict[str, Any] = {
-    "text": _EXAMPLE_TEXT,
-    "title": "Harbour ferry returns after winter repairs",
-    "url": "https://news.example.com/local/harbour-ferry",
-    "language": "en",
-    "analyses": ["cleanup", "entities", "stats"],
-    "metadata": {"desk": "local", "cms_id": 48213},
-}
-
-_JOB_ID = "8a1f2c7e-5b3d-4e9a-9c61-2f0d7b4e3a10"
-
-JOB_QUEUED_EXAMPLE: dict[str, Any] = {
-    "id": _JOB_ID,
-    "status": "queued",
-    "created_at": "2025-03-03T09:15:02.114208Z",
-    "started_at": None,
-    "ended_at": None,
-    "analyses": ["cleanup", "entities", "stats"],
-    "metadata": {"desk": "local", "cms_id": 48213},
-}
-
-_BODY = "The Brindle Bay ferry resumed service on Monday, the port authority said."
-
-
-def _removed(piece: str, reason: str) -> dict[str, Any]:
-    start = _EXAMPLE_TEXT.index(piece)
-    return {"text": piece, "reason": reason, "start": start, "end": start + len(piece)}
-
-
-def _mention(piece: str) -> dict[str, Any]:
-    start = _BODY.index(piece)
-    return {"start": start, "end": start + len(piece), "text": piece}
-
-
-RESULT_EXAMPLE: dict[str, Any] = {
-    "cleanup": {
-        "text": _BODY,
-        "title": "Harbour ferry returns after winter repairs",
-        "byline": "By Ana Ruiz",
-        "published_at": None,
-        "removed": [
-            _removed("Home | Local | Sport", "navigation"),
-            _removed("Harbour ferry returns after winter repairs", "metadata"),
-            _removed("By Ana Ruiz", "metadata"),
-            _removed("Share on Facebook", "share"),
-        ],
-    },
-    "entities": [
-        {
-            "name": "the port authority",
-            "type": "ORG",
-            "count": 1,
-            "salience": 0.62,
-            "mentions": [_mention("the port authority")],
-        },
-        {
-            "name": "Monday",
-            "type": "DATE",
-            "count": 1,
-            "salience": 0.21,
-            "mentions": [_mention("Monday")],
-        },
-    ],
-    "stats": {
-        "characters": len(_BODY),
-        "words": 12,
-        "sentences": 1,
-        "paragraphs": 1,
-        "reading_time_seconds": 3.1,
-        "readability": {
-            "flesch_reading_ease": None,
-            "flesch_kincaid_grade": None,
-            "gunning_fog": None,
-            "smog_index": None,
-            "coleman_liau_index": None,
-            "automated_readability_index": None,
-            "dale_chall_readability_score": None,
-        },
-        "language": {"code": "en", "confidence": 0.97, "source": "detected"},
-    },
-    "warnings": [
-        {
-            "analysis": "stats",
-            "code": "too_short",
-            "detail": "Readability needs at least 100 words.",
-        }
-    ],
-}
-
-JOB_FINISHED_EXAMPLE: dict[str, Any] = {
-    **JOB_QUEUED_EXAMPLE,
-    "status": "finished",
-    "started_at": "2025-03-03T09:15:02.310544Z",
-    "ended_at": "2025-03-03T09:15:03.027981Z",
-    "result": RESULT_EXAMPLE,
-}
-
-JOB_FAILED_EXAMPLE: dict[str, Any] = {
-    **JOB_QUEUED_EXAMPLE,
-    "status": "failed",
-    "started_at": "2025-03-03T09:15:02.310544Z",
-    "ended_at": "2025-03-03T09:20:02.311020Z",
-    "error": {
-        "type": "timeout",
-        "message": "The analysis took longer than the job time limit.",
-    },
-}
+ARTICLE_EXAMPLE: dict[str, Any] = EXAMPLES["article"]
+JOB_QUEUED_EXAMPLE: dict[str, Any] = EXAMPLES["queued"]
+JOB_FINISHED_EXAMPLE: dict[str, Any] = EXAMPLES["finished"]
+JOB_FAILED_EXAMPLE: dict[str, Any] = EXAMPLES["failed"]
+RESULT_EXAMPLE: dict[str, Any] = JOB_FINISHED_EXAMPLE["result"]
