@@ -151,3 +151,12 @@ def test_readability_leaves_no_text_in_textstat_caches() -> None:
     readability("The council met on Monday. It voted to repair the harbour wall before winter.")
     assert _TEXTSTAT_CACHES, "textstat's caches were not found"
     assert all(cached.cache_info().currsize == 0 for cached in _TEXTSTAT_CACHES)
+
+
+def test_readability_keeps_textstat_dictionaries_loaded() -> None:
+    from textstat.backend.utils._get_cmudict import get_cmudict
+
+    from workers.stats import readability
+
+    readability("The council met on Monday. It voted to repair the harbour wall before winter.")
+    assert get_cmudict.cache_info().currsize == 1  # reloading it costs ~0.8 s per article
