@@ -16,7 +16,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_BASE = "https://newsdesk.dev/problems/"
+# An identifier to switch on, not a link: the kinds are listed in the README.
+PROBLEM_BASE = "urn:newsdesk:problem:"
 RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger("newsdesk.api")

@@ -200,7 +200,10 @@ class ProblemSchema(Schema):
         required=True,
         metadata={
             "description": "URI naming the kind of problem, stable for clients to switch "
-            "on; `about:blank` for a plain HTTP status.",
+            "on: `urn:newsdesk:problem:` followed by validation-error, malformed-json, "
+            "unsupported-media-type, body-too-large, not-found, job-not-found, "
+            "method-not-allowed, queue-unavailable, not-ready or internal-error; "
+            "`about:blank` for a plain HTTP status.",
             "format": "uri-reference",
         },
     )

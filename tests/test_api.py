@@ -70,7 +70,7 @@ def assert_problem(response, status: int) -> dict:
     assert response.mimetype == PROBLEM
     body = response.get_json(force=True)
     assert body["status"] == status
-    assert body["type"].startswith(("https://", "about:blank"))
+    assert body["type"].startswith(("urn:newsdesk:problem:", "about:blank"))
     assert body["title"] and body["detail"]
     assert body["request_id"] == response.headers["X-Request-ID"]
     assert "Traceback" not in response.get_data(as_text=True)
@@ -79,7 +79,7 @@ def assert_problem(response, status: int) -> dict:
 
 def failing_fields(response) -> dict[str, dict]:
     body = assert_problem(response, 422)
-    assert body["type"].endswith("/validation-error")
+    assert body["type"] == "urn:newsdesk:problem:validation-error"
     return {error["field"]: error for error in body["errors"]}
 
 
@@ -231,7 +231,7 @@ def test_malformed_json_is_400(client: FlaskClient) -> None:
         "/v1/articles", data='{"text": "unclosed', content_type="application/json"
     )
     body = assert_problem(response, 400)
-    assert body["type"].endswith("/malformed-json")
+    assert body["type"] == "urn:newsdesk:problem:malformed-json"
 
 
 @pytest.mark.parametrize(
@@ -252,7 +252,7 @@ def test_oversized_body_is_413(redis_url: str) -> None:
 @pytest.mark.parametrize("job_id", [str(uuid.uuid4()), "not-a-job-id", "0" * 300])
 def test_unknown_or_malformed_job_is_404(client: FlaskClient, job_id: str) -> None:
     body = assert_problem(client.get(f"/v1/jobs/{job_id}"), 404)
-    assert body["type"].endswith("/job-not-found")
+    assert body["type"] == "urn:newsdesk:problem:job-not-found"
 
 
 def test_unknown_route_is_404(client: FlaskClient) -> None:
@@ -316,7 +316,7 @@ def test_redis_unreachable_is_a_quick_503_with_retry_after() -> None:
         response = send()
         assert time.monotonic() - started < 2
         body = assert_problem(response, 503)
-        assert body["type"].endswith("/queue-unavailable")
+        assert body["type"] == "urn:newsdesk:problem:queue-unavailable"
         assert int(response.headers["Retry-After"]) > 0
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
