@@ -69,12 +69,12 @@ def main() -> None:
         # A failed job, for real: an article far too long for a one-second time limit.
         story = (Path(__file__).parent.parent / "tests" / "fixtures" / "wire_story.txt").read_text()
         paragraphs = (
-            f"Update {i}: {p}" for i in range(40) for p in story.split("\n\n") if p.strip()
+            f"Update {i}: {p}" for i in range(120) for p in story.split("\n\n") if p.strip()
         )
         long_article = {**ARTICLE, "text": "\n\n".join(paragraphs)}
         _, failed = run_one(replace(config, job_timeout=1), long_article, redis)
-    assert finished["status"] == "finished", finished
-    assert failed["status"] == "failed", failed
+    assert finished["status"] == "finished", finished["status"]
+    assert failed["status"] == "failed", failed["status"]
     examples = {"article": ARTICLE, "queued": queued, "finished": finished, "failed": failed}
     OUT.write_text(json.dumps(examples, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {OUT.name}")

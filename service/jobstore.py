@@ -62,7 +62,11 @@ class JobStore:
             timeout=self.config.job_timeout,
             result_ttl=self.config.result_ttl,
             failure_ttl=self.config.failure_ttl,
-            meta={"analyses": analyses, "metadata": metadata},
+            meta={
+                "analyses": analyses,
+                "options": article.get("options", {}),
+                "metadata": metadata,
+            },
             description=f"analyze article ({len(article.get('text', ''))} chars)",
         )
         return self._view(job)
@@ -99,6 +103,7 @@ class JobStore:
             "started_at": _iso(job.started_at) if status != "queued" else None,
             "ended_at": _iso(job.ended_at) if status in ENDED else None,
             "analyses": job.meta.get("analyses", []),
+            "options": job.meta.get("options", {}),
             "metadata": job.meta.get("metadata"),
         }
         if status == "finished":

@@ -36,6 +36,22 @@ def _small_metadata(value: dict[str, Any]) -> None:
         )
 
 
+class StatsOptionsSchema(Schema):
+    reading_wpm = fields.Integer(
+        validate=validate.Range(min=50, max=1000),
+        metadata={
+            "description": "Reading speed for `reading_time_seconds`, in words per minute; "
+            "the server's NEWSDESK_READING_WPM when absent."
+        },
+    )
+
+
+class OptionsSchema(Schema):
+    """Per-analysis options, one object per analysis; all optional."""
+
+    stats = fields.Nested(StatsOptionsSchema, metadata={"description": "Options of `stats`."})
+
+
 class ArticleRequestSchema(Schema):
     """One article to analyse. Unknown fields are rejected."""
 
@@ -75,6 +91,10 @@ class ArticleRequestSchema(Schema):
             "uniqueItems": True,
             "default": list(ANALYSES),
         },
+    )
+    options = fields.Nested(
+        OptionsSchema,
+        metadata={"description": "Options for the analyses, under the analysis's name."},
     )
     metadata = fields.Dict(
         validate=_small_metadata,
@@ -158,6 +178,11 @@ class JobSchema(Schema):
         fields.String(validate=validate.OneOf(ANALYSES)),
         required=True,
         metadata={"description": "The analyses asked for, in canonical order."},
+    )
+    options = fields.Nested(
+        OptionsSchema,
+        required=True,
+        metadata={"description": "The request's `options`, as accepted; `{}` when none."},
     )
     metadata = fields.Dict(
         required=True,

@@ -139,6 +139,37 @@ def test_submit_defaults_to_every_analysis_and_queues_the_article(
     }
 
 
+def test_options_reach_the_worker_and_are_shown_with_the_job(
+    app: Flask, client: FlaskClient, redis_url: str
+) -> None:
+    job = submit(client, options={"stats": {"reading_wpm": 180}}).get_json()
+    assert job["options"] == {"stats": {"reading_wpm": 180}}
+    queued = Queue(
+        app.extensions["newsdesk.config"].queue_name,
+        connection=Redis.from_url(redis_url),
+        serializer=SERIALIZER,
+    ).fetch_job(job["id"])
+    assert queued.args[0]["options"] == {"stats": {"reading_wpm": 180}}
+
+
+def test_job_without_options_shows_an_empty_object(client: FlaskClient) -> None:
+    assert submit(client).get_json()["options"] == {}
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"stats": {"reading_wpm": 10}}, "options.stats.reading_wpm"),
+        ({"stats": {"reading_wpm": "fast"}}, "options.stats.reading_wpm"),
+        ({"stats": {"speed": 200}}, "options.stats.speed"),
+        ({"sentiment": {}}, "options.sentiment"),
+        ([], "options"),
+    ],
+)
+def test_bad_options_are_rejected(client: FlaskClient, options: Any, field: str) -> None:
+    assert field in failing_fields(submit(client, options=options))
+
+
 def test_get_shows_a_queued_job(client: FlaskClient) -> None:
     submitted = submit(client, metadata={"k": "v"}).get_json()
     response = client.get(f"/v1/jobs/{submitted['id']}")

@@ -107,3 +107,15 @@ def test_analyze_never_raises_on_any_text(
 ) -> None:
     result = analyze({"text": text, "analyses": analyses, "language": language}, nlp=nlp)
     assert ResultSchema().validate(result) == {}
+
+
+def test_reading_speed_option_overrides_the_server_default(nlp: Language) -> None:
+    text = "The harbour ferry sails again. " * 60  # 300 words
+    slow = analyze({"text": text, "analyses": ["stats"]}, reading_wpm=300, nlp=nlp)
+    fast = analyze(
+        {"text": text, "analyses": ["stats"], "options": {"stats": {"reading_wpm": 150}}},
+        reading_wpm=300,
+        nlp=nlp,
+    )
+    assert slow["stats"]["reading_time_seconds"] == 60.0
+    assert fast["stats"]["reading_time_seconds"] == 120.0

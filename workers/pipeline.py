@@ -50,12 +50,18 @@ def analyze(
     reading_wpm: int = 230,
     nlp: Language | None = None,
 ) -> dict[str, Any]:
-    """The result for one article; see ``newsdesk.results.ResultSchema`` for its shape."""
+    """The result for one article; see ``newsdesk.results.ResultSchema`` for its shape.
+
+    ``article["options"]`` holds per-analysis options as the API accepted them
+    (``{"stats": {"reading_wpm": 200}}``); ``reading_wpm`` is the server's default.
+    """
     text = article.get("text") or ""
     if not isinstance(text, str):
         text = str(text)
     title = article.get("title") or None
     requested = _requested(article)
+    options = article.get("options") or {}
+    reading_wpm = (options.get("stats") or {}).get("reading_wpm") or reading_wpm
     result: dict[str, Any] = {}
     warnings: list[dict[str, str]] = []
 
