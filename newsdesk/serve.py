@@ -11,6 +11,9 @@ and Redis gone before the workers store their results.
 
 Children also get a parent-death signal (Linux), so a supervisor killed with
 SIGKILL does not leave workers or gunicorn running.
+
+A worker that dies is replaced (its job in hand runs again once its lease
+lapses); a worker dying over and over, the API or Redis dying, stops everything.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from newsdesk.redis_server import RedisServer, RedisServerError
 from newsdesk.settings import Config
 
 POLL_SECONDS = 0.2
+# A worker that dies is replaced, up to this many times in this many seconds.
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -160,6 +166,7 @@ def clear_leftover_redis(data_dir: Path, timeout: float = 15.0) -> None:
 @dataclass
 class Child:
     label: str
+    command: str
     process: subprocess.Popen
     stop_timeout: float
 
@@ -175,6 +182,7 @@ class Supervisor:
         self.stop_signals: list[int] = []
         self.forced = False
         self.failure: str | None = None
+        self.restarts: list[float] = []
 
     # signals only set a flag: the main loop does the work, outside the handler
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -229,19 +237,24 @@ class Supervisor:
             start_new_session=True,  # see the module docstring: Ctrl-C is ours to hand out
             preexec_fn=_parent_death_signal(),
         )
-        self.children.append(Child(label, process, stop_timeout))
+        self.children.append(Child(label, command, process, stop_timeout))
 
     def _watch(self) -> None:
         api_announced = workers_announced = False
         while not self.stop_signals:
-            for child in self.children:
+            for child in list(self.children):
                 code = child.process.poll()
-                if code is not None:
-                    self.failure = (
-                        f"{child.label} (pid {child.process.pid}) {describe_exit(code)} "
-                        "unexpectedly; stopped everything"
-                    )
-                    return
+                if code is None:
+                    continue
+                ended = f"{child.label} (pid {child.process.pid}) {describe_exit(code)}"
+                if child.command == "worker" and self._may_restart():
+                    # Its job in hand runs again elsewhere once its lease lapses.
+                    complain(f"{ended} unexpectedly; starting a new one")
+                    self.children.remove(child)
+                    self._spawn(child.label, child.command, child.stop_timeout)
+                    continue
+                self.failure = f"{ended} unexpectedly; stopped everything"
+                return
             if self.redis and self.redis.process and self.redis.process.poll() is not None:
                 code = self.redis.process.returncode
                 self.failure = f"Redis {describe_exit(code)} unexpectedly; stopped everything"
@@ -254,6 +267,12 @@ class Supervisor:
                 workers_announced = True
                 say(f"{self.worker_count} worker(s) ready; press Ctrl-C to stop")
             time.sleep(POLL_SECONDS)
+
+    def _may_restart(self) -> bool:
+        """Replace dead workers, but not in a loop: a worker that cannot start is a fault."""
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW] + [now]
+        return len(self.restarts) <= MAX_RESTARTS
 
     def _workers_ready(self) -> bool:
         from redis import Redis

@@ -27,6 +27,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSDESK_QUEUE", "newsdesk", "Name of the RQ queue the API fills and workers drain."),
     Setting("NEWSDESK_DATA_DIR", ".newsdesk-data", "Folder for the private Redis's data files."),
     Setting("NEWSDESK_JOB_TIMEOUT", "300", "Seconds a job may run before it ends `failed`."),
+    Setting(
+        "NEWSDESK_JOB_LEASE",
+        "10",
+        "Seconds a running job stays claimed without a heartbeat from its worker: a job "
+        "whose worker died runs again after about this long.",
+    ),
+    Setting(
+        "NEWSDESK_JOB_ATTEMPTS",
+        "3",
+        "Times a job is started when its worker keeps dying; then it ends `failed`.",
+    ),
     Setting("NEWSDESK_RESULT_TTL", "604800", "Seconds a finished job and its result are kept."),
     Setting("NEWSDESK_FAILURE_TTL", "604800", "Seconds a failed job is kept."),
     Setting("NEWSDESK_MAX_TEXT_CHARS", "200000", "Longest `text` accepted, in characters."),
@@ -76,6 +87,8 @@ class Config:
     queue_name: str = field(default_factory=lambda: _get("NEWSDESK_QUEUE"))
     data_dir: str = field(default_factory=lambda: _get("NEWSDESK_DATA_DIR"))
     job_timeout: int = field(default_factory=lambda: _int("NEWSDESK_JOB_TIMEOUT"))
+    job_lease: int = field(default_factory=lambda: _int("NEWSDESK_JOB_LEASE"))
+    job_attempts: int = field(default_factory=lambda: _int("NEWSDESK_JOB_ATTEMPTS"))
     result_ttl: int = field(default_factory=lambda: _int("NEWSDESK_RESULT_TTL"))
     failure_ttl: int = field(default_factory=lambda: _int("NEWSDESK_FAILURE_TTL"))
     max_text_chars: int = field(default_factory=lambda: _int("NEWSDESK_MAX_TEXT_CHARS"))

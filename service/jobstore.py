@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from redis import Redis
-from rq import Queue
+from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -32,8 +32,11 @@ _STATUS = {
 }
 ENDED = frozenset({"finished", "failed"})
 
-# A failed job whose worker vanished has no error of ours in its meta.
-_LOST = {"type": "worker_lost", "message": "The worker running this job stopped unexpectedly."}
+# A failed job whose worker vanished (on every attempt) has no error of ours in its meta.
+_LOST = {
+    "type": "worker_lost",
+    "message": "The worker running this job stopped unexpectedly on every attempt.",
+}
 
 
 class JobNotFound(LookupError):
@@ -60,6 +63,8 @@ class JobStore:
             args=({**article, "analyses": analyses},),
             job_id=job_id,
             timeout=self.config.job_timeout,
+            # Only a worker dying mid-job uses these (see workers.worker.LeasedWorker).
+            retry=Retry(max=self.config.job_attempts - 1) if self.config.job_attempts > 1 else None,
             result_ttl=self.config.result_ttl,
             failure_ttl=self.config.failure_ttl,
             meta={

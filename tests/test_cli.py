@@ -217,12 +217,11 @@ def test_serve_runs_everything_and_one_ctrl_c_stops_all_of_it(tmp_path: Path) ->
         leftover.stop()
 
 
-@pytest.mark.integration
-def test_serve_stops_everything_when_a_child_dies(tmp_path: Path) -> None:
+def _start_serve(tmp_path: Path) -> subprocess.Popen:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(NEWSDESK_DATA_DIR=str(tmp_path / "data"), NEWSDESK_LOG_LEVEL="WARNING")
-    serve = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "newsdesk", "serve", "--port", str(port), "--workers", "1"],
         env=env,
         stdin=subprocess.DEVNULL,
@@ -231,20 +230,63 @@ def test_serve_stops_everything_when_a_child_dies(tmp_path: Path) -> None:
         text=True,
         start_new_session=True,
     )
+
+
+def _direct_children(serve: subprocess.Popen, command: str) -> list[int]:
+    return [
+        pid
+        for pid in _descendants(serve.pid)
+        if _proc_stat(pid)[1] == str(serve.pid)
+        and f"newsdesk\0{command}" in Path(f"/proc/{pid}/cmdline").read_text()
+    ]
+
+
+@pytest.mark.integration
+def test_serve_replaces_a_worker_that_dies(tmp_path: Path) -> None:
+    serve = _start_serve(tmp_path)
     seen: list[str] = []
     try:
         _read_until(serve.stdout, "API listening", time.monotonic() + 60, seen)
         started = _descendants(serve.pid)
-        [worker] = [
-            pid
-            for pid in started
-            if _proc_stat(pid)[1] == str(serve.pid)
-            and "worker" in Path(f"/proc/{pid}/cmdline").read_text()
-        ]
+        [worker] = _direct_children(serve, "worker")
         os.kill(worker, signal.SIGKILL)
+        _read_until(
+            serve.stderr,
+            rf"worker 1 \(pid {worker}\) was killed by SIGKILL unexpectedly; starting a new one",
+            time.monotonic() + 30,
+            seen,
+        )
+        assert serve.poll() is None, "serve stopped instead of replacing the worker"
+        deadline = time.monotonic() + 10
+        while (replacement := _direct_children(serve, "worker")) in ([], [worker]):
+            assert time.monotonic() < deadline, "no new worker was started"
+            time.sleep(0.1)
+        [replacement] = replacement
+
+        os.killpg(serve.pid, signal.SIGINT)
+        assert serve.wait(60) == 0, serve.stderr.read()
+        time.sleep(0.2)
+        everything = {**started, **_descendants(serve.pid), replacement: "worker"}
+        left = {pid: name for pid, name in everything.items() if _alive(pid)}
+        assert left == {}, f"processes left behind: {left}"
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+
+
+@pytest.mark.integration
+def test_serve_stops_everything_when_the_api_dies(tmp_path: Path) -> None:
+    serve = _start_serve(tmp_path)
+    seen: list[str] = []
+    try:
+        _read_until(serve.stdout, "API listening", time.monotonic() + 60, seen)
+        started = _descendants(serve.pid)
+        [api] = _direct_children(serve, "api")
+        os.kill(api, signal.SIGKILL)
         assert serve.wait(60) == 1
         stderr = serve.stderr.read()
-        assert f"worker 1 (pid {worker}) was killed by SIGKILL" in stderr, stderr
+        assert f"api (pid {api}) was killed by SIGKILL unexpectedly; stopped everything" in stderr
         time.sleep(0.2)
         left = {pid: name for pid, name in started.items() if _alive(pid)}
         assert left == {}, f"processes left behind: {left}"

@@ -33,10 +33,14 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 from types import FrameType
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.executions import Execution
+from rq.job import Job
 
 from newsdesk import logs
 from newsdesk.queueing import SERIALIZER
@@ -44,7 +48,56 @@ from newsdesk.settings import Config
 
 log = logging.getLogger("newsdesk.worker")
 
-WORKER_CLASS = SimpleWorker
+
+class LeasedWorker(SimpleWorker):
+    """A SimpleWorker whose job in hand is held on a short, renewed lease.
+
+    RQ marks a job abandoned only when its entry in the started-job registry
+    expires, and a SimpleWorker sets that expiry to the whole job timeout
+    without renewing it: a worker killed mid-job would leave its job stranded for
+    minutes. Here the entry lasts `lease` seconds and a thread renews it every
+    third of that while the job runs, so a dead worker's job expires within one
+    lease. Idle workers wake every few seconds and run RQ's registry
+    maintenance, which puts an expired job back on the queue while it has
+    attempts left (the job layer enqueues with `Retry`), and fails it otherwise.
+    """
+
+    lease = 10
+
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        return self.lease
+
+    def prepare_execution(self, job: Job) -> Execution:
+        execution = super().prepare_execution(job)
+        self._renewing = threading.Event()
+        threading.Thread(
+            target=self._renew_lease, args=(job, self._renewing), name="lease", daemon=True
+        ).start()
+        return execution
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        try:
+            super().execute_job(job, queue)
+        finally:
+            self._renewing.set()
+
+    def _renew_lease(self, job: Job, done: threading.Event) -> None:
+        while not done.wait(self.lease / 3):
+            try:
+                self.maintain_heartbeats(job)
+            except RedisError as exc:  # the next beat may get through; the lease has slack
+                log.warning("lease renewal failed", extra={"job_id": job.id, "error": str(exc)})
+
+    def handle_job_failure(
+        self, job: Job, queue: Queue, started_job_registry=None, exc_string: str = ""
+    ) -> None:
+        # Attempts are for jobs whose worker died. An analysis that raised or ran out
+        # of time would do the same again: it fails now.
+        job.retries_left = 0
+        super().handle_job_failure(job, queue, started_job_registry, exc_string)
+
+
+WORKER_CLASS = LeasedWorker
 
 
 def _exit_quietly(signum: int, frame: FrameType | None) -> None:
@@ -64,7 +117,16 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     log.info("loading the language model", extra={"pid": os.getpid()})
     warm_up()
     queue = Queue(config.queue_name, connection=connection, serializer=SERIALIZER)
-    worker = WORKER_CLASS([queue], connection=connection, serializer=SERIALIZER, name=name)
+    worker = WORKER_CLASS(
+        [queue],
+        connection=connection,
+        serializer=SERIALIZER,
+        name=name,
+        # Idle workers wake every 5 s (worker_ttl - 15) to look for abandoned jobs.
+        worker_ttl=20,
+        maintenance_interval=config.job_lease,
+    )
+    worker.lease = config.job_lease
     log.info(
         "worker starting",
         extra={"worker": worker.name, "queue": config.queue_name, "pid": os.getpid()},
