@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-ANALYSES: tuple[str, ...] = ("cleanup", "entities", "stats")
+ANALYSES: tuple[str, ...] = ("cleanup", "entities", "quotes", "stats")
 
 REMOVAL_REASONS: tuple[str, ...] = (
     "navigation",
@@ -133,6 +133,79 @@ class EntitySchema(Schema):
     )
 
 
+class SpeakerSchema(Schema):
+    name = fields.String(
+        required=True,
+        metadata={
+            "description": "Who is quoted: the linked entity's `name` (its most complete form) "
+            'when there is one, else the name as written, without a leading "the".'
+        },
+    )
+    entity_index = fields.Integer(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Index in this result's `entities` list of the speaker's entity; "
+            "null when the entities analysis did not run or has no such entry."
+        },
+    )
+    start = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Start offset of the words that name the speaker for this quotation "
+            "(the name, or the pronoun for `pronoun`, or the previous quotation's speaker for "
+            "`continuation`), into the same text as the quotation."
+        },
+    )
+    end = fields.Integer(
+        required=True, validate=validate.Range(min=0), metadata={"description": "End, exclusive."}
+    )
+    attribution = fields.String(
+        required=True,
+        validate=validate.OneOf(("explicit", "pronoun", "continuation")),
+        metadata={
+            "description": "How the speaker was found: `explicit` (named beside a speech verb or "
+            'after "according to"), `pronoun` ("he said", resolved to the last person '
+            "named before it) or `continuation` (a quotation with no attribution of its own "
+            "after one that has it, with no other person named between them)."
+        },
+    )
+
+
+class QuoteSchema(Schema):
+    start = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Offset of the opening quote mark, into `cleanup.text` when cleanup "
+            "ran, else into the submitted text."
+        },
+    )
+    end = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "End (exclusive), after the closing mark; a quotation over several "
+            "paragraphs runs to the mark that closes its last paragraph."
+        },
+    )
+    text = fields.String(
+        required=True,
+        metadata={
+            "description": "The quotation without its quote marks (nor the marks that reopen "
+            "it at each paragraph); paragraphs separated by a blank line."
+        },
+    )
+    speaker = fields.Nested(
+        SpeakerSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Who said it; null when no speaker is named."},
+    )
+
+
 def _index(description: str) -> fields.Float:
     return fields.Float(
         required=True,
@@ -218,6 +291,10 @@ class ResultSchema(Schema):
     entities = fields.List(
         fields.Nested(EntitySchema),
         metadata={"description": "One entry per entity, most salient first."},
+    )
+    quotes = fields.List(
+        fields.Nested(QuoteSchema),
+        metadata={"description": "Every direct quotation, in text order, with its speaker."},
     )
     stats = fields.Nested(StatsSchema, metadata={"description": "Summary statistics."})
     warnings = fields.List(

@@ -47,7 +47,7 @@ def test_analyze_prints_one_valid_result_per_file_in_order() -> None:
     results = [json.loads(line) for line in lines]
     for result in results:
         assert ResultSchema().validate(result) == {}
-        assert set(result) == {"cleanup", "entities", "stats", "warnings"}
+        assert set(result) == {"cleanup", "entities", "quotes", "stats", "warnings"}
     # In the order given: the second file is the shorter one.
     assert results[0]["stats"]["words"] > results[1]["stats"]["words"] > 0
     assert "Traceback" not in run.stderr

@@ -156,7 +156,7 @@ def test_post_then_poll_until_finished(stack: Stack) -> None:
         time.sleep(0.05)
     assert seen[-1] == "finished", (job, stack.tails())
     assert set(seen) <= {"queued", "started", "finished"}
-    assert set(job["result"]) == {"cleanup", "entities", "stats", "warnings"}
+    assert set(job["result"]) == {"cleanup", "entities", "quotes", "stats", "warnings"}
     assert ResultSchema().validate(job["result"]) == {}
     assert job["result"]["entities"], "an article full of names yielded no entity"
 

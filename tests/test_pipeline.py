@@ -38,7 +38,7 @@ def test_model_keeps_only_what_ner_and_sentences_need(nlp: Language) -> None:
 def test_every_fixture_result_validates(nlp: Language, name: str) -> None:
     result = analyze({"text": fixture(name), "title": None, "url": None}, nlp=nlp)
     assert ResultSchema().validate(result) == {}
-    assert set(result) == {"cleanup", "entities", "stats", "warnings"}
+    assert set(result) == {"cleanup", "entities", "quotes", "stats", "warnings"}
 
 
 @pytest.mark.parametrize(

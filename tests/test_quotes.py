@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from spacy.language import Language
 
-from workers.quotes import find_quotes, quote_spans
+from newsdesk.results import ResultSchema
+from workers.nlp import get_model
+from workers.pipeline import analyze
+from workers.quotes import attribute, find_quotes, quote_spans
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return get_model()
 
 
 def quoted(text: str) -> list[str]:
@@ -88,3 +104,170 @@ def test_any_text_gives_ordered_spans_inside_the_text(text: str) -> None:
         assert last_end <= start < end <= len(text)
         assert text[start] in '"“”„'
         last_end = end
+
+
+# --- Speakers: rules over given mentions, so each test pins one pattern --------
+
+
+def mentions_of(text: str, names: dict[str, str]) -> list[tuple[int, int, str]]:
+    """Every occurrence of each name as a mention with its label, like the model's."""
+    found = []
+    for name, label in names.items():
+        found += [(m.start(), m.end(), label) for m in re.finditer(re.escape(name), text)]
+    return sorted(found)
+
+
+def sentence_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer(r"(?<=[.!?\"”])\s+(?=[A-Z\"“])", text)]
+
+
+def speakers(
+    text: str, names: dict[str, str], entities: list[dict[str, Any]] | None = None
+) -> list[str | None]:
+    quotes = attribute(text, mentions_of(text, names), sentence_starts(text), entities)
+    for quote in quotes:
+        speaker = quote["speaker"]
+        assert text[quote["start"]] in '"“'
+        for part in quote["text"].split("\n\n"):
+            assert part in text[quote["start"] : quote["end"]]
+        if speaker:
+            assert 0 <= speaker["start"] < speaker["end"] <= len(text)
+    return [q["speaker"]["name"] if q["speaker"] else None for q in quotes]
+
+
+def test_name_then_verb_then_quotation() -> None:
+    text = 'Armen Naghdalyan said "We will not sign a deal that hurts farmers."'
+    assert speakers(text, {"Armen Naghdalyan": "PERSON"}) == ["Armen Naghdalyan"]
+    told = 'Naghdalyan told reporters in Yerevan: "The talks are over."'
+    assert speakers(told, {"Naghdalyan": "PERSON", "Yerevan": "GPE"}) == ["Naghdalyan"]
+
+
+def test_quotation_then_organisation_said() -> None:
+    text = '"The border stays open," the Foreign Ministry said in a statement on Tuesday.'
+    assert speakers(text, {"Tuesday": "DATE"}) == ["Foreign Ministry"]
+
+
+def test_quotation_then_name_said() -> None:
+    text = '"We lost two vessels this year," Hajayev said.'
+    assert speakers(text, {"Hajayev": "PERSON"}) == ["Hajayev"]
+
+
+def test_quotation_then_said_name_with_a_relative_clause() -> None:
+    text = '"It is a matter of trust," said Marta Okafor, who runs the Lagos Tenants Union.'
+    names = {"Marta Okafor": "PERSON", "Lagos Tenants Union": "ORG"}
+    assert speakers(text, names) == ["Marta Okafor"]
+
+
+def test_name_with_an_aside_before_the_verb() -> None:
+    text = '"Prices will fall," Ilse Brandt, the bank\'s chief economist, said on Monday.'
+    assert speakers(text, {"Ilse Brandt": "PERSON", "Monday": "DATE"}) == ["Ilse Brandt"]
+
+
+def test_according_to() -> None:
+    text = 'According to Priya Ramanathan, "the budget is already spent."'
+    assert speakers(text, {"Priya Ramanathan": "PERSON"}) == ["Priya Ramanathan"]
+
+
+def test_speaker_in_the_previous_sentence_and_continuation_paragraphs() -> None:
+    text = (
+        "Coach Tomas Berglund said the team was tired.\n\n"
+        '"We defended well for an hour.\n\n"Then our legs went," he said.\n\n'
+        '"Next week will be different."\n\n'
+        "The club sits fourth in the table."
+    )
+    names = {"Tomas Berglund": "PERSON"}
+    assert speakers(text, names) == ["Tomas Berglund", "Tomas Berglund"]
+    quotes = attribute(text, mentions_of(text, names), sentence_starts(text))
+    assert [q["speaker"]["attribution"] for q in quotes] == ["pronoun", "continuation"]
+    assert quotes[0]["text"] == "We defended well for an hour.\n\nThen our legs went,"
+
+
+def test_name_said_then_quotation_in_the_next_sentence() -> None:
+    text = 'Ruth Abara spoke after the vote. Abara said. "We have a mandate."'
+    assert speakers(text, {"Ruth Abara": "PERSON", "Abara": "PERSON"}) == ["Abara"]
+
+
+def test_pronoun_resolves_to_the_last_person_named() -> None:
+    text = 'Lena Ortiz arrived in Lisbon on Friday. "It went well," she said.'
+    names = {"Lena Ortiz": "PERSON", "Lisbon": "GPE", "Friday": "DATE"}
+    quotes = attribute(text, mentions_of(text, names), sentence_starts(text))
+    (speaker,) = [q["speaker"] for q in quotes]
+    assert speaker["name"] == "Lena Ortiz" and speaker["attribution"] == "pronoun"
+    assert text[speaker["start"] : speaker["end"]] == "she"
+
+
+def test_pronoun_with_two_people_in_the_sentence_is_not_guessed() -> None:
+    text = 'Lena Ortiz met Paul Dremmel on Friday. "It went well," she said.'
+    names = {"Lena Ortiz": "PERSON", "Paul Dremmel": "PERSON"}
+    assert speakers(text, names) == [None]
+
+
+def test_unattributed_quotation_has_no_speaker() -> None:
+    text = 'The sign on the door read "Closed for repairs" all week.'
+    assert speakers(text, {}) == [None]
+
+
+def test_another_person_between_quotations_stops_the_continuation() -> None:
+    text = (
+        '"We will appeal," Hajayev said.\n\n'
+        "The ruling was welcomed by Marta Okafor.\n\n"
+        '"This is not over."'
+    )
+    assert speakers(text, {"Hajayev": "PERSON", "Marta Okafor": "PERSON"}) == ["Hajayev", None]
+
+
+def test_speaker_links_to_the_entity_list_by_mention_or_surname() -> None:
+    text = 'Hikmat Hajayev runs the board. "We lost two ships," Hajayev said.'
+    entities = [
+        {"name": "Caspian Board", "type": "ORG", "mentions": []},
+        {
+            "name": "Hikmat Hajayev",
+            "type": "PERSON",
+            "mentions": [{"start": 0, "end": 14, "text": "Hikmat Hajayev"}],
+        },
+    ]
+    surname = text.rindex("Hajayev")
+    mentions = [(0, 14, "PERSON"), (surname, surname + 7, "PERSON")]
+    quotes = attribute(text, mentions, sentence_starts(text), entities)
+    (speaker,) = [q["speaker"] for q in quotes]
+    # "Hajayev" is not among the entity's mentions: linked by surname.
+    assert speaker["entity_index"] == 1 and speaker["name"] == "Hikmat Hajayev"
+
+
+# --- Through the pipeline, with the real model -----------------------------------
+
+WEB_PASTE = (
+    "Home | News | Sport\n"
+    "Share on Facebook\n"
+    "The Harbour Rowing Club named Ilse Marwick as its head coach on Tuesday.\n\n"
+    '"We want a crew at the national championships within two years," Marwick said.\n\n'
+    "Sign up for our newsletter"
+)
+
+
+def test_pipeline_quotes_validate_and_point_into_the_cleaned_text(nlp: Language) -> None:
+    result = analyze({"text": WEB_PASTE, "analyses": ["cleanup", "entities", "quotes"]}, nlp=nlp)
+    assert ResultSchema().validate(result) == {}
+    body = result["cleanup"]["text"]
+    (quote,) = result["quotes"]
+    assert body[quote["start"] : quote["end"]] == f'"{quote["text"]}"'
+    speaker = quote["speaker"]
+    assert body[speaker["start"] : speaker["end"]] == "Marwick"
+    linked = result["entities"][speaker["entity_index"]]
+    assert speaker["name"] == linked["name"] and "Marwick" in linked["name"]
+
+
+def test_pipeline_quotes_without_entities_still_name_the_speaker(nlp: Language) -> None:
+    result = analyze({"text": WEB_PASTE, "analyses": ["quotes"]}, nlp=nlp)
+    assert ResultSchema().validate(result) == {}
+    assert [q["speaker"]["name"] for q in result["quotes"]] == ["Marwick"]
+    assert result["quotes"][0]["speaker"]["entity_index"] is None
+
+
+def test_pipeline_skips_quotes_of_a_non_english_text(nlp: Language) -> None:
+    text = (FIXTURES / "non_english.txt").read_text(encoding="utf-8")
+    result = analyze({"text": text, "analyses": ["quotes"]}, nlp=nlp)
+    assert result["quotes"] == []
+    assert [(w["analysis"], w["code"]) for w in result["warnings"]] == [
+        ("quotes", "language_unsupported")
+    ]

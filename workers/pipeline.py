@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsdesk.results import ANALYSES
-from workers import entities, stats
+from workers import entities, quotes, stats
 from workers.cleanup import clean
 from workers.nlp import get_model
 
@@ -81,7 +81,7 @@ def analyze(
                 }
             )
 
-    if "entities" not in requested and "stats" not in requested:
+    if not {"entities", "quotes", "stats"} & set(requested):
         result["warnings"] = warnings
         return result
 
@@ -101,6 +101,23 @@ def analyze(
                     "analysis": "entities",
                     "code": "language_unsupported",
                     "detail": f"Entity recognition is for English; the text is "
+                    f"'{language['code']}'.",
+                }
+            )
+
+    if "quotes" in requested:
+        if english:
+            if doc is None:
+                doc = model(analysed)
+            # Speakers link to the final entity list when there is one.
+            result["quotes"] = quotes.extract(doc, result.get("entities"))
+        else:
+            result["quotes"] = []
+            warnings.append(
+                {
+                    "analysis": "quotes",
+                    "code": "language_unsupported",
+                    "detail": f"Quote attribution is for English; the text is "
                     f"'{language['code']}'.",
                 }
             )

@@ -9,7 +9,11 @@ nested quotes and apostrophes, never delimiters.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
+
+from spacy.tokens import Doc
 
 _OPENING = "“„‟"
 _CLOSING = "”"
@@ -147,3 +151,299 @@ def find_quotes(text: str) -> list[QuoteSpan]:
 def quote_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every direct quotation, quote marks included, in text order."""
     return [(q.start, q.end) for q in find_quotes(text)]
+
+
+# --- Speakers -----------------------------------------------------------------
+
+SPEECH_VERBS: tuple[str, ...] = (
+    "said", "says", "say", "told", "tells", "added", "adds", "asked", "asks",
+    "wrote", "writes", "stated", "states", "explained", "explains", "warned", "warns",
+    "insisted", "insists", "noted", "notes", "argued", "argues", "claimed", "claims",
+    "replied", "replies", "continued", "continues", "recalled", "recalls", "declared",
+    "announced", "admitted", "admits", "conceded", "acknowledged", "complained",
+    "remarked", "testified", "tweeted", "posted", "commented", "observed", "concluded",
+    "suggested", "suggests", "cautioned", "urged", "countered", "responded", "answered",
+    "maintained", "predicted", "promised", "vowed", "boasted", "joked", "shouted",
+    "whispered", "cried", "estimated", "reported", "wrote", "pleaded", "demanded",
+    "confirmed", "added", "agreed", "objected", "mused", "sighed", "laughed",
+)  # fmt: skip
+_VERB = "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True))
+_VERB_RE = re.compile(rf"\b(?:{_VERB})\b", re.IGNORECASE)
+# Words that may stand between a speaker and the verb: "Hajayev later said".
+_FILLER = r"(?:(?:also|later|then|once|has|had|have|had|was|were|would|will|\w+ly)\s+)*"
+_TAIL_VERB_FIRST = re.compile(rf"^[\s,–—-]*(?:{_VERB})\s+(?P<who>[^,.;:!?\"“”„\n]{{1,80}})", re.I)
+_TAIL_SUBJECT_FIRST = re.compile(
+    rf"^[\s,–—-]*(?P<who>[^\"“”„\n.;:!?]{{1,120}}?)\s+{_FILLER}(?:{_VERB})\b", re.I
+)
+_ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<who>[^,\"“”„\n]{1,80}?)\s*,?\s*$", re.I)
+_PRONOUNS = {"he": "PERSON", "she": "PERSON", "it": "ORG"}
+_DETERMINERS = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_CAPITALISED_RUN = re.compile(
+    r"[A-Z][\w'’.&-]*(?:\s+(?:(?:of|for|and|de|von|van|al)\s+)?[A-Z][\w'’.&-]*)*"
+)
+# Labels that never name a speaker.
+_NOT_SPEAKERS = frozenset(
+    {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "LAW", "LANGUAGE"}
+)
+_NAME_NOISE = re.compile(r"^(?:the\s+)|(?:['’]s?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, order=True)
+class _Mention:
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"\s+", " ", _NAME_NOISE.sub("", name.strip())).casefold()
+
+
+class _Speakers:
+    """Finds and names the speaker of each quotation of one text."""
+
+    def __init__(
+        self,
+        text: str,
+        mentions: list[_Mention],
+        sentence_starts: list[int],
+        entities: list[dict[str, Any]] | None,
+    ) -> None:
+        self.text = text
+        self.mentions = mentions
+        self.sentence_starts = sentence_starts
+        self.entities = entities or []
+        self.entity_of_offset: dict[int, int] = {}
+        for index, entity in enumerate(self.entities):
+            for mention in entity.get("mentions", ()):
+                for offset in range(mention["start"], mention["end"]):
+                    self.entity_of_offset.setdefault(offset, index)
+
+    # Linking ---------------------------------------------------------------
+
+    def link(self, start: int, end: int, name: str) -> int | None:
+        """Index in the entity list of the entity named at ``start:end`` (or by ``name``)."""
+        for offset in range(start, end):
+            if offset in self.entity_of_offset:
+                return self.entity_of_offset[offset]
+        key = _norm(name)
+        for index, entity in enumerate(self.entities):
+            forms = [entity["name"], *entity.get("aliases", ())]
+            if key in {_norm(form) for form in forms}:
+                return index
+        if " " not in key:
+            found = [
+                index
+                for index, entity in enumerate(self.entities)
+                if entity["type"] == "PERSON" and _norm(entity["name"]).split()[-1:] == [key]
+            ]
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    def label(self, mention: _Mention) -> str:
+        index = self.link(mention.start, mention.end, mention.text)
+        return self.entities[index]["type"] if index is not None else mention.label
+
+    def speaker(self, start: int, end: int, name: str, how: str) -> dict[str, Any]:
+        index = self.link(start, end, name)
+        if index is not None:
+            name = self.entities[index]["name"]
+        name = re.sub(r"\s+", " ", _DETERMINERS.sub("", name.strip()))
+        return {"name": name, "entity_index": index, "start": start, "end": end, "attribution": how}
+
+    # Who is in a phrase ----------------------------------------------------
+
+    def who(self, start: int, end: int) -> dict[str, Any] | None:
+        """The speaker named in ``text[start:end]``, the words before or after a verb."""
+        words = self.text[start:end]
+        stripped = words.strip()
+        if stripped.casefold() in _PRONOUNS:
+            at = start + words.index(stripped)
+            return self.pronoun(at, at + len(stripped), _PRONOUNS[stripped.casefold()])
+        inside = [
+            m
+            for m in self.mentions
+            if m.start < end and m.end > start and self.label(m) not in _NOT_SPEAKERS
+        ]
+        people = [m for m in inside if self.label(m) == "PERSON"]
+        chosen = (people or inside)[-1:] if inside else []
+        if chosen:
+            m = chosen[0]
+            return self.speaker(m.start, m.end, m.text, "explicit")
+        bare = _DETERMINERS.sub("", stripped)
+        match = _CAPITALISED_RUN.search(bare)
+        if match is None:
+            return None
+        # "the Foreign Ministry": a proper name the model did not tag. One capitalised
+        # word alone may just start the sentence ("Officials said"), so it needs a
+        # "the" before it or a place mid-sentence.
+        mid_sentence = self.sentence_of(start + len(words) - len(words.lstrip())) == (
+            self.sentence_of(start - 1) if start else -1
+        )
+        if len(match.group().split()) > 1 or bare != stripped or mid_sentence:
+            at = start + words.index(bare) + match.start()
+            return self.speaker(at, at + len(match.group()), match.group(), "explicit")
+        return None
+
+    def subject_before(self, start: int, end: int) -> dict[str, Any] | None:
+        """The subject ending at ``end``: the last clause, else the one before an aside."""
+        pre = self.text[start:end]
+        cut = max(pre.rfind(c) for c in ",;:.!?()")
+        found = self.who(start + cut + 1, end) if pre[cut + 1 :].strip() else None
+        if found is None and pre.rstrip().endswith(","):
+            # "Hajayev, who ran the port for a decade, said"
+            commas = [i for i, c in enumerate(pre) if c == ","]
+            if len(commas) >= 2:
+                before = pre[: commas[-2]]
+                cut = max(before.rfind(c) for c in ",;:.!?()")
+                found = self.who(start + cut + 1, start + commas[-2])
+        return found
+
+    def pronoun(self, start: int, end: int, label: str) -> dict[str, Any] | None:
+        """The most recent ``label`` entity before a pronoun, unless its sentence names two."""
+        before = [m for m in self.mentions if m.end <= start and self.label(m) == label]
+        if not before:
+            return None
+        last = before[-1]
+        target = self.link(last.start, last.end, last.text)
+        sentence = self.sentence_of(last.start)
+        for other in before[:-1]:
+            if self.sentence_of(other.start) != sentence:
+                continue
+            other_target = self.link(other.start, other.end, other.text)
+            same = (
+                other_target == target
+                if target is not None
+                else _norm(other.text).split()[-1:] == _norm(last.text).split()[-1:]
+            )
+            if not same:
+                return None
+        found = self.speaker(last.start, last.end, last.text, "pronoun")
+        found["start"], found["end"] = start, end
+        return found
+
+    def sentence_of(self, offset: int) -> int:
+        return bisect_right(self.sentence_starts, offset) - 1
+
+    # The rules -------------------------------------------------------------
+
+    def after(self, quote: QuoteSpan, limit: int) -> dict[str, Any] | None:
+        """'"...," Hajayev said' / '"...," said Marta Okafor, who ...' / '"...," he said'."""
+        tail = self.text[quote.end : limit]
+        closed_sentence = self.text[quote.parts[-1][1] - 1 : quote.parts[-1][1]] in ".!?"
+        match = _TAIL_VERB_FIRST.match(tail)
+        if match and not closed_sentence:
+            start = quote.end + match.start("who")
+            who = match.group("who")
+            # "said Marta Okafor of the port" / "said the ministry in a statement"
+            who = re.split(r"\s+(?:in|on|at|during|after|before|last|this|to|when)\s+", who)[0]
+            found = self.who(start, start + len(who))
+            if found:
+                return found
+        match = _TAIL_SUBJECT_FIRST.match(tail)
+        if match:
+            if closed_sentence:
+                # '"We go." Okafor said the plan...' is a new statement, not attribution.
+                rest = tail[match.end() :]
+                if not re.match(r"^[^.!?\"“”]{0,40}[.!?]", rest) or len(rest[:40].split()) > 6:
+                    return None
+            return self.subject_before(quote.end + match.start("who"), quote.end + match.end("who"))
+        return None
+
+    def before(self, quote: QuoteSpan, lead_start: int) -> dict[str, Any] | None:
+        """'Naghdalyan said "..."', 'Hajayev told reporters: "..."', 'According to X, "..."'."""
+        lead = self.text[lead_start : quote.start]
+        match = _ACCORDING_TO.search(lead)
+        if match:
+            return self.who(lead_start + match.start("who"), lead_start + match.end("who"))
+        for verb in reversed(list(_VERB_RE.finditer(lead))):
+            post = lead[verb.end() :]
+            if len(post.split()) > 6 or re.search(r"[.!?]\s+\S", post):
+                continue
+            found = self.subject_before(lead_start, lead_start + verb.start())
+            if found is None and verb.group().casefold() in {"said", "says", "added", "asked"}:
+                # "said Hajayev: ..." (verb first)
+                after = re.match(r"\s*(?P<who>[^,:.;\"“”„]{1,60})", post)
+                if after:
+                    at = lead_start + verb.end() + after.start("who")
+                    found = self.who(at, at + len(after.group("who").rstrip()))
+            return found
+        return None
+
+
+def _lead_start(quote: QuoteSpan, sentence_starts: list[int], floor: int, text: str) -> int:
+    """Start of the sentence holding the words just before the quotation."""
+    at = quote.start - 1
+    while at > floor and text[at].isspace():
+        at -= 1
+    index = bisect_right(sentence_starts, at) - 1
+    start = sentence_starts[index] if index >= 0 else 0
+    return max(start, floor)
+
+
+def _paragraph_start(text: str, offset: int) -> int:
+    found = max(text.rfind("\n\n", 0, offset), -2)
+    return found + 2 if found >= 0 else 0
+
+
+def attribute(
+    text: str,
+    mentions: list[tuple[int, int, str]],
+    sentence_starts: list[int],
+    entities: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Quotations of ``text`` with their speakers; see ``QuoteSchema`` for the fields.
+
+    ``mentions`` are the model's entity mentions (start, end, label) and
+    ``entities`` the result's entity list, which speakers are linked to.
+    """
+    ents = sorted(_Mention(s, e, text[s:e], label) for s, e, label in mentions)
+    speakers = _Speakers(text, ents, sorted(sentence_starts), entities)
+    found = find_quotes(text)
+    results: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None
+    previous_end = 0
+    for i, quote in enumerate(found):
+        paragraph_end = text.find("\n\n", quote.end)
+        limit = len(text) if paragraph_end < 0 else paragraph_end
+        if i + 1 < len(found):
+            limit = min(limit, found[i + 1].start)
+        floor = max(previous_end, _paragraph_start(text, quote.start))
+        lead_start = _lead_start(quote, speakers.sentence_starts, floor, text)
+        speaker = speakers.after(quote, limit) or speakers.before(quote, lead_start)
+        if speaker is None and previous and previous["speaker"]:
+            between = [m for m in ents if previous_end <= m.start < quote.start]
+            if not any(speakers.label(m) == "PERSON" for m in between):
+                speaker = {**previous["speaker"], "attribution": "continuation"}
+        item = {
+            "start": quote.start,
+            "end": quote.end,
+            "text": quote.inner_text(text),
+            "speaker": speaker,
+        }
+        results.append(item)
+        previous, previous_end = item, quote.end
+    return results
+
+
+def extract(
+    parsed: Doc | Any, entities: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Quotations of a parsed text, speakers from its entity mentions and sentences.
+
+    ``parsed`` is a spaCy ``Doc`` or the pipeline's chunked parse (``text``,
+    ``entities()`` as (chunk offset, span) pairs, ``sentence_starts``).
+    """
+    if isinstance(parsed, Doc):
+        mentions = [(e.start_char, e.end_char, e.label_) for e in parsed.ents]
+        has_sentences = parsed.has_annotation("SENT_START")
+        starts = [s.start_char for s in parsed.sents] if has_sentences else [0]
+    else:
+        mentions = [
+            (offset + e.start_char, offset + e.end_char, e.label_)
+            for offset, e in parsed.entities()
+        ]
+        starts = list(parsed.sentence_starts) or [0]
+    return attribute(parsed.text, mentions, starts, entities)
