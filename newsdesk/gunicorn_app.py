@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from typing import Any
 
 from gunicorn import glogging
@@ -53,7 +55,34 @@ def gunicorn_settings(config: Config) -> dict[str, Any]:
         "accesslog": None,
         # Several gunicorns on one machine (tests, serve) must not fight over one socket file.
         "control_socket_disable": True,
+        # /metrics sums every API process's counters (prometheus-client multiprocess mode).
+        "on_starting": _wipe_metrics,
+        "child_exit": _forget_process,
+        "on_exit": _remove_own_metrics,
     }
+
+
+# The metrics folder `newsdesk api` made itself (None when PROMETHEUS_MULTIPROC_DIR was given).
+_OWN_METRICS_DIR: str | None = None
+
+
+def _wipe_metrics(server: Any) -> None:
+    # Left over from an earlier run, these files would add old counts to new ones.
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    for name in os.listdir(directory):
+        os.remove(os.path.join(directory, name))
+
+
+def _remove_own_metrics(server: Any) -> None:
+    # gunicorn calls this in the master only, once every API process has exited.
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(_OWN_METRICS_DIR, ignore_errors=True)
+
+
+def _forget_process(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 class NewsdeskApi(BaseApplication):
@@ -76,6 +105,11 @@ class NewsdeskApi(BaseApplication):
 def run_api(config: Config) -> None:
     """Serve until SIGTERM (graceful) or SIGINT (quick); gunicorn exits the process."""
     logs.configure(config.log_level)
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Set before gunicorn forks, so every API process writes to the same folder.
+        global _OWN_METRICS_DIR
+        _OWN_METRICS_DIR = tempfile.mkdtemp(prefix="newsdesk-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _OWN_METRICS_DIR
     logging.getLogger("newsdesk.api").info(
         "api starting",
         extra={

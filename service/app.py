@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 import newsdesk
 from newsdesk.settings import Config, load
-from service import access_log, docs, problems
+from service import access_log, docs, metrics, problems
 from service.jobstore import JobStore
 from service.openapi import API_DESCRIPTION, OPENAPI_VERSION, register_components
 from service.routes import articles, health, jobs
@@ -61,6 +61,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["newsdesk.jobstore"] = JobStore(connect_redis(config), config)
 
     access_log.install(app)
+    metrics.install(app)
     problems.install(app)
 
     api = NewsdeskApi(app)

@@ -9,9 +9,12 @@ import logging
 import time
 from typing import Any
 
+from redis.exceptions import RedisError
 from rq import get_current_job
+from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
+from newsdesk import jobmetrics
 from newsdesk.results import ResultSchema
 from newsdesk.settings import load
 from workers.pipeline import analyze
@@ -29,6 +32,14 @@ def _error(exc: BaseException) -> dict[str, str]:
     if isinstance(exc, InvalidResult):
         return {"type": "invalid_result", "message": str(exc)[:500]}
     return {"type": "analysis_error", "message": f"{type(exc).__name__} during analysis."}
+
+
+def _count(job: Job, status: str, durations: dict[str, float]) -> None:
+    """Metrics must never fail a job: a Redis hiccup here costs one sample, nothing more."""
+    try:
+        jobmetrics.record_job(job.connection, job.origin, status, durations)
+    except RedisError as exc:
+        log.warning("metrics not recorded", extra={"job_id": job.id, "error": str(exc)})
 
 
 def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +63,7 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
         if job is not None:
             job.meta["error"] = _error(exc)
             job.save_meta()
+            _count(job, "failed", {"total": time.perf_counter() - started})
         log.warning(
             "job failed",
             extra={
@@ -61,6 +73,8 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
             },
         )
         raise
+    if job is not None:
+        _count(job, "finished", {"total": time.perf_counter() - started})
     log.info(
         "job finished",
         extra={"job_id": job_id, "seconds": round(time.perf_counter() - started, 3)},

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Response, current_app
 from flask_smorest import Blueprint
+from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 from rq import Worker
 
+from service import metrics
 from service.jobstore import JobStore
 from service.openapi import REQUEST_ID
 from service.problems import RETRY_AFTER_SECONDS, Problem
@@ -55,5 +57,22 @@ def blueprint() -> Blueprint:
         if workers == 0:
             raise _not_ready(f"No worker is registered for queue {store.queue.name!r}.")
         return {"status": "ready", "workers": workers}
+
+    @blp.route("/metrics", methods=["GET"])
+    @blp.response(
+        200,
+        description="Prometheus text exposition format: requests by route and status with "
+        "latency histograms, queue depth, live workers, jobs by final status and job "
+        "duration per analysis. Queue, worker and job figures come from Redis and cover the "
+        "whole cluster.",
+        content_type=CONTENT_TYPE_LATEST,
+    )
+    @blp.alt_response(500, "InternalError")
+    def prometheus_metrics() -> Response:
+        """Metrics
+
+        For Prometheus to scrape. When Redis does not answer, `newsdesk_redis_up` is 0.
+        """
+        return metrics.exposition()
 
     return blp
