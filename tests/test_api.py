@@ -257,6 +257,13 @@ def test_body_that_is_not_an_object_is_rejected(client: FlaskClient) -> None:
 # --- other client errors ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("depth", [2_000, 100_000])
+def test_json_nested_beyond_the_parser_is_400_not_500(client: FlaskClient, depth: int) -> None:
+    body = '{"text": "a", "metadata": {"x": ' + "[" * depth + "]" * depth + "}}"
+    response = client.post("/v1/articles", data=body, content_type="application/json")
+    assert assert_problem(response, 400)["type"] == "urn:newsdesk:problem:malformed-json"
+
+
 def test_malformed_json_is_400(client: FlaskClient) -> None:
     response = client.post(
         "/v1/articles", data='{"text": "unclosed', content_type="application/json"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import current_app, g, request, url_for
+from flask import Request, current_app, g, request, url_for
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 
 from newsdesk.results import ANALYSES
 from newsdesk.settings import Config
@@ -28,10 +30,22 @@ def _require_json() -> None:
         )
 
 
+class BodyParser(FlaskParser):
+    """webargs' parser, but JSON nested beyond what Python's parser can take is malformed (400)."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            # a non-empty document: webargs reads an empty one as "no body at all"
+            raise json.JSONDecodeError("JSON nested too deeply", "(deep)", 0) from None
+
+
 def blueprint(config: Config) -> Blueprint:
     blp = Blueprint(
         "articles", __name__, url_prefix="/v1/articles", description="Submit articles for analysis."
     )
+    blp.ARGUMENTS_PARSER = BodyParser()
     blp.before_request(_require_json)
 
     @blp.route("", methods=["POST"])
