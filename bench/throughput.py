@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -56,7 +57,44 @@ def make_articles(n: int) -> list[str]:
 # --- the service ---------------------------------------------------------------------------
 
 
-def start_service(workers: int) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory]:
+@dataclass
+class Service:
+    """A `newsdesk serve` this script started, or a running service named by --url."""
+
+    url: str
+    proc: subprocess.Popen | None = None
+    redis_url: str | None = None
+    data: tempfile.TemporaryDirectory | None = None
+
+    def worker_pids(self) -> list[int]:
+        """The RQ worker processes `serve` started (empty for a service given by --url)."""
+        if self.proc is None:
+            return []
+        pids = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if not entry.name.isdigit():
+                    continue
+                parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if parent == str(self.proc.pid) and b"worker" in command:
+                pids.append(int(entry.name))
+        return pids
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.data is not None:
+            self.data.cleanup()
+
+
+def start_service(workers: int) -> Service:
     from newsdesk.redis_server import free_port
 
     port = free_port()
@@ -67,34 +105,29 @@ def start_service(workers: int) -> tuple[subprocess.Popen, str, tempfile.Tempora
         [str(Path(sys.executable).parent / "newsdesk"), "serve", "--port", str(port),
          "--workers", str(workers)],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
         start_new_session=True,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    service = Service(url=f"http://127.0.0.1:{port}", proc=proc, data=data)
+    # serve's first line names its private Redis: "newsdesk: Redis at redis://... (private..."
+    first = proc.stdout.readline() if proc.stdout else ""
+    service.redis_url = first.split("Redis at ", 1)[1].split()[0] if "Redis at " in first else None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"newsdesk serve exited with {proc.returncode}")
         try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                # every worker must have loaded its model before we start the clock
-                info = httpx.get(f"{url}/readyz", timeout=1).json()
-                if info.get("workers", workers) >= workers:
-                    return proc, url, data
+            ready = httpx.get(f"{service.url}/readyz", timeout=1)
+            # every worker must have loaded its model before we start the clock
+            if ready.status_code == 200 and ready.json()["workers"] >= workers:
+                return service
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    stop_service(proc)
+    service.stop()
     raise SystemExit("service did not become ready in 120 s")
-
-
-def stop_service(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def one_job(client: httpx.Client, url: str, text: str) -> tuple[float, str]:
@@ -163,28 +196,22 @@ def main() -> None:
     )
     print(f"articles: {len(articles)}, words: {words} (mean {words / len(articles):.0f}/article)")
 
-    proc = data = None
-    url = args.url
-    if url is None:
-        proc, url, data = start_service(args.workers)
+    service = start_service(args.workers) if args.url is None else Service(url=args.url)
     try:
-        one_job(httpx.Client(timeout=60), url, articles[0])  # first request warms the path
-        service = run_service(url, articles, args.concurrency)
+        one_job(httpx.Client(timeout=60), service.url, articles[0])  # warms the path
+        measured = run_service(service.url, articles, args.concurrency)
     finally:
-        if proc is not None:
-            stop_service(proc)
-        if data is not None:
-            data.cleanup()
+        service.stop()
 
     local = run_in_process(articles, args.workers)
 
-    s_rate = len(articles) / service["wall"]
+    s_rate = len(articles) / measured["wall"]
     l_rate = len(articles) / local["wall"]
-    lat = service["latencies"]
+    lat = measured["latencies"]
     pct = statistics.quantiles(lat, n=100, method="inclusive")
     print(
-        f"service   : {s_rate:7.1f} articles/s {words / service['wall']:9.0f} words/s "
-        f"(failed {service['failed']})"
+        f"service   : {s_rate:7.1f} articles/s {words / measured['wall']:9.0f} words/s "
+        f"(failed {measured['failed']})"
     )
     print(
         f"            end-to-end latency p50 {pct[49] * 1000:.0f} ms, "
