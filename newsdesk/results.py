@@ -155,8 +155,9 @@ class SpeakerSchema(Schema):
         validate=validate.Range(min=0),
         metadata={
             "description": "Start offset of the words that name the speaker for this quotation "
-            "(the name, or the pronoun for `pronoun`, or the previous quotation's speaker for "
-            "`continuation`), into the same text as the quotation."
+            '(the name; the pronoun or "the group" for `pronoun` and `reference`; the '
+            "previous quotation's speaker for `continuation`), into the same text as the "
+            "quotation."
         },
     )
     end = fields.Integer(
@@ -164,11 +165,13 @@ class SpeakerSchema(Schema):
     )
     attribution = fields.String(
         required=True,
-        validate=validate.OneOf(("explicit", "pronoun", "continuation")),
+        validate=validate.OneOf(("explicit", "pronoun", "reference", "continuation")),
         metadata={
             "description": "How the speaker was found: `explicit` (named beside a speech verb or "
-            'after "according to"), `pronoun` ("he said", resolved to the last person '
-            "named before it) or `continuation` (a quotation with no attribution of its own "
+            'after "according to"), `pronoun` ("he said": the person who last spoke before it, '
+            "else the last person named, when no other person shares that sentence), "
+            '`reference` ("the group said": the last organisation named, preferring one whose '
+            "name holds the noun) or `continuation` (a quotation with no attribution of its own "
             "after one that has it, with no other person named between them)."
         },
     )

@@ -239,8 +239,13 @@ def test_speaker_links_to_the_entity_list_by_mention_or_surname() -> None:
 WEB_PASTE = (
     "Home | News | Sport\n"
     "Share on Facebook\n"
-    "The Harbour Rowing Club named Ilse Marwick as its head coach on Tuesday.\n\n"
+    "Rowing club hires its first full-time coach\n"
+    "The Harbour Rowing Club named Ilse Marwick as its head coach on Tuesday, ending a "
+    "search that began when the club's volunteer coach retired last spring.\n\n"
+    "Marwick, who rowed for the national team for eight years, will start in March and "
+    "will work with the club's junior and senior crews on the river every morning.\n\n"
     '"We want a crew at the national championships within two years," Marwick said.\n\n'
+    "The club has about 140 members and trains from a boathouse near the old harbour.\n"
     "Sign up for our newsletter"
 )
 
@@ -271,3 +276,43 @@ def test_pipeline_skips_quotes_of_a_non_english_text(nlp: Language) -> None:
     assert [(w["analysis"], w["code"]) for w in result["warnings"]] == [
         ("quotes", "language_unsupported")
     ]
+
+
+def test_name_in_an_aside_after_a_title() -> None:
+    text = '"These doors were never ours," the museum\'s director, Claire Denholm, said on Friday.'
+    assert speakers(text, {"Claire Denholm": "PERSON", "Friday": "DATE"}) == ["Claire Denholm"]
+
+
+def test_the_group_said_refers_to_the_organisation_named_before() -> None:
+    text = (
+        "A trade group, the Alliance for Digital Commerce, opposed the bill. Senator "
+        'Ada Roe backed it. "The fines are too high," the group said in a statement.'
+    )
+    names = {"Alliance for Digital Commerce": "ORG", "Ada Roe": "PERSON"}
+    quotes = attribute(text, mentions_of(text, names), sentence_starts(text))
+    (speaker,) = [q["speaker"] for q in quotes]
+    assert speaker["name"] == "Alliance for Digital Commerce"
+    assert speaker["attribution"] == "reference"
+    assert text[speaker["start"] : speaker["end"]] == "the group"
+
+
+def test_a_person_named_inside_the_quotation_is_not_its_speaker() -> None:
+    text = 'Anna Berg apologised. "I never meant to hurt Pavel Novak," she said.'
+    assert speakers(text, {"Anna Berg": "PERSON", "Pavel Novak": "PERSON"}) == ["Anna Berg"]
+
+
+def test_pronoun_prefers_the_person_who_last_spoke() -> None:
+    text = (
+        "Wanjiru Kamau ran the trial. Savanna Biotech chief Peter Otieno said a new "
+        'version was coming, with help from Ada Lind. "Cold chains stop early," he said.'
+    )
+    names = {"Wanjiru Kamau": "PERSON", "Peter Otieno": "PERSON", "Ada Lind": "PERSON"}
+    assert speakers(text, names) == ["Peter Otieno"]
+
+
+def test_continuation_goes_on_past_the_speakers_own_name() -> None:
+    text = (
+        '"We expected retreat," said Lucía Ferreyra, a glaciologist who led the work. '
+        '"Warm water is eating the glacier."'
+    )
+    assert speakers(text, {"Lucía Ferreyra": "PERSON"}) == ["Lucía Ferreyra", "Lucía Ferreyra"]

@@ -175,8 +175,17 @@ _TAIL_VERB_FIRST = re.compile(rf"^[\s,–—-]*(?:{_VERB})\s+(?P<who>[^,.;:!?\"�
 _TAIL_SUBJECT_FIRST = re.compile(
     rf"^[\s,–—-]*(?P<who>[^\"“”„\n.;:!?]{{1,120}}?)\s+{_FILLER}(?:{_VERB})\b", re.I
 )
+_SPEAKS = re.compile(rf"[\s,]*{_FILLER}(?:{_VERB})\b", re.I)
 _ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<who>[^,\"“”„\n]{1,80}?)\s*,?\s*$", re.I)
 _PRONOUNS = {"he": "PERSON", "she": "PERSON", "it": "ORG"}
+# "the group said": a definite description of an organisation named before.
+_ORG_NOUNS = frozenset({
+    "agency", "alliance", "association", "authority", "bank", "board", "carmaker", "centre",
+    "charity", "chain", "club", "coalition", "commission", "committee", "company", "council",
+    "court", "department", "firm", "fund", "government", "group", "hospital", "institute",
+    "league", "ministry", "museum", "network", "office", "organisation", "party", "police",
+    "regulator", "school", "society", "team", "trust", "union", "university",
+})  # fmt: skip
 _DETERMINERS = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _CAPITALISED_RUN = re.compile(
     r"[A-Z][\w'’.&-]*(?:\s+(?:(?:of|for|and|de|von|van|al)\s+)?[A-Z][\w'’.&-]*)*"
@@ -214,6 +223,7 @@ class _Speakers:
         self.mentions = mentions
         self.sentence_starts = sentence_starts
         self.entities = entities or []
+        self.quotes: list[QuoteSpan] = []
         self.entity_of_offset: dict[int, int] = {}
         for index, entity in enumerate(self.entities):
             for mention in entity.get("mentions", ()):
@@ -262,6 +272,10 @@ class _Speakers:
         if stripped.casefold() in _PRONOUNS:
             at = start + words.index(stripped)
             return self.pronoun(at, at + len(stripped), _PRONOUNS[stripped.casefold()])
+        reference = re.fullmatch(r"the\s+(\w+)", stripped, re.IGNORECASE)
+        if reference and reference.group(1).casefold() in _ORG_NOUNS:
+            at = start + words.index(stripped)
+            return self.pronoun(at, at + len(stripped), "ORG", reference.group(1).casefold())
         inside = [
             m
             for m in self.mentions
@@ -282,8 +296,11 @@ class _Speakers:
         mid_sentence = self.sentence_of(start + len(words) - len(words.lstrip())) == (
             self.sentence_of(start - 1) if start else -1
         )
+        at = start + words.index(bare) + match.start()
+        over = [m for m in self.mentions if m.start < at + len(match.group()) and m.end > at]
+        if over:
+            return None  # a date or a number, not a name
         if len(match.group().split()) > 1 or bare != stripped or mid_sentence:
-            at = start + words.index(bare) + match.start()
             return self.speaker(at, at + len(match.group()), match.group(), "explicit")
         return None
 
@@ -299,30 +316,64 @@ class _Speakers:
                 before = pre[: commas[-2]]
                 cut = max(before.rfind(c) for c in ",;:.!?()")
                 found = self.who(start + cut + 1, start + commas[-2])
+                if found is None:
+                    # "the museum's director, Claire Denholm, said"
+                    found = self.who(start + commas[-2] + 1, start + commas[-1])
         return found
 
-    def pronoun(self, start: int, end: int, label: str) -> dict[str, Any] | None:
-        """The most recent ``label`` entity before a pronoun, unless its sentence names two."""
-        before = [m for m in self.mentions if m.end <= start and self.label(m) == label]
+    def pronoun(
+        self, start: int, end: int, label: str, noun: str | None = None
+    ) -> dict[str, Any] | None:
+        """The ``label`` entity a pronoun (or "the group") stands for; None when unsure.
+
+        Mentions inside quotations are skipped (people named in a quotation are
+        rarely its speaker). A person last seen as the subject of a speech verb
+        ("Otieno said ...") wins; else the most recent one, unless its sentence
+        names another. For "the group", an organisation whose name holds the noun wins.
+        """
+        before = [
+            m
+            for m in self.mentions
+            if m.end <= start and self.label(m) == label and not self.quoted(m.start)
+        ]
         if not before:
             return None
+        how = "pronoun" if noun is None else "reference"
+        if noun is not None:
+            named = [m for m in before if noun in _norm(self.name_of(m)).split()]
+            if named:
+                return self._resolved(named[-1], start, end, how)
+        speaking = [m for m in before if _SPEAKS.match(self.text, m.end)]
+        if speaking and self.sentence_of(speaking[-1].start) >= self.sentence_of(start) - 2:
+            later = [m for m in before if m.start > speaking[-1].start]
+            if all(self.same_entity(m, speaking[-1]) or not _SPEAKS.match(self.text, m.end)
+                   for m in later):  # fmt: skip
+                return self._resolved(speaking[-1], start, end, how)
         last = before[-1]
-        target = self.link(last.start, last.end, last.text)
         sentence = self.sentence_of(last.start)
         for other in before[:-1]:
-            if self.sentence_of(other.start) != sentence:
-                continue
-            other_target = self.link(other.start, other.end, other.text)
-            same = (
-                other_target == target
-                if target is not None
-                else _norm(other.text).split()[-1:] == _norm(last.text).split()[-1:]
-            )
-            if not same:
+            if self.sentence_of(other.start) == sentence and not self.same_entity(other, last):
                 return None
-        found = self.speaker(last.start, last.end, last.text, "pronoun")
+        return self._resolved(last, start, end, how)
+
+    def _resolved(self, mention: _Mention, start: int, end: int, how: str) -> dict[str, Any]:
+        found = self.speaker(mention.start, mention.end, mention.text, how)
         found["start"], found["end"] = start, end
         return found
+
+    def name_of(self, mention: _Mention) -> str:
+        index = self.link(mention.start, mention.end, mention.text)
+        return self.entities[index]["name"] if index is not None else mention.text
+
+    def same_entity(self, a: _Mention, b: _Mention) -> bool:
+        first = self.link(a.start, a.end, a.text)
+        second = self.link(b.start, b.end, b.text)
+        if first is not None or second is not None:
+            return first == second
+        return _norm(a.text).split()[-1:] == _norm(b.text).split()[-1:]
+
+    def quoted(self, offset: int) -> bool:
+        return any(q.start <= offset < q.end for q in self.quotes)
 
     def sentence_of(self, offset: int) -> int:
         return bisect_right(self.sentence_starts, offset) - 1
@@ -365,7 +416,7 @@ class _Speakers:
             found = self.subject_before(lead_start, lead_start + verb.start())
             if found is None and verb.group().casefold() in {"said", "says", "added", "asked"}:
                 # "said Hajayev: ..." (verb first)
-                after = re.match(r"\s*(?P<who>[^,:.;\"“”„]{1,60})", post)
+                after = re.match(r"\s+(?P<who>(?:the\s+)?[A-Z][^,:.;\"“”„]{0,60})", post)
                 if after:
                     at = lead_start + verb.end() + after.start("who")
                     found = self.who(at, at + len(after.group("who").rstrip()))
@@ -402,6 +453,7 @@ def attribute(
     ents = sorted(_Mention(s, e, text[s:e], label) for s, e, label in mentions)
     speakers = _Speakers(text, ents, sorted(sentence_starts), entities)
     found = find_quotes(text)
+    speakers.quotes = found
     results: list[dict[str, Any]] = []
     previous: dict[str, Any] | None = None
     previous_end = 0
@@ -414,8 +466,13 @@ def attribute(
         lead_start = _lead_start(quote, speakers.sentence_starts, floor, text)
         speaker = speakers.after(quote, limit) or speakers.before(quote, lead_start)
         if speaker is None and previous and previous["speaker"]:
+            said = previous["speaker"]
+            said_by = _Mention(said["start"], said["end"], text[said["start"] : said["end"]], "")
             between = [m for m in ents if previous_end <= m.start < quote.start]
-            if not any(speakers.label(m) == "PERSON" for m in between):
+            if not any(
+                speakers.label(m) == "PERSON" and not speakers.same_entity(m, said_by)
+                for m in between
+            ):
                 speaker = {**previous["speaker"], "attribution": "continuation"}
         item = {
             "start": quote.start,
