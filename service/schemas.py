@@ -44,6 +44,13 @@ class StatsOptionsSchema(Schema):
             "the server's NEWSDESK_READING_WPM when absent."
         },
     )
+    speaking_wpm = fields.Integer(
+        validate=validate.Range(min=50, max=400),
+        metadata={
+            "description": "Speaking speed for `speaking_time_seconds`, in words per minute; "
+            "the server's NEWSDESK_SPEAKING_WPM (150) when absent."
+        },
+    )
 
 
 class OptionsSchema(Schema):

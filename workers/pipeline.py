@@ -14,6 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsdesk.results import ANALYSES
+from newsdesk.settings import load
 from workers import entities, quotes, stats
 from workers.cleanup import clean
 from workers.nlp import get_model
@@ -40,20 +41,18 @@ def _requested(article: Mapping[str, Any]) -> list[str]:
     return [name for name in ANALYSES if name in asked]
 
 
-def _sentences(doc: Doc) -> int:
-    return sum(1 for sent in doc.sents if stats.count_words(sent.text))
-
-
 def analyze(
     article: Mapping[str, Any],
     *,
     reading_wpm: int = 230,
+    speaking_wpm: int | None = None,
     nlp: Language | None = None,
 ) -> dict[str, Any]:
     """The result for one article; see ``newsdesk.results.ResultSchema`` for its shape.
 
     ``article["options"]`` holds per-analysis options as the API accepted them
-    (``{"stats": {"reading_wpm": 200}}``); ``reading_wpm`` is the server's default.
+    (``{"stats": {"reading_wpm": 200}}``); ``reading_wpm`` and ``speaking_wpm`` are the
+    server's defaults (``speaking_wpm`` from the settings when not given).
     """
     text = article.get("text") or ""
     if not isinstance(text, str):
@@ -61,7 +60,9 @@ def analyze(
     title = article.get("title") or None
     requested = _requested(article)
     options = article.get("options") or {}
-    reading_wpm = (options.get("stats") or {}).get("reading_wpm") or reading_wpm
+    stats_options = options.get("stats") or {}
+    reading_wpm = stats_options.get("reading_wpm") or reading_wpm
+    speaking_wpm = stats_options.get("speaking_wpm") or speaking_wpm or load().speaking_wpm
     result: dict[str, Any] = {}
     warnings: list[dict[str, str]] = []
 
@@ -128,7 +129,12 @@ def analyze(
             with model.select_pipes(disable=[p for p in ("ner",) if p in model.pipe_names]):
                 doc = model(analysed)
         result["stats"], stats_warnings = stats.compute(
-            analysed, sentences=_sentences(doc), language=language, reading_wpm=reading_wpm
+            analysed,
+            [doc],
+            language=language,
+            reading_wpm=reading_wpm,
+            speaking_wpm=speaking_wpm,
+            entities=result.get("entities") if english else None,
         )
         warnings.extend(stats_warnings)
 

@@ -1,87 +1,63 @@
-"""Counts, reading time, readability and language of the analysed text.
+"""Summary statistics of the analysed text: counts, times, readability, style, language,
+key phrases and an entity summary. docs/stats.md defines every field.
 
-Definitions (the README copies them):
-
-- ``characters``: ``len(text)`` (Python characters, the same units as every offset).
-- ``words``: whitespace-separated tokens holding at least one letter or digit, so
-  "—" is not a word and "don't" or "2020-10-01" is one.
-- ``sentences``: spaCy sentences (the model's ``senter``) holding at least one word;
-  the pipeline shares one ``Doc`` with the entity analysis.
-- ``paragraphs``: blocks separated by a blank line.
-- ``reading_time_seconds``: words / reading speed * 60, to 0.1 s.
-- ``readability``: textstat 0.7.8 on the same text, to 2 decimals; only for English
-  text of at least ``MIN_READABILITY_WORDS`` words, else all null with a warning.
-- ``language``: the request's hint when given, else py3langid with normalised
-  probabilities; null when the text has no letters to judge by.
+Words are whitespace-separated tokens holding at least one letter or digit, so "—"
+is not a word and "don't" or "2020-10-01" is one. Sentences are the sentences of
+the spaCy Doc the pipeline shares with the entity analysis, so both count the same.
 """
 
 from __future__ import annotations
 
-import inspect
-import math
 import re
-import sys
-import threading
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-import textstat
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from spacy.tokens import Doc, Span
 
-MIN_READABILITY_WORDS = 30
-# Below this a detected language is too unsure to switch English-only analyses off.
-MIN_LANGUAGE_CONFIDENCE = 0.5
-
-READABILITY_FIELDS: tuple[str, ...] = (
-    "flesch_reading_ease",
-    "flesch_kincaid_grade",
-    "gunning_fog",
-    "smog_index",
-    "coleman_liau_index",
-    "automated_readability_index",
-    "dale_chall_readability_score",
+from workers.keywords import keywords
+from workers.language import (
+    MIN_LANGUAGE_CONFIDENCE,
+    detect_language,
+    effective_code,
+    is_english,
+    language_identifier,
+    normalise_hint,
 )
+from workers.quotes import quote_spans
+from workers.readability import (
+    _TEXTSTAT_CACHES,
+    MIN_READABILITY_WORDS,
+    READABILITY_FIELDS,
+    assess,
+    readability,
+)
+from workers.style import style
+
+__all__ = [
+    "MIN_LANGUAGE_CONFIDENCE",
+    "MIN_READABILITY_WORDS",
+    "READABILITY_FIELDS",
+    "_TEXTSTAT_CACHES",
+    "compute",
+    "count_paragraphs",
+    "count_words",
+    "detect_language",
+    "is_english",
+    "language_identifier",
+    "normalise_hint",
+    "readability",
+]
+
+DEFAULT_READING_WPM = 230
+DEFAULT_SPEAKING_WPM = 150
 
 _HAS_ALNUM = re.compile(r"[^\W_]")
+_HAS_DIGIT = re.compile(r"\d")
+_TOKEN = re.compile(r"\S+")
+_WORD_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
-
-_identifier: LanguageIdentifier | None = None
-_identifier_lock = threading.Lock()
-
-
-def language_identifier() -> LanguageIdentifier:
-    """Loaded once per process (under a second, but not per job)."""
-    global _identifier
-    if _identifier is None:
-        with _identifier_lock:
-            if _identifier is None:
-                _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    return _identifier
-
-
-def normalise_hint(hint: object) -> str | None:
-    """ "EN", "en-GB", "en_US" -> "en"; anything empty or not a string -> None."""
-    if not isinstance(hint, str):
-        return None
-    code = re.split(r"[-_]", hint.strip().lower(), maxsplit=1)[0]
-    return code or None
-
-
-def detect_language(text: str, hint: object = None) -> dict[str, Any]:
-    code = normalise_hint(hint)
-    if code:
-        return {"code": code, "confidence": None, "source": "hint"}
-    if not any(ch.isalpha() for ch in text):
-        return {"code": None, "confidence": None, "source": "detected"}
-    detected, confidence = language_identifier().classify(text)
-    return {"code": detected, "confidence": round(float(confidence), 4), "source": "detected"}
-
-
-def is_english(language: dict[str, Any]) -> bool:
-    """English, or too unsure to say otherwise (the service's model is English)."""
-    code = language["code"]
-    if code is None or code == "en":
-        return True
-    return language["source"] == "detected" and language["confidence"] < MIN_LANGUAGE_CONFIDENCE
 
 
 def count_words(text: str) -> int:
@@ -92,81 +68,114 @@ def count_paragraphs(text: str) -> int:
     return sum(1 for block in _PARAGRAPH_BREAK.split(text) if block.strip())
 
 
-def _textstat_caches() -> list[Any]:
-    """textstat memoises ~40 internal functions on the whole text (128 entries each).
-
-    A worker never sees the same article twice in a row, so the caches only hold
-    memory: measured here, 150 long articles grew a worker by ~165 MB.
-    """
-    caches = {}
-    for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("textstat."):
-            caches |= {
-                id(f): f
-                for f in vars(module).values()
-                if hasattr(f, "cache_clear") and _takes_text(f)
-            }
-    return list(caches.values())
+def word_spans(text: str) -> list[tuple[int, str]]:
+    """(start, word) of every word; punctuation at its edges removed, case-folded."""
+    return [
+        (m.start(), _WORD_EDGES.sub("", m.group()).casefold())
+        for m in _TOKEN.finditer(text)
+        if _HAS_ALNUM.search(m.group())
+    ]
 
 
-def _takes_text(cached: Any) -> bool:
-    """Only the caches keyed on a text: the dictionaries (CMUdict: ~0.8 s to load) stay."""
-    return "text" in inspect.signature(cached.__wrapped__).parameters
+def quoted_words(starts: Sequence[int], spans: Sequence[tuple[int, int]]) -> int:
+    """Words that start inside a quotation (``spans`` in text order, not overlapping)."""
+    ends = [end for _, end in spans]
+    begins = [start for start, _ in spans]
+    inside = 0
+    for start in starts:
+        k = bisect_right(begins, start) - 1
+        if k >= 0 and start < ends[k]:
+            inside += 1
+    return inside
 
 
-_TEXTSTAT_CACHES = _textstat_caches()
+def entity_summary(entities: Sequence[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
+    """Entities per type and mentions per type, most frequent type first."""
+    by_type = Counter(entity["type"] for entity in entities)
+    mentions: Counter[str] = Counter()
+    for entity in entities:
+        mentions[entity["type"]] += entity.get("count") or len(entity.get("mentions") or ())
+    order = sorted(by_type, key=lambda t: (-by_type[t], t))
+    return {t: by_type[t] for t in order}, {t: mentions[t] for t in order}
 
 
-def readability(text: str) -> dict[str, float | None]:
-    scores: dict[str, float | None] = {}
-    try:
-        for name in READABILITY_FIELDS:
-            value = float(getattr(textstat, name)(text))
-            scores[name] = round(value, 2) if math.isfinite(value) else None
-    finally:
-        for cached in _TEXTSTAT_CACHES:
-            cached.cache_clear()
-    return scores
+def _seconds(words: int, wpm: int) -> float:
+    return round(words / wpm * 60, 1) if wpm > 0 else 0.0
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def sentences_of(docs: Sequence[Doc]) -> list[Span]:
+    """Every sentence of the Docs; a Doc without sentence boundaries is one sentence."""
+    spans: list[Span] = []
+    for doc in docs:
+        if doc.has_annotation("SENT_START"):
+            spans.extend(doc.sents)
+        elif len(doc):
+            spans.append(doc[:])
+    return spans
 
 
 def compute(
     text: str,
+    docs: Sequence[Doc],
     *,
-    sentences: int,
     language: dict[str, Any],
-    reading_wpm: int,
+    reading_wpm: int = DEFAULT_READING_WPM,
+    speaking_wpm: int = DEFAULT_SPEAKING_WPM,
+    entities: Sequence[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """Stats for ``text`` (sentences counted by the caller's spaCy Doc) and warnings."""
-    words = count_words(text)
+    """Stats for ``text`` and the warnings about what could not be computed.
+
+    ``docs`` are the pipeline's spaCy Docs of ``text``: one, or consecutive chunks of a
+    long text whose texts add up to ``text``. ``entities`` is the entity analysis's
+    result when it ran, else None.
+    """
     warnings: list[dict[str, str]] = []
-    scores: dict[str, float | None] = dict.fromkeys(READABILITY_FIELDS)
-    if not is_english(language):
+    lang = effective_code(language)
+
+    words = word_spans(text)
+    word_count = len(words)
+    sentences = [(count_words(sent.text), sent) for sent in sentences_of(docs)]
+    sentences = [(n, sent) for n, sent in sentences if n]
+    quotes = quote_spans(text)
+
+    scores, warning = assess(text, words=word_count, lang=lang)
+    if warning:
+        warnings.append(warning)
+    phrases = keywords(docs, lang)
+    if phrases is None:
         warnings.append(
             {
                 "analysis": "stats",
-                "code": "language_unsupported",
-                "detail": f"Readability formulas are for English; the text is "
-                f"'{language['code']}'.",
+                "code": "keywords_language_unsupported",
+                "detail": f"No stop-word list for '{lang}'; key phrases are not computed.",
             }
         )
-    elif words < MIN_READABILITY_WORDS:
-        warnings.append(
-            {
-                "analysis": "stats",
-                "code": "text_too_short",
-                "detail": f"Readability needs at least {MIN_READABILITY_WORDS} words; "
-                f"the text has {words}.",
-            }
-        )
-    else:
-        scores.update(readability(text))
+    by_type, mentions_by_type = entity_summary(entities) if entities is not None else (None, None)
+
     stats = {
         "characters": len(text),
-        "words": words,
-        "sentences": sentences,
+        "words": word_count,
+        "sentences": len(sentences),
         "paragraphs": count_paragraphs(text),
-        "reading_time_seconds": round(words / reading_wpm * 60, 1) if reading_wpm > 0 else 0.0,
+        "unique_words": len({word for _, word in words}),
+        "numbers": sum(1 for _, word in words if _HAS_DIGIT.search(word)),
+        "direct_quotes": len(quotes),
+        "quoted_word_share": _share(quoted_words([s for s, _ in words], quotes), word_count),
+        "reading_time_seconds": _seconds(word_count, reading_wpm),
+        "speaking_time_seconds": _seconds(word_count, speaking_wpm),
         "readability": scores,
+        "style": style(
+            [n for n, _ in sentences],
+            [sent.text for _, sent in sentences],
+            [word for _, word in words],
+        ),
         "language": language,
+        "keywords": phrases,
+        "entities_by_type": by_type,
+        "mentions_by_type": mentions_by_type,
     }
     return stats, warnings
