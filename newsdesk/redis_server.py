@@ -55,9 +55,15 @@ class RedisServer:
     `appendonly` is on so that queued and finished jobs survive a restart.
     """
 
-    def __init__(self, data_dir: str | os.PathLike, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: str | os.PathLike,
+        port: int | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port or free_port()
+        self.extra_args = extra_args  # e.g. ("--replicaof", host, port)
         self.process: subprocess.Popen | None = None
 
     @property
@@ -75,6 +81,7 @@ class RedisServer:
             "--save", "",
             "--daemonize", "no",
             "--loglevel", "warning",
+            *self.extra_args,
         ]  # fmt: skip
         self.process = subprocess.Popen(
             args,

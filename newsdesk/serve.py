@@ -275,14 +275,14 @@ class Supervisor:
         return len(self.restarts) <= MAX_RESTARTS
 
     def _workers_ready(self) -> bool:
-        from redis import Redis
         from rq import Queue, Worker
 
         from newsdesk.queueing import SERIALIZER
+        from newsdesk.redis_connection import connect
 
         url = self.env.get("REDIS_URL") or self.config.redis_url
         try:
-            with Redis.from_url(url, socket_timeout=1) as connection:
+            with connect(url, socket_timeout=1) as connection:
                 queue = Queue(self.config.queue_name, connection=connection, serializer=SERIALIZER)
                 return Worker.count(queue=queue) >= self.worker_count
         except Exception:  # Redis busy or restarting: ask again on the next tick

@@ -13,6 +13,7 @@ from redis.retry import Retry
 from werkzeug.exceptions import HTTPException
 
 import newsdesk
+from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
 from service import access_log, docs, metrics, problems
 from service.jobstore import JobStore
@@ -36,7 +37,7 @@ class NewsdeskApi(Api):
 
 def connect_redis(config: Config) -> Redis:
     """Short timeouts and one quick retry: a dead Redis must give a fast 503, not a hang."""
-    return Redis.from_url(
+    return connect(
         config.redis_url,
         socket_connect_timeout=config.redis_timeout,
         socket_timeout=config.redis_timeout,

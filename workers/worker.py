@@ -36,7 +36,6 @@ import signal
 import threading
 from types import FrameType
 
-from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.executions import Execution
@@ -44,6 +43,7 @@ from rq.job import Job
 
 from newsdesk import logs
 from newsdesk.queueing import SERIALIZER
+from newsdesk.redis_connection import connect
 from newsdesk.settings import Config
 
 log = logging.getLogger("newsdesk.worker")
@@ -112,7 +112,7 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     signal.signal(signal.SIGINT, _exit_quietly)
     from workers.pipeline import warm_up
 
-    connection = Redis.from_url(config.redis_url)
+    connection = connect(config.redis_url)
     connection.ping()  # an unreachable Redis should fail now, not after the model loads
     log.info("loading the language model", extra={"pid": os.getpid()})
     warm_up()
