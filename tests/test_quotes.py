@@ -203,8 +203,14 @@ def test_pronoun_with_two_people_in_the_sentence_is_not_guessed() -> None:
 
 
 def test_unattributed_quotation_has_no_speaker() -> None:
-    text = 'The sign on the door read "Closed for repairs" all week.'
+    text = 'The sign on the door read "Closed for repairs until the end of May." Nobody came.'
     assert speakers(text, {}) == [None]
+
+
+def test_titles_and_scare_quotes_are_not_quotations() -> None:
+    text = 'Her novel "The Last Lamp" won. Critics called it a "quiet triumph" of a book.'
+    assert quote_spans(text) == [(10, 25), (text.index('"quiet'), 66)]
+    assert speakers(text, {}) == []
 
 
 def test_another_person_between_quotations_stops_the_continuation() -> None:
@@ -316,3 +322,22 @@ def test_continuation_goes_on_past_the_speakers_own_name() -> None:
         '"Warm water is eating the glacier."'
     )
     assert speakers(text, {"Lucía Ferreyra": "PERSON"}) == ["Lucía Ferreyra", "Lucía Ferreyra"]
+
+
+def test_participle_takes_the_subject_of_the_sentences_speech_verb() -> None:
+    text = (
+        "Israel's Foreign Ministry said in a statement it regretted the decision, "
+        'stressing that "relations remain strong."'
+    )
+    names = {"Israel": "GPE", "Foreign Ministry": "ORG"}
+    assert speakers(text, names) == ["Foreign Ministry"]
+
+
+def test_someone_else_speaking_between_quotations_stops_the_continuation() -> None:
+    text = (
+        'Armen Petrosyan said "the ambassador is coming home."\n\n'
+        "The Coastal Ports Authority said it regretted the move.\n\n"
+        '"We will talk again soon."'
+    )
+    names = {"Armen Petrosyan": "PERSON", "Coastal Ports Authority": "ORG"}
+    assert speakers(text, names) == ["Armen Petrosyan", None]

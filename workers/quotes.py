@@ -175,6 +175,11 @@ _TAIL_VERB_FIRST = re.compile(rf"^[\s,–—-]*(?:{_VERB})\s+(?P<who>[^,.;:!?\"�
 _TAIL_SUBJECT_FIRST = re.compile(
     rf"^[\s,–—-]*(?P<who>[^\"“”„\n.;:!?]{{1,120}}?)\s+{_FILLER}(?:{_VERB})\b", re.I
 )
+_PARTICIPLE_RE = re.compile(
+    r"\b(?:saying|adding|stressing|noting|warning|insisting|arguing|explaining|telling"
+    r"|stating|asking|claiming|calling)\b(?!.*\b(?:saying|adding|stressing|noting)\b)",
+    re.IGNORECASE,
+)
 _SPEAKS = re.compile(rf"[\s,]*{_FILLER}(?:{_VERB})\b", re.I)
 _ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<who>[^,\"“”„\n]{1,80}?)\s*,?\s*$", re.I)
 _PRONOUNS = {"he": "PERSON", "she": "PERSON", "it": "ORG"}
@@ -409,6 +414,13 @@ class _Speakers:
         match = _ACCORDING_TO.search(lead)
         if match:
             return self.who(lead_start + match.start("who"), lead_start + match.end("who"))
+        participle = _PARTICIPLE_RE.search(lead)
+        if participle and len(lead[participle.end() :].split()) <= 6:
+            # 'The ministry said in a statement it regrets the decision, stressing that "..."':
+            # the speaker is the subject of the sentence's first speech verb.
+            verb = _VERB_RE.search(lead, 0, participle.start())
+            if verb:
+                return self.subject_before(lead_start, lead_start + verb.start())
         for verb in reversed(list(_VERB_RE.finditer(lead))):
             post = lead[verb.end() :]
             if len(post.split()) > 6 or re.search(r"[.!?]\s+\S", post):
@@ -422,6 +434,10 @@ class _Speakers:
                     found = self.who(at, at + len(after.group("who").rstrip()))
             return found
         return None
+
+
+_TITLE_WORDS = 4
+_CLAUSE = re.compile(r"[.,;:!?]")
 
 
 def _lead_start(quote: QuoteSpan, sentence_starts: list[int], floor: int, text: str) -> int:
@@ -465,19 +481,42 @@ def attribute(
         floor = max(previous_end, _paragraph_start(text, quote.start))
         lead_start = _lead_start(quote, speakers.sentence_starts, floor, text)
         speaker = speakers.after(quote, limit) or speakers.before(quote, lead_start)
-        if speaker is None and previous and previous["speaker"]:
+        inner = quote.inner_text(text)
+        if speaker is None and len(inner.split()) <= _TITLE_WORDS and not _CLAUSE.search(inner):
+            # 'the novel "The Last Lamp"', 'so-called "peace dividend"': a title or scare
+            # quotes, not a quotation anyone said.
+            continue
+        # A continuation starts its paragraph, or follows the attribution of the quotation
+        # before it ('"...," said Okafor, a nurse. "..."'): 'A banner reads "..."' is no
+        # one's words.
+        attributed_between = bool(
+            previous and previous["speaker"] and floor <= previous["speaker"]["start"]
+        )
+        if (
+            speaker is None
+            and previous
+            and previous["speaker"]
+            and (attributed_between or not text[floor : quote.start].strip())
+        ):
             said = previous["speaker"]
             said_by = _Mention(said["start"], said["end"], text[said["start"] : said["end"]], "")
-            between = [m for m in ents if previous_end <= m.start < quote.start]
+            between = [
+                m
+                for m in ents
+                if previous_end <= m.start < quote.start
+                and not speakers.same_entity(m, said_by)
+                and speakers.label(m) not in _NOT_SPEAKERS
+            ]
+            # Another person named, or anyone else speaking ("the ministry said"),
+            # ends the run of one speaker's quotations.
             if not any(
-                speakers.label(m) == "PERSON" and not speakers.same_entity(m, said_by)
-                for m in between
+                speakers.label(m) == "PERSON" or _SPEAKS.match(text, m.end) for m in between
             ):
                 speaker = {**previous["speaker"], "attribution": "continuation"}
         item = {
             "start": quote.start,
             "end": quote.end,
-            "text": quote.inner_text(text),
+            "text": inner,
             "speaker": speaker,
         }
         results.append(item)
