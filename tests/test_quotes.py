@@ -341,3 +341,25 @@ def test_someone_else_speaking_between_quotations_stops_the_continuation() -> No
     )
     names = {"Armen Petrosyan": "PERSON", "Coastal Ports Authority": "ORG"}
     assert speakers(text, names) == ["Armen Petrosyan", None]
+
+
+@given(
+    st.lists(
+        st.sampled_from(["Ana", " said", " he", " the group", ",", ".", " ", '"', "“", "”"]),
+        max_size=30,
+    ).map("".join),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 8)), max_size=5),
+)
+def test_attribution_never_raises_and_points_into_the_text(
+    text: str, raw_mentions: list[tuple[int, int]]
+) -> None:
+    mentions = [
+        (start, min(start + length, len(text)), "PERSON")
+        for start, length in raw_mentions
+        if start < len(text)
+    ]
+    for quote in attribute(text, mentions, sentence_starts(text)):
+        assert 0 <= quote["start"] < quote["end"] <= len(text)
+        speaker = quote["speaker"]
+        if speaker:
+            assert 0 <= speaker["start"] <= speaker["end"] <= len(text) and speaker["name"]
