@@ -21,8 +21,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REDIS_URL",
         "",
-        "Redis to queue jobs on. Unset: `newsdesk serve` starts a private Redis; "
-        "`newsdesk api` and `newsdesk worker` use redis://127.0.0.1:6379/0.",
+        "Redis to queue jobs on (redis://, rediss://, unix://, or "
+        "redis+sentinel://host:26379,host2:26379/service for failover). Unset: `newsdesk "
+        "serve` starts a private Redis; `newsdesk api` and `newsdesk worker` use "
+        "redis://127.0.0.1:6379/0.",
     ),
     Setting("NEWSDESK_QUEUE", "newsdesk", "Name of the RQ queue the API fills and workers drain."),
     Setting("NEWSDESK_DATA_DIR", ".newsdesk-data", "Folder for the private Redis's data files."),
