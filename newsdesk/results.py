@@ -56,43 +56,122 @@ class RemovedSchema(Schema):
     reason = fields.String(
         required=True,
         validate=validate.OneOf(REMOVAL_REASONS),
-        metadata={"description": "Why it was removed: one of a closed list."},
+        metadata={"description": "Why it was removed: one of a closed list (docs/cleanup.md)."},
     )
     start = fields.Integer(
         required=True,
         validate=validate.Range(min=0),
-        metadata={"description": "Start offset in the submitted text (Python string index)."},
+        metadata={
+            "description": "Start offset in the submitted text (Python string index). For "
+            "HTML input, an offset in the text trafilatura extracted from it (`source_text`)."
+        },
     )
     end = fields.Integer(
         required=True,
         validate=validate.Range(min=0),
-        metadata={"description": "End offset (exclusive) in the submitted text."},
+        metadata={"description": "End offset (exclusive), in the same text as `start`."},
+    )
+
+
+class SpanSchema(Schema):
+    start = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Start offset of the paragraph's first line, as for `removed`."},
+    )
+    end = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "End offset (exclusive) of the paragraph's last line."},
     )
 
 
 class CleanupSchema(Schema):
     text = fields.String(
         required=True,
-        metadata={"description": "The article body: paragraphs separated by one blank line."},
+        metadata={
+            "description": "The article body: paragraphs in order, separated by one blank "
+            "line; nothing added (Unicode repaired, white space normalised, words split by a "
+            "hyphen at a line break rejoined)."
+        },
+    )
+    paragraphs = fields.List(
+        fields.Nested(SpanSchema),
+        required=True,
+        metadata={
+            "description": "Where each body paragraph comes from: one span per paragraph of "
+            "`text`, in the same order. Body spans plus `removed` spans cover every "
+            "non-blank character of the text cleaned."
+        },
     )
     title = fields.String(
         required=True, allow_none=True, metadata={"description": "Headline, or null."}
     )
+    standfirst = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The summary line printed under the headline, or null. Removed "
+            "from the body with reason `metadata`."
+        },
+    )
     byline = fields.String(
         required=True, allow_none=True, metadata={"description": "Byline as printed, or null."}
+    )
+    authors = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": 'The names in the byline ("By Ana Ruiz and Tom Lee" gives two; '
+            '"By REUTERS" gives "Reuters"); empty when there is no byline.'
+        },
+    )
+    dateline = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": 'The wire dateline opening the body ("VELMORA, March 14 '
+            '(Northline)"), or null. It stays in `text`.'
+        },
+    )
+    contributors = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": 'Names from "X contributed to this report" or "Additional '
+            'reporting by X" lines (removed with reason `credit`); empty when none.'
+        },
     )
     published_at = fields.String(
         required=True,
         allow_none=True,
         metadata={
-            "description": "Publication date and time found in the text, ISO 8601; "
+            "description": "Publication date and time found in the text, ISO 8601 (a date, "
+            "or date and time to the minute, with the UTC offset when the text gives one); "
             "null when absent (never guessed)."
+        },
+    )
+    source = fields.String(
+        required=True,
+        validate=validate.OneOf(("text", "html")),
+        metadata={
+            "description": "`text` when the submitted text was cleaned as it came; `html` "
+            "when it was HTML, extracted first (then offsets refer to `source_text`)."
+        },
+    )
+    source_text = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "For HTML input, the text extracted from the HTML that `removed` "
+            "and `paragraphs` offsets point into; null for text input (offsets point into "
+            "the submitted text)."
         },
     )
     removed = fields.List(
         fields.Nested(RemovedSchema),
         required=True,
-        metadata={"description": "Every piece removed from the submitted text, in order."},
+        metadata={"description": "Every piece removed from the cleaned text, in order."},
     )
 
 

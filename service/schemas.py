@@ -74,6 +74,14 @@ class ArticleRequestSchema(Schema):
     title = fields.String(
         metadata={"description": "Headline, when the client knows it; used in cleanup."}
     )
+    content_type = fields.String(
+        validate=validate.OneOf(("text/plain", "text/html")),
+        metadata={
+            "description": "What `text` is: `text/plain` (as pasted) or `text/html` (a page's "
+            "HTML, extracted with trafilatura before cleanup). When absent, text that is "
+            "plainly HTML is treated as HTML."
+        },
+    )
     url = fields.Url(
         schemes={"http", "https"},
         metadata={

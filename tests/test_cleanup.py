@@ -6,11 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
-from workers.cleanup import clean
+from workers.cleanup import clean, metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLES = ("wire_story", "web_paste", "brief", "non_english", "nothing_left")
@@ -131,11 +129,19 @@ def test_brief_is_left_alone() -> None:
     result = clean(submitted)
     assert result == {
         "text": submitted.strip(),
+        "paragraphs": result["paragraphs"],
         "title": None,
+        "standfirst": None,
         "byline": None,
+        "authors": [],
+        "dateline": None,
+        "contributors": [],
         "published_at": None,
+        "source": "text",
+        "source_text": None,
         "removed": [],
     }
+    assert len(result["paragraphs"]) == len(submitted.strip().split("\n\n"))
 
 
 def test_nothing_left_gives_an_empty_body() -> None:
@@ -194,16 +200,15 @@ def test_a_date_inside_prose_is_not_a_publication_date() -> None:
     assert result["removed"] == []
 
 
-def test_glued_credit_makes_a_caption() -> None:
-    submitted = (
-        fixture("brief")
-        + "\nThe footbridge seen from the north bank at 10:41Credit: County Fire Service\n"
-    )
+def test_glued_credit_is_split_from_its_caption() -> None:
+    line = "The footbridge seen from the north bank at 10:41Credit: County Fire Service"
+    submitted = fixture("brief") + "\n" + line + "\n"
     result = clean(submitted)
-    assert reasons_by_text(result)[
-        "The footbridge seen from the north bank at 10:41Credit: County Fire Service"
-    ] == ("caption")
+    removed = reasons_by_text(result)
+    assert removed["The footbridge seen from the north bank at 10:41"] == "caption"
+    assert removed["Credit: County Fire Service"] == "credit"
     assert "Credit" not in result["text"]
+    assert "north bank" not in result["text"]
 
 
 def test_unicode_is_fixed_in_the_body_but_spans_stay_on_the_original() -> None:
@@ -240,51 +245,188 @@ def test_a_thousand_word_page_cleans_in_a_few_milliseconds() -> None:
     assert (time.perf_counter() - started) / 10 < 0.05
 
 
-LINES = [
-    "Home | News | Sport",
-    "Share on Facebook",
-    "Subscribe",
-    "By Jane Roe",
-    "March 3, 2021 10:00",
-    "Credit: AFP",
-    "A caption of a photo. (Photo credit: Someone)",
-    "Related stories",
-    "The mayor said the bridge would reopen in spring.",
-    "Officials expect the repairs to cost about two million euros, a spokesman said.",
-    "© 2024 Someone. All rights reserved.",
-    "",
-    "   ",
-    "*",
-    "Ünïcödé — “quotes” ‘here’ 日本語のテキスト。",
-]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text())
-def test_cleanup_never_raises_and_spans_map_back_on_any_text(submitted: str) -> None:
-    result = clean(submitted)
-    assert_spans_map_back(submitted, result)
-    assert "\n\n\n" not in result["text"]
-    assert result["text"] == result["text"].strip()
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.sampled_from(LINES), max_size=30),
-    st.sampled_from(["\n", "\n\n", "\r\n", "\u2028", "\n \n"]),
-)
-def test_cleanup_on_page_shaped_text(lines: list[str], separator: str) -> None:
-    submitted = separator.join(lines)
-    result = clean(submitted)
-    assert_spans_map_back(submitted, result)
-    assert CleanupSchema().validate(result) == {}
-    for paragraph in result["text"].split("\n\n") if result["text"] else []:
-        assert paragraph and paragraph == paragraph.strip()
-
-
 def test_page_headline_leaves_the_body_even_when_the_request_names_another_title() -> None:
     result = clean(fixture("wire_story"), title="Port expansion approved")
     assert result["title"] == "Port expansion approved"
     headline = "Harbour authority approves Velmora port expansion despite fishermen's protests"
     assert reasons_by_text(result)[headline] == "metadata"
     assert headline not in result["text"]
+
+
+# --- new-fields and per-reason tests (fixtures under tests/fixtures/cleanup/) -----------
+
+CLEANUP_FIXTURES = FIXTURES / "cleanup"
+
+
+def page(name: str) -> str:
+    return (CLEANUP_FIXTURES / name).read_text(encoding="utf-8")
+
+
+def gold(name: str) -> str:
+    return page(name.replace(".txt", ".gold.txt")).strip()
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "reason"),
+    [
+        ("ferry_page.txt", "Home | Local | Business | Sport | Weather | Opinion", "navigation"),
+        ("ferry_page.txt", "Share on WhatsApp", "share"),
+        ("ferry_page.txt", "Subscribe", "subscription"),
+        ("ferry_page.txt", "Sign in", "login"),
+        (
+            "ferry_page.txt",
+            "We use cookies to improve your experience on our site. By continuing to browse "
+            "you agree to our use of cookies.",
+            "cookie",
+        ),
+        (
+            "ferry_page.txt",
+            "The ferry Saint Brede at the pier in Kestrel Bay on Sunday. "
+            "(Photo credit: Jonah Pike)",
+            "caption",
+        ),
+        ("ferry_page.txt", "Credit: Jonah Pike", "credit"),
+        ("ferry_page.txt", "Osian Reed contributed to this report.", "credit"),
+        ("ferry_page.txt", "Related stories", "related"),
+        ("ferry_page.txt", "Advertisement", "advertisement"),
+        (
+            "ferry_page.txt",
+            "Sign up for our morning newsletter and get the day's top stories in your inbox.",
+            "newsletter",
+        ),
+        ("ferry_page.txt", "Leave a comment", "comments"),
+        ("ferry_page.txt", "© 2024 Kestrel Bay Courier. All rights reserved.", "footer"),
+        (
+            "ferry_page.txt",
+            "The county council will debate an emergency grant for the route at its meeting "
+            "on November 28.",
+            "duplicate",
+        ),
+        ("ferry_page.txt", "By Maren Holt and Idris Campbell", "metadata"),
+        ("ferry_page.txt", "* * *", "other"),
+        ("market_page.txt", "Sponsored content", "advertisement"),
+        ("market_page.txt", "Log in to your account", "login"),
+        ("market_page.txt", "View 34 comments", "comments"),
+        ("wire_copy.txt", "Reporting by Piet Ansgar; Editing by Carla Mendes", "credit"),
+    ],
+)
+def test_each_reason_on_written_pages(name: str, line: str, reason: str) -> None:
+    submitted = page(name)
+    result = clean(submitted)
+    assert reasons_by_text(result)[line] == reason
+    assert_spans_map_back(submitted, result)
+
+
+@pytest.mark.parametrize("name", ["ferry_page.txt", "market_page.txt", "wire_copy.txt"])
+def test_written_pages_give_their_gold_body(name: str) -> None:
+    body = clean(page(name))["text"]
+    assert body.split() == gold(name).split()
+
+
+def test_ferry_page_fields() -> None:
+    result = clean(page("ferry_page.txt"))
+    assert result["title"] == "Ferry operator cuts winter timetable to Orla Island"
+    assert result["standfirst"] == (
+        "Islanders say the reduced service will leave them stranded for days at a time."
+    )
+    assert result["byline"] == "By Maren Holt and Idris Campbell"
+    assert result["authors"] == ["Maren Holt", "Idris Campbell"]
+    assert result["published_at"] == "2024-11-12T08:05"
+    assert result["contributors"] == ["Osian Reed"]
+    assert result["dateline"] is None
+
+
+def test_wire_copy_fields() -> None:
+    result = clean(page("wire_copy.txt"))
+    assert result["title"] == "Grain silo fire contained after two days"
+    assert result["byline"] == "By REUTERS"
+    assert result["authors"] == ["Reuters"]
+    assert result["published_at"] == "2021-09-30"
+    assert result["dateline"] == "DORNHAVEN, Sept 30 (Reuters)"
+    assert "under investigation but" in result["text"]  # hyphenated across lines, rejoined
+
+
+def test_market_page_fields() -> None:
+    result = clean(page("market_page.txt"))
+    assert result["authors"] == ["Anna Ruiz", "Tom Lee"]
+    assert result["published_at"] == "2020-10-01T22:19"
+    assert result["title"] == "Brassfield Motors to build battery plant near Tarrow"
+    assert result["standfirst"] == "Carmaker promises 1,200 jobs at former colliery site"
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("By REUTERS", ["Reuters"]),
+        ("By Ana Ruiz and Tom Lee", ["Ana Ruiz", "Tom Lee"]),
+        ("By AFP", ["AFP"]),
+        (
+            "By Jean de la Croix, Mia Holm & Ole Berg | Updated 3 May",
+            ["Jean de la Croix", "Mia Holm", "Ole Berg"],
+        ),
+        (None, []),
+    ],
+)
+def test_authors_from_byline(byline: str | None, authors: list[str]) -> None:
+    assert metadata.authors(byline) == authors
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        (
+            "VELMORA, March 14 (Northline) - The authority approved it.",
+            "VELMORA, March 14 (Northline)",
+        ),
+        ("LONDON (Wirepost) - Shares fell on Monday.", "LONDON (Wirepost)"),
+        ("NEW YORK — The city council voted on Monday.", "NEW YORK"),
+        ("BREAKING: the bridge is closed.", None),
+        ("The council met on Monday - and voted.", None),
+    ],
+)
+def test_datelines(paragraph: str, expected: str | None) -> None:
+    assert metadata.dateline(paragraph) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Osian Reed contributed to this report.", ["Osian Reed"]),
+        ("Lena Park and Ivo Marr contributed reporting to this story.", ["Lena Park", "Ivo Marr"]),
+        ("Additional reporting by Sanne Vos; editing by Rob Hale", ["Sanne Vos"]),
+        ("Everyone contributed to the win.", []),
+    ],
+)
+def test_contributors(line: str, names: list[str]) -> None:
+    assert metadata.contributors(line) == names
+
+
+def test_html_input_is_extracted_then_cleaned() -> None:
+    submitted = page("library_page.html")
+    result = clean(submitted, content_type="text/html")
+    assert CleanupSchema().validate(result) == {}
+    assert result["source"] == "html"
+    body = result["text"]
+    assert body.startswith("The Lindqvist public library in Harrow Vale reopened on Monday")
+    assert body.endswith("would be finished by the summer.")
+    assert len(body.split("\n\n")) == 4
+    for furniture in ("Most read", "bakery", "Privacy", "All rights reserved"):
+        assert furniture not in body
+    assert result["title"] == "Lindqvist library reopens after flood repairs"
+    assert result["authors"] == ["Selma Okoro"]
+    assert result["published_at"].startswith("2024-02-19")
+    # Offsets point into the extracted text the result returns.
+    source = result["source_text"]
+    for span in result["paragraphs"]:
+        assert source[span["start"] : span["end"]].strip()
+    for item in result["removed"]:
+        assert source[item["start"] : item["end"]] == item["text"]
+
+
+def test_plainly_html_is_detected_and_text_is_not() -> None:
+    assert clean(page("library_page.html"))["source"] == "html"
+    assert clean(page("ferry_page.txt"))["source"] == "text"
+    assert clean("Use <b> for bold and <i> for italics, the editor said.")["source"] == "text"
+    forced = clean(page("library_page.html"), content_type="text/plain")
+    assert forced["source"] == "text"
+    assert forced["source_text"] is None

@@ -68,7 +68,7 @@ def analyze(
 
     analysed = text
     if "cleanup" in requested:
-        cleaned = clean(text, title)
+        cleaned = clean(text, title, content_type=article.get("content_type"))
         result["cleanup"] = cleaned
         analysed = cleaned["text"]
         title = cleaned["title"]

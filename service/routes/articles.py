@@ -16,7 +16,7 @@ from service.openapi import REQUEST_ID
 from service.problems import Problem
 from service.schemas import ARTICLE_EXAMPLE, JOB_QUEUED_EXAMPLE, ArticleRequestSchema, JobSchema
 
-ARTICLE_FIELDS = ("text", "title", "url", "language", "options")
+ARTICLE_FIELDS = ("text", "title", "content_type", "url", "language", "options")
 
 
 def _require_json() -> None:

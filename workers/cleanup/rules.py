@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import ftfy
 
@@ -101,10 +100,11 @@ _SUBSCRIPTION = re.compile(
 )
 _SHARE_STRONG = _vocabulary(
     "share shares sharing tweet email e-mail mail facebook twitter whatsapp linkedin pinterest "
-    "reddit telegram messenger flipboard print send copy permalink"
+    "reddit telegram messenger flipboard print send copy permalink whats"
 )
 _SHARE_WEAK = _vocabulary(
-    "on in via to this the article story link url page e x by with friend friends now and or a your"
+    "on in via to this the article story link url page e x by with friend friends now and or "
+    "a your app"
 )
 _COMMENTS = re.compile(
     r"(?i)^\d*\s*comments?$|\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|"
@@ -200,10 +200,14 @@ class _Line:
     blank_before: bool
     words: list[str] = field(default_factory=list)
     size: int = 0  # word count that also works for scripts written without spaces
+    indent: int = 0  # characters of white space before the content on its raw line
+    blank_after: bool = True
     reason: str | None = None
 
 
-def _size(words: list[str]) -> int:
+def _size(words: list[str], text: str = "") -> int:
+    if text and not _UNSPACED.search(text):
+        return len(words)
     return sum(max(1, len(_UNSPACED.findall(w)) // 2) if _UNSPACED.search(w) else 1 for w in words)
 
 
@@ -223,7 +227,11 @@ def _split_lines(submitted: str) -> list[_Line]:
         if end > start:
             text = submitted[start:end]
             words = _WORD.findall(text)
-            lines.append(_Line(start, end, text, blank_before, words, _size(words)))
+            line = _Line(start, end, text, blank_before, words, _size(words, text))
+            line.indent = start - position
+            if lines and not blank_before:
+                lines[-1].blank_after = False
+            lines.append(line)
             blank_before = False
         else:
             blank_before = True
@@ -390,6 +398,22 @@ def _menu_bar(line: _Line) -> bool:
     )
 
 
+# Every word that any vocabulary rule below needs: a line with none of them skips those
+# rules (most lines of a page), which keeps cleanup fast.
+_TRIGGER = re.compile(
+    r"(?i)photo|image|picture|video|graphic|illustration|file|credit|courtesy|source|report|"
+    r"edit|writ|compiled|research|contribut|getty|shutterstock|alamy|istock|afp|epa|reuters|"
+    r"associated press|newsletter|mail|sign|enter your|cookie|continu|log|account|password|"
+    r"already|regist|subscri|premium|member|trial|unlimited|digital|journalism|save|"
+    r"this (?:article|story|content)|comment|conversation|discussion|what do you think|advert|"
+    r"sponsor|^ads?\b|promoted|paid|partner|scroll|related|recommend|trending|further|read|"
+    r"see also|most|you (?:may|might)|miss|top stories|latest|more|popular|©|\(c\)|copyright|"
+    r"rights|terms|privacy|contact|about|back to top|follow|powered|site ?map|accessib|"
+    r"do not sell|shar|tweet|facebook|twitter|whatsapp|linkedin|pinterest|reddit|telegram|"
+    r"messenger|flipboard|print|send|copy|permalink"
+)
+
+
 def _classify(line: _Line) -> str | None:
     text = line.text
     count = line.size
@@ -397,6 +421,10 @@ def _classify(line: _Line) -> str | None:
         return "other"
     if _byline(line):
         return None  # the header pass turns it into a field
+    if not _TRIGGER.search(text):
+        if _ui_words_only(line):
+            return "navigation"
+        return "navigation" if _navigation(line) else None
     if count <= 12 and (_CREDIT_LINE.match(text) or (count <= 6 and _AGENCY_CREDIT.match(text))):
         return "credit"
     if count <= 25 and _CONTRIBUTORS.search(text):
@@ -483,6 +511,7 @@ class _Header:
     title: str | None = None
     byline: str | None = None
     published_at: str | None = None
+    standfirst: str | None = None
 
 
 def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
@@ -526,7 +555,9 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
             header.title = _normalise(ftfy.fix_text(lines[title_at].text, _FTFY))
 
     if title_at is not None:
-        _mark_standfirst(lines, title_at)
+        standfirst = _mark_standfirst(lines, title_at)
+        if standfirst is not None:
+            header.standfirst = _normalise(ftfy.fix_text(lines[standfirst].text, _FTFY))
         for i in kept_head:
             if i < title_at and lines[i].reason is None and not _body_like(lines[i]):
                 lines[i].reason = "navigation"
@@ -555,19 +586,21 @@ def _find_headline(lines: list[_Line], head: list[int], kept_head: list[int]) ->
     return None
 
 
-def _mark_standfirst(lines: list[_Line], title_at: int) -> None:
+def _mark_standfirst(lines: list[_Line], title_at: int) -> int | None:
     """The summary under the headline: one line, then a byline/date line or page furniture."""
     after = [j for j in range(title_at + 1, min(len(lines), title_at + 6))]
     candidates = [j for j in after if lines[j].reason is None]
     if not candidates:
-        return
+        return None
     standfirst = candidates[0]
     line = lines[standfirst]
     if not 6 <= line.size <= 60 or _body_like(line) or standfirst + 1 >= len(lines):
-        return
+        return None
     next_reason = lines[standfirst + 1].reason
     if next_reason == "metadata" or (next_reason is not None and not _ends_sentence(line.text)):
         line.reason = "metadata"
+        return standfirst
+    return None
 
 
 def _trim_tail(lines: list[_Line]) -> None:
@@ -624,46 +657,3 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
             paragraphs.append([line])
         previous = line
     return paragraphs
-
-
-def clean(submitted: str, title: str | None = None) -> dict[str, Any]:
-    """Cleanup result (see ``newsdesk.results.CleanupSchema``) for one submitted text."""
-    lines = _split_lines(submitted)
-    for line in lines:
-        line.reason = _classify(line)
-    _mark_caption_copies(lines)
-    _mark_menu_runs(lines)
-    _mark_teasers(lines)
-    header = _mark_header(lines, title)
-    _trim_tail(lines)
-
-    removed: list[dict[str, Any]] = [
-        {"text": line.text, "reason": line.reason, "start": line.start, "end": line.end}
-        for line in lines
-        if line.reason is not None
-    ]
-    body: list[str] = []
-    seen: set[str] = set()
-    for paragraph in _paragraphs(lines):
-        start, end = paragraph[0].start, paragraph[-1].end
-        key = _key(submitted[start:end])
-        if key in seen and sum(line.size for line in paragraph) >= _MIN_DUPLICATE_WORDS:
-            removed.append(
-                {"text": submitted[start:end], "reason": "duplicate", "start": start, "end": end}
-            )
-            continue
-        text = _normalise(ftfy.fix_text(" ".join(line.text for line in paragraph), _FTFY))
-        if not text:
-            continue
-        seen.add(key)
-        body.append(text)
-    removed.sort(key=lambda item: item["start"])
-
-    given = _normalise(title) if title else ""
-    return {
-        "text": "\n\n".join(body),
-        "title": given or header.title,
-        "byline": header.byline,
-        "published_at": header.published_at,
-        "removed": removed,
-    }

@@ -1,0 +1,95 @@
+"""Properties of cleanup on any text: it never raises, and nothing disappears unexplained."""
+
+from __future__ import annotations
+
+import re
+
+import ftfy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsdesk.results import REMOVAL_REASONS, CleanupSchema
+from workers.cleanup import clean
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+LINES = [
+    "Home | News | Sport",
+    "Share on Facebook",
+    "Subscribe",
+    "By Jane Roe",
+    "By REUTERS",
+    "March 3, 2021 10:00",
+    "Credit: AFP",
+    "A caption of a photo. (Photo credit: Someone)",
+    "The bridge seen at 10:41Credit: County Fire Service",
+    "Related stories",
+    "The mayor said the bridge would reopen in spring.",
+    "Officials expect the repairs to cost about two million euros, a spokesman said.",
+    "KESSEL, May 2 (Northline) - The harbour reopened on Tuesday after a week of storms.",
+    "Engineers said the inves-",
+    "tigation would take a month.",
+    "Tomas Reyes contributed to this report.",
+    "© 2024 Someone. All rights reserved.",
+    "",
+    "   ",
+    "*",
+    "cafÃ© owners said the square was busy again",
+    "Ünïcödé — “quotes” ‘here’ 日本語のテキスト。",
+]
+
+
+def _covered(submitted: str, result: dict) -> None:
+    """Body spans and removed spans: in order, not overlapping, together every
+    non-blank character of the input."""
+    spans = [(p["start"], p["end"]) for p in result["paragraphs"]]
+    spans += [(r["start"], r["end"]) for r in result["removed"]]
+    spans.sort()
+    position = 0
+    for start, end in spans:
+        assert start >= position, "spans overlap"
+        assert submitted[position:start].strip() == "", "text between spans is not blank"
+        position = end
+    assert submitted[position:].strip() == ""
+
+
+def _paragraphs_map_back(submitted: str, result: dict) -> None:
+    paragraphs = result["text"].split("\n\n") if result["text"] else []
+    assert len(paragraphs) == len(result["paragraphs"])
+    for paragraph, span in zip(paragraphs, result["paragraphs"], strict=True):
+        source = " ".join(submitted[span["start"] : span["end"]].split())
+        repaired = ftfy.fix_text(source, ftfy.TextFixerConfig(uncurl_quotes=False))
+        # Same letters and digits in the same order: only spacing, Unicode repair and
+        # hyphens at line breaks may differ.
+        assert _NOT_ALNUM.sub("", paragraph) == _NOT_ALNUM.sub("", repaired)
+
+
+def _removed_map_back(submitted: str, result: dict) -> None:
+    for item in result["removed"]:
+        assert submitted[item["start"] : item["end"]] == item["text"]
+        assert item["reason"] in REMOVAL_REASONS
+
+
+def _check(submitted: str) -> None:
+    result = clean(submitted)
+    assert CleanupSchema().validate(result) == {}
+    _removed_map_back(submitted, result)
+    _covered(submitted, result)
+    _paragraphs_map_back(submitted, result)
+    assert "\n\n\n" not in result["text"]
+    assert result["text"] == result["text"].strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text(submitted: str) -> None:
+    _check(submitted)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(LINES), max_size=40),
+    st.sampled_from(["\n", "\n\n", "\r\n", "\u2028", "\n \n"]),
+)
+def test_page_shaped_text(lines: list[str], separator: str) -> None:
+    _check(separator.join(lines))

@@ -1,0 +1,247 @@
+"""Cleanup of pasted text: UI rules name the furniture, a line model finds the body.
+
+Works on lines of the submitted string, so every removed piece and every body paragraph
+keeps its span in what the client sent. First the rules (``rules``) give lines a reason
+when their words say what they are (share, login, cookie, credit...) and find the header
+(headline, standfirst, byline, date line); then the line model (``model``) scores every
+line for being article body from its shape and its neighbours'; lines it does not keep
+get the rule's reason or one from their shape and place. Unicode repair (ftfy) and
+white-space normalisation touch only what we output.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+import ftfy
+
+from workers.cleanup import html, metadata, rules
+from workers.cleanup.model import LineModel, shipped
+from workers.cleanup.rules import _Line
+
+# Reasons found from the words of UI text: sure enough to remove even inside the body run.
+_SURE = frozenset(
+    (
+        "share",
+        "subscription",
+        "login",
+        "cookie",
+        "caption",
+        "credit",
+        "advertisement",
+        "newsletter",
+        "comments",
+        "metadata",
+        "other",
+    )
+)
+# UI words glued to the end of real text with no space: "...at 00:41Credit: Defense Ministry".
+_GLUED_UI = re.compile(
+    r"(?<=[a-z0-9.!?\"”’)\]])(?=(?:Credits?:|Photo:|Image:|Source:|Share\b|Advertisement\b|"
+    r"Subscribe\b|Sign (?:in|up)\b|Read more\b|Related\b|Getty Images\b))"
+)
+_HYPHEN_END = re.compile(r"(?<=[^\W\d_])-$")
+
+
+def _split_glued(lines: list[_Line]) -> list[_Line]:
+    out: list[_Line] = []
+    for line in lines:
+        cuts = [m.start() for m in _GLUED_UI.finditer(line.text) if m.start() > 0]
+        if not cuts:
+            out.append(line)
+            continue
+        bounds = [0, *cuts, len(line.text)]
+        for n, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+            text = line.text[lo:hi]
+            words = rules._WORD.findall(text)
+            piece = _Line(
+                line.start + lo,
+                line.start + hi,
+                text,
+                line.blank_before if n == 0 else False,
+                words,
+                rules._size(words, text),
+            )
+            piece.indent = line.indent if n == 0 else 0
+            piece.blank_after = line.blank_after if hi == len(line.text) else False
+            out.append(piece)
+    return out
+
+
+def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rules._Header]:
+    """Lines with what the UI rules say about them: the model's input."""
+    lines = _split_glued(rules._split_lines(submitted))
+    for line in lines:
+        line.reason = rules._classify(line)
+    for before, after in itertools.pairwise(lines):
+        # Text glued to a credit is the photo's caption.
+        if (
+            after.reason == "credit"
+            and before.end == after.start
+            and before.reason is None
+            and not rules._body_like(before)
+        ):
+            before.reason = "caption"
+    rules._mark_caption_copies(lines)
+    rules._mark_menu_runs(lines)
+    rules._mark_teasers(lines)
+    header = rules._mark_header(lines, title)
+    return lines, header
+
+
+def _fallback_reason(line: _Line, after_body: bool) -> str:
+    if line.size <= 4 or rules._navigation(line):
+        return "navigation"
+    if after_body and rules._headline_shaped(line):
+        return "related"
+    if after_body:
+        return "footer"
+    return "other"
+
+
+def _join(paragraph: list[_Line]) -> str:
+    """One paragraph from its lines; a word hyphenated at a line break is rejoined."""
+    text = paragraph[0].text
+    for previous, line in itertools.pairwise(paragraph):
+        if previous.end == line.start:  # pieces of one line cut at glued UI text
+            text += line.text
+        elif _HYPHEN_END.search(text) and line.text[:1].islower():
+            text = text[:-1] + line.text
+        else:
+            text += " " + line.text
+    return text
+
+
+def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[bool]:
+    if not use_model:
+        return [line.reason is None for line in lines]
+    chosen = model or shipped()
+    probabilities = chosen.probabilities(lines)
+    keep = [
+        bool(p >= chosen.threshold) and line.reason not in _SURE
+        for line, p in zip(lines, probabilities, strict=True)
+    ]
+    if not any(keep) and len(lines):
+        # Nothing sure enough (a short text, or an unusual page): keep the page's best
+        # prose rather than return nothing.
+        top = float(probabilities.max())
+        keep = [
+            line.reason is None
+            and (
+                bool(p >= top * 0.5)
+                or (line.size >= 3 and rules._ends_sentence(line.text))
+                or line.text[:1].islower()
+            )
+            for line, p in zip(lines, probabilities, strict=True)
+        ]
+    return keep
+
+
+def clean_text(
+    submitted: str,
+    title: str | None = None,
+    *,
+    model: LineModel | None = None,
+    use_model: bool = True,
+) -> dict[str, Any]:
+    lines, header = prepare(submitted, title)
+    keep = _keep(lines, model, use_model)
+    kept_at = [i for i, k in enumerate(keep) if k]
+    last = kept_at[-1] if kept_at else -1
+    contributors: list[str] = []
+    kept_keys = {rules._key(line.text) for line, k in zip(lines, keep, strict=True) if k}
+    for i, line in enumerate(lines):
+        if keep[i]:
+            line.reason = None
+            continue
+        if (
+            line.reason is None
+            and line.size >= rules._MIN_DUPLICATE_WORDS
+            and rules._key(line.text) in kept_keys
+        ):
+            line.reason = "duplicate"
+        if line.reason is None:
+            line.reason = _fallback_reason(line, i > last)
+        if line.reason == "credit":
+            contributors.extend(
+                n for n in metadata.contributors(line.text) if n not in contributors
+            )
+
+    removed: list[dict[str, Any]] = [
+        {"text": line.text, "reason": line.reason, "start": line.start, "end": line.end}
+        for line in lines
+        if line.reason is not None
+    ]
+    body: list[str] = []
+    spans: list[dict[str, int]] = []
+    seen: set[str] = set()
+    for paragraph in rules._paragraphs(lines):
+        start, end = paragraph[0].start, paragraph[-1].end
+        key = rules._key(submitted[start:end])
+        text = rules._normalise(ftfy.fix_text(_join(paragraph), rules._FTFY))
+        duplicate = (
+            key in seen and sum(line.size for line in paragraph) >= rules._MIN_DUPLICATE_WORDS
+        )
+        if duplicate or not text:
+            removed.append(
+                {
+                    "text": submitted[start:end],
+                    "reason": "duplicate" if duplicate else "other",
+                    "start": start,
+                    "end": end,
+                }
+            )
+            continue
+        seen.add(key)
+        body.append(text)
+        spans.append({"start": start, "end": end})
+    removed.sort(key=lambda item: item["start"])
+
+    given = rules._normalise(title) if title else ""
+    return {
+        "text": "\n\n".join(body),
+        "paragraphs": spans,
+        "title": given or header.title,
+        "standfirst": header.standfirst,
+        "byline": header.byline,
+        "authors": metadata.authors(header.byline),
+        "dateline": metadata.dateline(body[0]) if body else None,
+        "contributors": contributors,
+        "published_at": header.published_at,
+        "source": "text",
+        "source_text": None,
+        "removed": removed,
+    }
+
+
+def clean(
+    submitted: str,
+    title: str | None = None,
+    *,
+    content_type: str | None = None,
+    model: LineModel | None = None,
+) -> dict[str, Any]:
+    """Cleanup result (see ``newsdesk.results.CleanupSchema``) for one submitted text.
+
+    ``content_type`` is ``"text/plain"`` or ``"text/html"``; when absent, text that is
+    plainly HTML is treated as HTML.
+    """
+    is_html = content_type == "text/html" or (
+        content_type is None and html.looks_like_html(submitted)
+    )
+    if not is_html:
+        return clean_text(submitted, title, model=model)
+    page = html.extract(submitted)
+    result = clean_text(page.text, title or page.title, model=model, use_model=False)
+    result["source"] = "html"
+    result["source_text"] = page.text
+    if result["title"] is None and page.title:
+        result["title"] = rules._normalise(page.title)
+    if result["byline"] is None and page.author:
+        result["byline"] = rules._normalise(page.author)
+        result["authors"] = metadata.authors(page.author) or [rules._normalise(page.author)]
+    if result["published_at"] is None and page.date:
+        result["published_at"] = page.date
+    return result

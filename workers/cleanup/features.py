@@ -1,0 +1,442 @@
+"""Numbers that describe a line and its neighbourhood, for the body/boilerplate line model.
+
+Everything here is about shape, never about a site: length, punctuation, function-word
+density, capitals, digits, bullets, indentation, repetition, what the UI rules said, and
+the same for the neighbours, because article bodies are long runs of prose and page
+furniture comes in runs too. The same code makes the training rows (scripts/) and the rows
+scored at run time, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from workers.cleanup.rules import (
+    _CAMEL,
+    _ENDS_SENTENCE,
+    _SENTENCE_BREAK,
+    _key,
+)
+
+# Function words of the languages most pasted into a newsroom tool. They mark running
+# prose whatever the topic; a menu or a teaser list has few of them.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "all",
+        "also",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "more",
+        "most",
+        "my",
+        "no",
+        "not",
+        "now",
+        "of",
+        "on",
+        "one",
+        "or",
+        "our",
+        "out",
+        "over",
+        "said",
+        "says",
+        "she",
+        "so",
+        "some",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "up",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "le",
+        "la",
+        "les",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "et",
+        "est",
+        "dans",
+        "pour",
+        "pas",
+        "que",
+        "qui",
+        "sur",
+        "au",
+        "aux",
+        "il",
+        "elle",
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "nicht",
+        "mit",
+        "von",
+        "zu",
+        "den",
+        "dem",
+        "ein",
+        "eine",
+        "auf",
+        "für",
+        "sich",
+        "auch",
+        "el",
+        "los",
+        "las",
+        "y",
+        "en",
+        "por",
+        "con",
+        "para",
+        "una",
+        "del",
+        "se",
+        "lo",
+        "al",
+        "es",
+        "il",
+        "di",
+        "che",
+        "non",
+        "per",
+        "della",
+        "sono",
+    ]
+)
+REASONS = (
+    "navigation",
+    "share",
+    "subscription",
+    "login",
+    "cookie",
+    "caption",
+    "credit",
+    "related",
+    "advertisement",
+    "newsletter",
+    "comments",
+    "footer",
+    "metadata",
+    "other",
+)
+_BULLET_START = re.compile(r"^(?:[*•·▪►+\-–—o]|\d{1,3}[.)])(?:\s|$)")
+_SEPARATORS = re.compile(r"[|•·»›]|\s[/–—-]\s")
+_LINKISH = re.compile(r"(?i)https?://|www\.|\.(?:com|org|net|co\.uk|html?)\b|@\w")
+_QUOTE = re.compile(r"[\"“”«»]")
+_DIGITS = re.compile(r"\d")
+
+
+class LineLike(Protocol):
+    text: str
+    words: list[str]
+    size: int
+    indent: int
+    blank_before: bool
+    blank_after: bool
+    reason: str | None
+
+
+BASE_NAMES = (
+    "log_words",
+    "log_chars",
+    "ends_sentence",
+    "stop_ratio",
+    "capital_ratio",
+    "digit_word_ratio",
+    "commas_per_word",
+    "sentence_breaks",
+    "separators",
+    "bullet",
+    "indent",
+    "blank_before",
+    "blank_after",
+    "position",
+    "repeats",
+    "linkish",
+    "mean_word_length",
+    "upper_ratio",
+    "quotes",
+    "ends_colon",
+    "starts_lower",
+    "camel_glue",
+    "prose",
+    *(f"rule_{reason}" for reason in REASONS),
+)
+_CONTEXT_BASE = ("log_words", "ends_sentence", "stop_ratio", "bullet", "capital_ratio", "prose")
+_OFFSETS = (-3, -2, -1, 1, 2, 3)
+_WINDOWS = (3, 10)
+NAMES = (
+    *BASE_NAMES,
+    *(f"{name}@{offset:+d}" for offset in _OFFSETS for name in _CONTEXT_BASE),
+    *(f"{name}~{width}" for width in _WINDOWS for name in _CONTEXT_BASE),
+    "prose_mass_before",
+    "prose_mass_after",
+    "log_lines_to_prose_above",
+    "log_lines_to_prose_below",
+    "log_total_words",
+    "block_share",
+    "in_largest_block",
+    "log_block_rank",
+    "blocks_from_largest",
+    "log_furniture_between",
+)
+_BASE_INDEX = {name: i for i, name in enumerate(BASE_NAMES)}
+_CONTEXT_INDEX = tuple(_BASE_INDEX[name] for name in _CONTEXT_BASE)
+_PROSE = _BASE_INDEX["prose"]
+
+
+def _base(line: LineLike, position: float, repeats: int) -> list[float]:
+    text = line.text
+    words = line.words
+    n = len(words) or 1
+    size = line.size
+    stop = sum(1 for w in words if w.casefold() in STOP_WORDS)
+    capitals = sum(1 for w in words if w[:1].isupper())
+    digit_words = sum(1 for w in words if _DIGITS.search(w))
+    letters = sum(1 for c in text if c.isalpha()) or 1
+    upper = sum(1 for c in text if c.isupper())
+    ends_sentence = 1.0 if _ENDS_SENTENCE.search(text) else 0.0
+    prose = 1.0 if size >= 12 and ends_sentence and stop / n >= 0.15 else 0.0
+    row = [
+        math.log1p(size),
+        math.log1p(len(text)),
+        ends_sentence,
+        stop / n,
+        capitals / n,
+        digit_words / n,
+        text.count(",") / n,
+        float(min(5, len(_SENTENCE_BREAK.findall(text)))),
+        float(min(5, len(_SEPARATORS.findall(text)))),
+        1.0 if _BULLET_START.match(text) else 0.0,
+        float(min(12, line.indent)),
+        1.0 if line.blank_before else 0.0,
+        1.0 if line.blank_after else 0.0,
+        position,
+        math.log1p(repeats),
+        1.0 if _LINKISH.search(text) else 0.0,
+        sum(len(w) for w in words) / n,
+        upper / letters,
+        1.0 if _QUOTE.search(text) else 0.0,
+        1.0 if text.endswith(":") else 0.0,
+        1.0 if text[:1].islower() else 0.0,
+        float(min(3, len(_CAMEL.findall(text)))),
+        prose,
+    ]
+    row.extend(1.0 if line.reason == reason else 0.0 for reason in REASONS)
+    return row
+
+
+def rows(lines: Sequence[LineLike]) -> list[list[float]]:
+    """One feature row per line, in ``NAMES`` order."""
+    count = len(lines)
+    if count == 0:
+        return []
+    keys = [_key(line.text) for line in lines]
+    seen = Counter(keys)
+    base = [_base(line, i / max(1, count - 1), seen[keys[i]] - 1) for i, line in enumerate(lines)]
+    # Prefix sums of the context columns, for window means in O(1).
+    columns = len(_CONTEXT_INDEX)
+    prefix = [[0.0] * columns]
+    for row in base:
+        last = prefix[-1]
+        prefix.append([last[c] + row[index] for c, index in enumerate(_CONTEXT_INDEX)])
+    prose_words = [row[_PROSE] * lines[i].size for i, row in enumerate(base)]
+    total_prose = sum(prose_words) or 1.0
+    before = 0.0
+    mass_before = []
+    for amount in prose_words:
+        mass_before.append(before / total_prose)
+        before += amount
+    last_prose = -1_000
+    above = []
+    for i, row in enumerate(base):
+        above.append(i - last_prose)
+        if row[_PROSE]:
+            last_prose = i
+    next_prose = 1_000_000
+    below = [0] * count
+    for i in range(count - 1, -1, -1):
+        below[i] = next_prose - i
+        if base[i][_PROSE]:
+            next_prose = i
+    log_total = math.log1p(sum(line.size for line in lines))
+    blocks = _blocks(lines, base)
+    empty = [0.0] * columns
+    out = []
+    for i, row in enumerate(base):
+        features = list(row)
+        for offset in _OFFSETS:
+            j = i + offset
+            if 0 <= j < count:
+                features.extend(base[j][index] for index in _CONTEXT_INDEX)
+            else:
+                features.extend(empty)
+        for width in _WINDOWS:
+            lo, hi = max(0, i - width), min(count, i + width + 1)
+            span = hi - lo
+            features.extend((prefix[hi][c] - prefix[lo][c]) / span for c in range(columns))
+        features.append(mass_before[i])
+        features.append(1.0 - mass_before[i] - prose_words[i] / total_prose)
+        features.append(math.log1p(min(above[i], 1_000)))
+        features.append(math.log1p(min(below[i], 1_000)))
+        features.append(log_total)
+        features.extend(blocks[i])
+        out.append(features)
+    return out
+
+
+def _blocks(lines: Sequence[LineLike], base: list[list[float]]) -> list[tuple[float, ...]]:
+    """Where a line stands relative to the page's largest run of prose.
+
+    A block is a run of lines not broken by a line the UI rules named; the article body
+    is usually the largest block, and teasers or comments come after a named break.
+    """
+    block_of: list[int] = []
+    words: list[float] = []
+    current = -1
+    open_block = False
+    for i, line in enumerate(lines):
+        if line.reason is not None:
+            block_of.append(-1)
+            open_block = False
+            continue
+        if not open_block:
+            current += 1
+            words.append(0.0)
+            open_block = True
+        block_of.append(current)
+        words[current] += lines[i].size * (1.0 if base[i][_PROSE] else 0.3)
+    if not words:
+        return [(0.0, 0.0, 0.0, 0.0, 0.0)] * len(lines)
+    largest = max(range(len(words)), key=words.__getitem__)
+    top = words[largest] or 1.0
+    order = sorted(range(len(words)), key=lambda b: -words[b])
+    rank = {b: r for r, b in enumerate(order)}
+    largest_lines = [i for i, b in enumerate(block_of) if b == largest]
+    lo, hi = largest_lines[0], largest_lines[-1]
+    flagged = [0] * (len(lines) + 1)
+    for i, line in enumerate(lines):
+        flagged[i + 1] = flagged[i] + (1 if line.reason is not None else 0)
+    out = []
+    for i, b in enumerate(block_of):
+        between = flagged[lo] - flagged[i + 1] if i < lo else flagged[i] - flagged[hi + 1]
+        between = max(0, between) if not lo <= i <= hi else 0
+        out.append(
+            (
+                words[b] / top if b >= 0 else 0.0,
+                1.0 if b == largest else 0.0,
+                math.log1p(rank[b]) if b >= 0 else 5.0,
+                float(max(-10, min(10, b - largest))) if b >= 0 else 0.0,
+                math.log1p(between),
+            )
+        )
+    return out
+
+
+STAGE2_NAMES = (
+    *BASE_NAMES,
+    "p",
+    *(f"p@{offset:+d}" for offset in _OFFSETS),
+    "p~5",
+    "p~15",
+    "p_max_before",
+    "p_max_after",
+    "p_mass_before",
+    "p_mass_after",
+    "p_over_page_max",
+    "page_max_p",
+)
+
+
+def stage2_rows(first: np.ndarray, p: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The second pass sees the first pass's belief about each neighbour: smoothing learnt
+    from data instead of hand-set run lengths."""
+    count = len(p)
+    columns = [first[:, : len(BASE_NAMES)], p[:, None]]
+    padded = np.concatenate([np.zeros(3), p, np.zeros(3)])
+    for offset in _OFFSETS:
+        columns.append(padded[3 + offset : 3 + offset + count, None])
+    cumulative = np.concatenate([[0.0], np.cumsum(p)])
+    index = np.arange(count)
+    for width in (5, 15):
+        lo = np.maximum(0, index - width)
+        hi = np.minimum(count, index + width + 1)
+        columns.append(((cumulative[hi] - cumulative[lo]) / (hi - lo))[:, None])
+    columns.append(np.maximum.accumulate(np.concatenate([[0.0], p[:-1]]))[:, None])
+    columns.append(np.maximum.accumulate(np.concatenate([p[:0:-1], [0.0]]))[::-1][:, None])
+    mass = p * sizes
+    total = mass.sum() or 1.0
+    before = (np.cumsum(mass) - mass) / total
+    columns.append(before[:, None])
+    columns.append((1.0 - before - mass / total)[:, None])
+    top = float(p.max()) if count else 0.0
+    columns.append((p / (top or 1.0))[:, None])
+    columns.append(np.full((count, 1), top))
+    return np.hstack(columns)
