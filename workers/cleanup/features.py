@@ -252,16 +252,21 @@ _CONTEXT_INDEX = tuple(_BASE_INDEX[name] for name in _CONTEXT_BASE)
 _PROSE = _BASE_INDEX["prose"]
 
 
+def _has_stop(text: str) -> bool:
+    """Cheap test before the costly sentence-break pattern: no full stop, no break."""
+    return any(mark in text for mark in ".!?…。！？")
+
+
 def _base(line: LineLike, position: float, repeats: int) -> list[float]:
     text = line.text
     words = line.words
     n = len(words) or 1
     size = line.size
-    stop = sum(1 for w in words if w.casefold() in STOP_WORDS)
+    stop = sum(map(STOP_WORDS.__contains__, map(str.casefold, words)))
     capitals = sum(1 for w in words if w[:1].isupper())
-    digit_words = sum(1 for w in words if _DIGITS.search(w))
-    letters = sum(1 for c in text if c.isalpha()) or 1
-    upper = sum(1 for c in text if c.isupper())
+    digit_words = sum(1 for w in words if not w.isalpha() and _DIGITS.search(w))
+    letters = sum(map(str.isalpha, text)) or 1
+    upper = sum(map(str.isupper, text))
     ends_sentence = 1.0 if _ENDS_SENTENCE.search(text) else 0.0
     prose = 1.0 if size >= 12 and ends_sentence and stop / n >= 0.15 else 0.0
     row = [
@@ -272,7 +277,7 @@ def _base(line: LineLike, position: float, repeats: int) -> list[float]:
         capitals / n,
         digit_words / n,
         text.count(",") / n,
-        float(min(5, len(_SENTENCE_BREAK.findall(text)))),
+        float(min(5, len(_SENTENCE_BREAK.findall(text)))) if _has_stop(text) else 0.0,
         float(min(5, len(_SEPARATORS.findall(text)))),
         1.0 if _BULLET_START.match(text) else 0.0,
         float(min(12, line.indent)),
@@ -293,66 +298,57 @@ def _base(line: LineLike, position: float, repeats: int) -> list[float]:
     return row
 
 
-def rows(lines: Sequence[LineLike]) -> list[list[float]]:
+def rows(lines: Sequence[LineLike]) -> np.ndarray:
     """One feature row per line, in ``NAMES`` order."""
     count = len(lines)
     if count == 0:
-        return []
+        return np.zeros((0, len(NAMES)))
     keys = [_key(line.text) for line in lines]
     seen = Counter(keys)
-    base = [_base(line, i / max(1, count - 1), seen[keys[i]] - 1) for i, line in enumerate(lines)]
-    # Prefix sums of the context columns, for window means in O(1).
-    columns = len(_CONTEXT_INDEX)
-    prefix = [[0.0] * columns]
-    for row in base:
-        last = prefix[-1]
-        prefix.append([last[c] + row[index] for c, index in enumerate(_CONTEXT_INDEX)])
-    prose_words = [row[_PROSE] * lines[i].size for i, row in enumerate(base)]
-    total_prose = sum(prose_words) or 1.0
-    before = 0.0
-    mass_before = []
-    for amount in prose_words:
-        mass_before.append(before / total_prose)
-        before += amount
-    last_prose = -1_000
-    above = []
-    for i, row in enumerate(base):
-        above.append(i - last_prose)
-        if row[_PROSE]:
-            last_prose = i
-    next_prose = 1_000_000
-    below = [0] * count
-    for i in range(count - 1, -1, -1):
-        below[i] = next_prose - i
-        if base[i][_PROSE]:
-            next_prose = i
-    log_total = math.log1p(sum(line.size for line in lines))
-    blocks = _blocks(lines, base)
-    empty = [0.0] * columns
-    out = []
-    for i, row in enumerate(base):
-        features = list(row)
-        for offset in _OFFSETS:
-            j = i + offset
-            if 0 <= j < count:
-                features.extend(base[j][index] for index in _CONTEXT_INDEX)
-            else:
-                features.extend(empty)
-        for width in _WINDOWS:
-            lo, hi = max(0, i - width), min(count, i + width + 1)
-            span = hi - lo
-            features.extend((prefix[hi][c] - prefix[lo][c]) / span for c in range(columns))
-        features.append(mass_before[i])
-        features.append(1.0 - mass_before[i] - prose_words[i] / total_prose)
-        features.append(math.log1p(min(above[i], 1_000)))
-        features.append(math.log1p(min(below[i], 1_000)))
-        features.append(log_total)
-        features.extend(blocks[i])
-        out.append(features)
-    return out
+    last = max(1, count - 1)
+    base = np.asarray(
+        [_base(line, i / last, seen[keys[i]] - 1) for i, line in enumerate(lines)],
+        dtype=np.float64,
+    )
+    context = base[:, _CONTEXT_INDEX]
+    columns = [base]
+    pad = np.zeros((3, context.shape[1]))
+    padded = np.vstack([pad, context, pad])
+    for offset in _OFFSETS:
+        columns.append(padded[3 + offset : 3 + offset + count])
+    prefix = np.vstack([np.zeros((1, context.shape[1])), np.cumsum(context, axis=0)])
+    index = np.arange(count)
+    for width in _WINDOWS:
+        lo = np.maximum(0, index - width)
+        hi = np.minimum(count, index + width + 1)
+        columns.append((prefix[hi] - prefix[lo]) / (hi - lo)[:, None])
+    sizes = np.asarray([line.size for line in lines], dtype=np.float64)
+    prose_words = base[:, _PROSE] * sizes
+    total = float(prose_words.sum()) or 1.0
+    before = np.concatenate([[0.0], np.cumsum(prose_words)[:-1]]) / total
+    after = 1.0 - before - prose_words / total
+    prose_at = np.flatnonzero(base[:, _PROSE])
+    if len(prose_at):
+        previous = np.searchsorted(prose_at, index, side="left") - 1
+        above = np.where(previous >= 0, index - prose_at[np.maximum(previous, 0)], 1_000)
+        following = np.searchsorted(prose_at, index, side="right")
+        below = np.where(
+            following < len(prose_at),
+            prose_at[np.minimum(following, len(prose_at) - 1)] - index,
+            1_000,
+        )
+    else:
+        above = below = np.full(count, 1_000)
+    columns.append(before[:, None])
+    columns.append(after[:, None])
+    columns.append(np.log1p(np.minimum(above, 1_000))[:, None])
+    columns.append(np.log1p(np.minimum(below, 1_000))[:, None])
+    columns.append(np.full((count, 1), math.log1p(float(sizes.sum()))))
+    columns.append(np.asarray(_blocks(lines, base), dtype=np.float64).reshape(count, 5))
+    return np.hstack(columns)
 
 
-def _blocks(lines: Sequence[LineLike], base: list[list[float]]) -> list[tuple[float, ...]]:
+def _blocks(lines: Sequence[LineLike], base: np.ndarray) -> list[tuple[float, ...]]:
     """Where a line stands relative to the page's largest run of prose.
 
     A block is a run of lines not broken by a line the UI rules named; the article body

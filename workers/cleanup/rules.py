@@ -180,6 +180,7 @@ _DATE_PATTERNS = (
     ),
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?=\b|T)"),
 )
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _TIME = re.compile(
     r"(?i)^[\s,]*(?:at\s+|[T|•-]\s*)?(?P<hour>[0-2]?\d)[:.](?P<minute>[0-5]\d)(?::[0-5]\d)?"
     r"(?:\.\d+)?\s*(?P<ampm>[ap]\.?\s?m\b\.?)?\s*(?P<zone>gmt|utc|z\b)?"
@@ -326,7 +327,7 @@ def _nav_shaped(text: str) -> bool:
 
 def _date_line(line: _Line) -> str | None:
     """ISO 8601 when the line is a date line ("Updated: Oct. 1, 2020 22:19"), else None."""
-    if len(line.words) > 24:
+    if len(line.words) > 24 or not _YEAR.search(line.text):
         return None
     found = _find_date(line.text)
     if found is None:
@@ -400,18 +401,27 @@ def _menu_bar(line: _Line) -> bool:
 
 # Every word that any vocabulary rule below needs: a line with none of them skips those
 # rules (most lines of a page), which keeps cleanup fast.
-_TRIGGER = re.compile(
-    r"(?i)photo|image|picture|video|graphic|illustration|file|credit|courtesy|source|report|"
-    r"edit|writ|compiled|research|contribut|getty|shutterstock|alamy|istock|afp|epa|reuters|"
-    r"associated press|newsletter|mail|sign|enter your|cookie|continu|log|account|password|"
-    r"already|regist|subscri|premium|member|trial|unlimited|digital|journalism|save|"
-    r"this (?:article|story|content)|comment|conversation|discussion|what do you think|advert|"
-    r"sponsor|^ads?\b|promoted|paid|partner|scroll|related|recommend|trending|further|read|"
-    r"see also|most|you (?:may|might)|miss|top stories|latest|more|popular|©|\(c\)|copyright|"
-    r"rights|terms|privacy|contact|about|back to top|follow|powered|site ?map|accessib|"
-    r"do not sell|shar|tweet|facebook|twitter|whatsapp|linkedin|pinterest|reddit|telegram|"
-    r"messenger|flipboard|print|send|copy|permalink"
+_TRIGGERS = tuple(
+    word.replace("|", " ")
+    for line in """photo image picture video graphic illustration file credit courtesy source
+    report edit writ compiled research contribut getty shutterstock alamy istock afp epa
+    reuters associated|press newsletter mail sign enter|your cookie continu log account
+    password already regist subscri premium member trial unlimited digital journalism save
+    this|article this|story this|content comment conversation discussion what|do|you|think
+    advert sponsor promoted paid partner scroll related recommend trending further read
+    see|also most you|may you|might miss top|stories latest more popular © (c) copyright
+    rights terms privacy contact about back|to|top follow powered sitemap site|map accessib
+    do|not|sell shar tweet facebook twitter whatsapp linkedin pinterest reddit telegram
+    messenger flipboard print send copy permalink""".splitlines()
+    for word in line.split()
 )
+
+
+def _triggered(text: str) -> bool:
+    """Does the line hold any word a vocabulary rule below needs? Most lines of a page do
+    not, and skipping those rules for them keeps cleanup fast (plain substring tests)."""
+    low = text.casefold()
+    return low.startswith("ad") or any(word in low for word in _TRIGGERS)
 
 
 def _classify(line: _Line) -> str | None:
@@ -421,7 +431,7 @@ def _classify(line: _Line) -> str | None:
         return "other"
     if _byline(line):
         return None  # the header pass turns it into a field
-    if not _TRIGGER.search(text):
+    if not _triggered(text):
         if _ui_words_only(line):
             return "navigation"
         return "navigation" if _navigation(line) else None
