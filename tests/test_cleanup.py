@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
+from service.schemas import ArticleRequestSchema
 from workers.cleanup import clean, metadata
+from workers.pipeline import analyze
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLES = ("wire_story", "web_paste", "brief", "non_english", "nothing_left")
@@ -430,3 +432,19 @@ def test_plainly_html_is_detected_and_text_is_not() -> None:
     forced = clean(page("library_page.html"), content_type="text/plain")
     assert forced["source"] == "text"
     assert forced["source_text"] is None
+
+
+def test_request_accepts_the_two_content_types_only() -> None:
+    schema = ArticleRequestSchema(max_text_chars=200_000)
+    for content_type in ("text/plain", "text/html"):
+        assert schema.validate({"text": "Some text.", "content_type": content_type}) == {}
+    errors = schema.validate({"text": "Some text.", "content_type": "application/pdf"})
+    assert "content_type" in errors
+
+
+def test_pipeline_passes_the_content_type_to_cleanup() -> None:
+    submitted = page("library_page.html")
+    as_html = analyze({"text": submitted, "content_type": "text/html", "analyses": ["cleanup"]})
+    assert as_html["cleanup"]["source"] == "html"
+    as_text = analyze({"text": submitted, "content_type": "text/plain", "analyses": ["cleanup"]})
+    assert as_text["cleanup"]["source"] == "text"

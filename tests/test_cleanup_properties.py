@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
 from workers.cleanup import clean
+from workers.cleanup.rules import _split_lines
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
@@ -57,7 +58,8 @@ def _paragraphs_map_back(submitted: str, result: dict) -> None:
     paragraphs = result["text"].split("\n\n") if result["text"] else []
     assert len(paragraphs) == len(result["paragraphs"])
     for paragraph, span in zip(paragraphs, result["paragraphs"], strict=True):
-        source = " ".join(submitted[span["start"] : span["end"]].split())
+        lines = _split_lines(submitted[span["start"] : span["end"]])
+        source = " ".join(line.text for line in lines)
         repaired = ftfy.fix_text(source, ftfy.TextFixerConfig(uncurl_quotes=False))
         # Same letters and digits in the same order: only spacing, Unicode repair and
         # hyphens at line breaks may differ.

@@ -21,7 +21,6 @@ from workers.cleanup.rules import (
     _CAMEL,
     _ENDS_SENTENCE,
     _SENTENCE_BREAK,
-    _key,
 )
 
 # Function words of the languages most pasted into a newsroom tool. They mark running
@@ -303,7 +302,7 @@ def rows(lines: Sequence[LineLike]) -> np.ndarray:
     count = len(lines)
     if count == 0:
         return np.zeros((0, len(NAMES)))
-    keys = [_key(line.text) for line in lines]
+    keys = [" ".join(line.words).casefold() for line in lines]
     seen = Counter(keys)
     last = max(1, count - 1)
     base = np.asarray(
