@@ -1,14 +1,11 @@
-"""Turn a pasted web page into the article body, saying what was removed and why.
+"""UI rules: lines whose words say what they are, and the page header.
 
-Works line by line on the submitted string, so every removed piece keeps its exact
-span in what the client sent (``submitted[start:end] == text``); Unicode repair
-(ftfy) and whitespace normalisation touch only the body, title and byline we output.
-
+Lines keep their exact span in the submitted string (``submitted[start:end] == text``).
 The rules are generic on purpose: they look at the shape of a line (length, words,
 capitalisation, final punctuation, position) and at the vocabulary of web UI text
 (share, subscribe, sign in, cookies, newsletter, advertisement...), never at any
-particular site. When unsure, a line stays in the body: losing article text is worse
-than leaving a stray menu word.
+particular site. They name furniture and find the headline, standfirst, byline and date
+line; which of the remaining lines are body is the line model's call (``core``).
 """
 
 from __future__ import annotations
