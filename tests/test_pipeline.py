@@ -82,9 +82,9 @@ def test_request_title_feeds_cleanup_and_salience(nlp: Language) -> None:
     title = "Duarte vows court fight over port plan"
     result = analyze({"text": fixture("wire_story"), "title": title}, nlp=nlp)
     assert result["cleanup"]["title"] == title
-    duarte = next(e for e in result["entities"] if e["name"] == "Duarte")
+    duarte = next(e for e in result["entities"] if e["name"] == "Rafael Duarte")
     without = analyze({"text": fixture("wire_story")}, nlp=nlp)
-    duarte_without = next(e for e in without["entities"] if e["name"] == "Duarte")
+    duarte_without = next(e for e in without["entities"] if e["name"] == "Rafael Duarte")
     assert duarte["salience"] == pytest.approx(duarte_without["salience"] + 0.1, abs=1e-4)
 
 

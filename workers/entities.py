@@ -1,104 +1,551 @@
-"""Named entities: spaCy NER mentions grouped into entities and ranked by salience.
+"""Named entities: spaCy NER mentions made into one entry per real-world entity.
 
-Mentions are grouped by a normalised name: case-folded, a leading "the" and a
-possessive "'s"/"’s" removed, whitespace collapsed ("the Hajari's" and "Hajari" are
-one entity). An entity's ``name`` is its most complete form (longest, preferring
-mixed case over all capitals, then first seen); its ``type`` is the label most of its
-mentions got (ties: the first seen).
+Steps, each a plain function over plain data (rules in detail in docs/entities.md):
+
+1. Mentions: every model entity, its span trimmed of a possessive ("Hajayev's") and,
+   for names, of a leading "the" (also "The" when it starts the sentence; mid-sentence
+   "The Kessel Gazette" keeps it; "the third quarter" keeps it), with the index of
+   its sentence.
+2. Grouping by a folded key: case, diacritics, dots and punctuation ("U.S." = "US",
+   "Sao Paulo" = "São Paulo") and a title ("Mr", "Dr") do not count.
+3. Merging groups that are one entity:
+   - an acronym with its expansion, when the text defines it in parentheses (both
+     orders: "Stockholm International Peace Research Institute (SIPRI)", "SIPRI
+     (Stockholm ...)"), or when it equals the initials of one organisation in the text;
+     occurrences of a defined acronym the model missed are added as mentions;
+   - a one-word name with the one multi-word PERSON whose last word it is ("Hajayev"
+     and "Hikmat Hajayev"); never when two people share the surname. When the model
+     called no full name with that surname PERSON, a one-word name that it called
+     PERSON or that stands next to a speech verb or a title still merges with the one
+     full name of another name type ending in it;
+   - names of places the gazetteer links to the same country ("U.S.", "United States").
+4. Typing by document-level evidence, first rule that applies:
+   a. a name the gazetteer knows as a country or US state is GPE, a continent LOC;
+   b. a multi-word name ending in an organisation word (Institute, Ministry, Council,
+      Agency, Party, Bank, University, Inc, Ltd... see ``ORG_HEADS``) or holding
+      "Ministry of", "Institute for"... (``ORG_OPENERS``) is ORG;
+   c. a full name merged with its surname alone is PERSON; so is a name with a
+      mention next to a speech verb ("Hajayev said", "said Hajayev") or after a title
+      ("Mr", "Dr") when the model called at least one of its mentions PERSON;
+   d. a known city is GPE when the model called a mention GPE or LOC, or, for a city of
+      a million people, whatever it called it unless a mention stands next to a speech
+      verb or after a title;
+   e. otherwise the label most mentions got (ties: the first seen).
+5. Places: GPE and LOC entities are linked to GeoNames (``workers.gazetteer``).
 
 Salience, in [0, 1], rounded to 4 decimals::
 
     salience   = 0.5 * frequency + 0.3 * position + 0.2 * prominence
     frequency  = count / count of the article's most mentioned entity
     position   = 1 - start of the first mention / length of the text
-    prominence = 0.5 if the name occurs in the title
+    prominence = 0.5 if one of its names occurs in the title
                + 0.5 if a mention falls in the first paragraph
 
-Entities are sorted by salience, then count, then first appearance.
+Entities are sorted by salience, then count, then first appearance. Options filter the
+list (``types``, ``min_salience``) after everything is computed on all entities.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from spacy.tokens import Doc
 
-_SPACES = re.compile(r"\s+")
-_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
-_POSSESSIVE = re.compile(r"\s*['’]s?$", re.IGNORECASE)
+from workers import gazetteer
+from workers.chunks import Parsed
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
 
 FREQUENCY_WEIGHT = 0.5
 POSITION_WEIGHT = 0.3
 PROMINENCE_WEIGHT = 0.2
 
+ORG_HEADS = _words(
+    """
+    institute institution ministry council agency authority party bank university
+    association company inc ltd llc plc corp corporation co gmbh ag group committee
+    commission foundation federation union league court department office service
+    services police army navy parliament assembly club fc college school academy
+    hospital museum airline airlines cooperative society board bureau trust fund
+    organisation organization network partners holdings industries laboratories labs
+    senate congress government cabinet directorate secretariat tribunal alliance
+    coalition front movement brigade corps command guard
+    """
+)
+ORG_OPENERS = _words(
+    """
+    ministry bank university department office council commission committee institute
+    court agency bureau board league party
+    """
+)
+PLACE_TYPES = frozenset({"GPE", "LOC"})
+NAME_TYPES = frozenset(
+    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+)
+CITY_MIN_POPULATION_AGAINST_MODEL = 1_000_000
+SPEECH_VERBS = r"said|says|told|added|asked|explained|wrote|stated|noted|insisted|replied"
+
+_SPACES = re.compile(r"\s+")
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s?$", re.IGNORECASE)
+_TITLE = re.compile(
+    r"^(?:mr|mrs|ms|miss|dr|prof|sir|dame|rev|gen|col|capt|sgt|lt)\.?\s+", re.IGNORECASE
+)
+_TITLE_BEFORE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Dame|President|Minister|Senator|Judge|Coach)\.?\s+$"
+)
+_SPEECH_AFTER = re.compile(rf"^,?\s+(?:{SPEECH_VERBS})\b")
+_SPEECH_BEFORE = re.compile(rf"\b(?:{SPEECH_VERBS})\s+$")
+_ACRONYM_IN_PARENS = re.compile(r"\(\s*([A-Z][A-Za-z&.]*[A-Z][A-Za-z&.]*s?)\s*\)")
+_ACRONYM = re.compile(r"^[A-Z][A-Z&.]*[A-Z]\.?s?$|^[A-Z](?:\.[A-Z])+\.?$")
+_MINOR_WORDS = _words("of and for the on in at de du des la le & to")
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+
 
 def display_form(text: str) -> str:
     """The mention without a leading "the", a possessive or extra spaces, case kept."""
     form = _SPACES.sub(" ", text).strip()
-    form = _POSSESSIVE.sub("", form)
+    form = _POSSESSIVE.sub("", form).rstrip()
     stripped = _LEADING_THE.sub("", form)
     return stripped or form
 
 
 def entity_key(text: str) -> str:
-    return display_form(text).casefold()
+    """What two mentions of one entity share: folded case, accents, dots and titles."""
+    form = display_form(text)
+    form = _TITLE.sub("", form) or form
+    return gazetteer.fold(form) or form.casefold()
+
+
+def _trim(text: str, start: int, end: int, sentence_start: bool, named: bool) -> tuple[int, int]:
+    """The span without a possessive and, for a name, without "the" ("The" opening a sentence).
+
+    Dates and quantities keep theirs, as OntoNotes marks them: "the third quarter".
+    """
+    surface = text[start:end]
+    possessive = re.search(r"\s*['’]s?$", surface)
+    if possessive and possessive.start() > 0 and surface[: possessive.start()].strip():
+        # "Lindqvists'" -> "Lindqvists", but "'s" alone stays
+        end = start + possessive.start()
+    surface = text[start:end]
+    lead = re.match(r"the\s+(?=\S)", surface, re.IGNORECASE)
+    if named and lead and (surface[0] == "t" or sentence_start):
+        start += lead.end()
+    return start, end
 
 
 @dataclass
-class _Group:
+class Mention:
+    start: int
+    end: int
+    text: str
+    label: str
+    sentence: int
+    form: str = ""
+
+    def __post_init__(self) -> None:
+        self.form = display_form(self.text)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "sentence": self.sentence,
+        }
+
+
+@dataclass
+class Group:
+    """Mentions believed to be one entity, and what was learnt about it on the way.
+
+    ``mentions`` only changes through ``add`` and ``absorb``, which drop the cached
+    forms, name and vote (a long article asks for them thousands of times).
+    """
+
     key: str
-    mentions: list[dict[str, Any]] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    person_evidence: bool = False
+    type: str = ""
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def add(self, mentions: Iterable[Mention]) -> None:
+        self.mentions = sorted([*self.mentions, *mentions], key=lambda m: m.start)
+        self._cache.clear()
+
+    def absorb(self, other: Group) -> None:
+        self.mentions = sorted([*self.mentions, *other.mentions], key=lambda m: m.start)
+        self.person_evidence = self.person_evidence or other.person_evidence
+        self._cache.clear()
+
+    @property
+    def forms(self) -> list[str]:
+        """Distinct written forms, in order of first appearance."""
+        if "forms" not in self._cache:
+            self._cache["forms"] = list(dict.fromkeys(m.form for m in self.mentions))
+        return self._cache["forms"]
 
     @property
     def name(self) -> str:
-        best = ""
-        for form in (display_form(m["text"]) for m in self.mentions):
-            if (len(form), not form.isupper()) > (len(best), not best.isupper()):
-                best = form
-        return best
+        """Most complete form: most words, then longest, mixed case over capitals, first."""
+        if "name" not in self._cache:
+            best = ""
+            for form in self.forms:
+                rank = (len(form.split()), len(form), not form.isupper())
+                if rank > (len(best.split()), len(best), not best.isupper()):
+                    best = form
+            self._cache["name"] = best
+        return self._cache["name"]
 
-    @property
-    def type(self) -> str:
-        counts = Counter(self.labels)
-        best = max(counts.values())
-        return next(label for label in self.labels if counts[label] == best)
+    def votes(self) -> str:
+        """The label most mentions got; ties go to the first seen."""
+        if "votes" not in self._cache:
+            labels = [m.label for m in self.mentions]
+            counts = Counter(labels)
+            top = max(counts.values())
+            self._cache["votes"] = next(label for label in labels if counts[label] == top)
+        return self._cache["votes"]
 
 
-def _in_title(key: str, title: str | None) -> bool:
-    if not title or not key:
-        return False
-    folded = _SPACES.sub(" ", title.casefold())
-    return re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded) is not None
-
-
-def extract(doc: Doc, title: str | None = None) -> list[dict[str, Any]]:
-    """Entities of ``doc`` with mention offsets into ``doc.text``."""
-    text = doc.text
-    groups: dict[str, _Group] = {}
-    for ent in doc.ents:
-        key = entity_key(ent.text)
-        if not key:
+def collect_mentions(parsed: Parsed) -> list[Mention]:
+    text = parsed.text
+    mentions = []
+    sentence_starts = set(parsed.sentence_starts)
+    for offset, ent in parsed.entities():
+        start = offset + ent.start_char
+        end = offset + ent.end_char
+        opens_sentence = (
+            ent.start == 0 or ent.doc[ent.start].is_sent_start or (start in sentence_starts)
+        )
+        start, end = _trim(text, start, end, bool(opens_sentence), ent.label_ in NAME_TYPES)
+        if not text[start:end].strip():
             continue
-        group = groups.setdefault(key, _Group(key))
-        group.mentions.append({"start": ent.start_char, "end": ent.end_char, "text": ent.text})
-        group.labels.append(ent.label_)
-    if not groups:
-        return []
+        mentions.append(Mention(start, end, text[start:end], ent.label_, parsed.sentence_of(start)))
+    return mentions
 
+
+def _initials(name: str) -> str:
+    words = [w for w in _WORD.findall(name) if w.casefold() not in _MINOR_WORDS]
+    return "".join(w[0] for w in words).upper()
+
+
+def _acronym_letters(form: str) -> str:
+    letters = form.replace(".", "").replace("&", "")
+    if letters.endswith("s") and letters[:-1].isupper():
+        letters = letters[:-1]
+    return letters.upper()
+
+
+def _matches_initials(acronym: str, name: str) -> bool:
+    """The acronym's letters are the name's initials, or their in-order subsequence."""
+    letters = _acronym_letters(acronym)
+    words = [w for w in _WORD.findall(name) if len(w) > 1 or w.isupper()]
+    if len(letters) < 2 or len(words) < 2:
+        return False
+    initials = _initials(name)
+    if letters == initials:
+        return True
+    # "Stockholm International Peace Research Institute" -> "SIPRI": letters may also
+    # come from inside a word, but the first must start the name.
+    full = "".join(w for w in words if w.casefold() not in _MINOR_WORDS).upper()
+    if not full.startswith(letters[0]):
+        return False
+    position = 0
+    for letter in letters:
+        position = full.find(letter, position)
+        if position < 0:
+            return False
+        position += 1
+    return len(letters) >= 3 and letters[-1] in initials
+
+
+def _is_acronym(form: str) -> bool:
+    return bool(_ACRONYM.match(form)) and len(_acronym_letters(form)) >= 2
+
+
+class _Groups:
+    """Groups keyed by folded name, with merging that keeps every key pointing right."""
+
+    def __init__(self, mentions: Iterable[Mention]) -> None:
+        self.by_key: dict[str, Group] = {}
+        for mention in mentions:
+            key = entity_key(mention.text)
+            if key:
+                self.by_key.setdefault(key, Group(key)).mentions.append(mention)
+
+    def groups(self) -> list[Group]:
+        unique: dict[int, Group] = {}
+        for group in self.by_key.values():
+            unique.setdefault(id(group), group)
+        return list(unique.values())
+
+    def merge(self, keep: Group, gone: Group) -> None:
+        if keep is gone:
+            return
+        keep.absorb(gone)
+        for key, group in self.by_key.items():
+            if group is gone:
+                self.by_key[key] = keep
+
+
+_WINDOW = 200  # characters looked at around a parenthesis: a name is never longer
+
+
+def _defined_acronyms(text: str, groups: _Groups) -> list[tuple[str, Group]]:
+    """(acronym, expansion's group), once each, for "Long Name (LN)" and "LN (Long Name)"."""
+    found: dict[tuple[str, int], tuple[str, Group]] = {}
+    spans = {(m.start, m.end): g for g in groups.groups() for m in g.mentions}
+    ends = {end: g for (_, end), g in spans.items()}
+    for match in _ACRONYM_IN_PARENS.finditer(text):
+        acronym = match.group(1)
+        if not _is_acronym(acronym):
+            continue
+        window_start = max(0, match.start() - _WINDOW)
+        before = text[window_start : match.start()].rstrip()
+        group = ends.get(window_start + len(before))
+        if group is not None and _matches_initials(acronym, group.name):
+            found.setdefault((acronym, id(group)), (acronym, group))
+    # "SIPRI (Stockholm International Peace Research Institute)"
+    for (start, end), group in spans.items():
+        opening = text[max(0, start - _WINDOW) : start].rstrip()
+        if not opening.endswith("(") or not text[end : end + _WINDOW].lstrip().startswith(")"):
+            continue
+        word = re.search(r"([A-Z][A-Za-z&.]*[A-Z]s?)\s*$", opening[:-1])
+        if word and _is_acronym(word.group(1)) and _matches_initials(word.group(1), group.name):
+            found.setdefault((word.group(1), id(group)), (word.group(1), group))
+    return list(found.values())
+
+
+class _Taken:
+    """Spans already claimed by a mention (they never overlap), for quick overlap tests."""
+
+    def __init__(self, mentions: Iterable[Mention]) -> None:
+        spans = sorted((m.start, m.end) for m in mentions)
+        self.starts = [start for start, _ in spans]
+        self.ends = [end for _, end in spans]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, end) - 1
+        return i >= 0 and self.ends[i] > start
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
+def merge_acronyms(text: str, groups: _Groups, parsed: Parsed) -> None:
+    defined = _defined_acronyms(text, groups)
+    taken = _Taken(m for g in groups.groups() for m in g.mentions)
+    for acronym, expansion in defined:
+        key = entity_key(acronym)
+        short = groups.by_key.get(key)
+        if short is not None:
+            groups.merge(expansion, short)
+        else:
+            groups.by_key[key] = expansion
+        label = expansion.votes()
+        pattern = re.compile(rf"(?<![\w.&-]){re.escape(acronym)}(?![\w&-])")
+        added_mentions = []
+        for match in pattern.finditer(text):
+            if taken.overlaps(match.start(), match.end()):
+                continue
+            added = Mention(
+                match.start(),
+                match.end(),
+                match.group(),
+                label,
+                parsed.sentence_of(match.start()),
+            )
+            added_mentions.append(added)
+            taken.add(added.start, added.end)
+        expansion.add(added_mentions)
+    # An acronym never defined but equal to the initials of exactly one organisation.
+    for group in groups.groups():
+        name = group.name
+        if not _is_acronym(name) or group.votes() not in {"ORG", "GPE", "NORP", "FAC"}:
+            continue
+        candidates = [
+            other
+            for other in groups.groups()
+            if other is not group
+            and len(other.name.split()) >= 2
+            and _initials(other.name) == _acronym_letters(name)
+            and decide_type(other, text) in {"ORG", "GPE", "FAC"}
+        ]
+        if len(candidates) == 1:
+            groups.merge(candidates[0], group)
+
+
+def _has_speech_or_title_cue(text: str, mention: Mention) -> bool:
+    before = text[max(0, mention.start - 30) : mention.start]
+    after = text[mention.end : mention.end + 20]
+    return bool(
+        _SPEECH_AFTER.match(after) or _SPEECH_BEFORE.search(before) or _TITLE_BEFORE.search(before)
+    )
+
+
+def _org_shaped(name: str) -> bool:
+    words = name.split()
+    if len(words) < 2:
+        return False
+    folded = [w.strip(".,").casefold() for w in words]
+    if folded[-1] in ORG_HEADS:
+        return True
+    # "Ministry of Tides", "Stellan Valley Institute of Rail", "Centre for Ports"
+    return any(word in ORG_OPENERS and after in {"of", "for"} for word, after in pairwise(folded))
+
+
+def _cued(group: Group, text: str) -> bool:
+    """A mention stands next to a speech verb or after a title (cached per group)."""
+    if "cued" not in group._cache:
+        group._cache["cued"] = any(_has_speech_or_title_cue(text, m) for m in group.mentions)
+    return group._cache["cued"]
+
+
+def decide_type(group: Group, text: str) -> str:
+    """The type from all of an entity's mentions and the gazetteer (rules a-e above)."""
+    votes = group.votes()
+    if votes not in NAME_TYPES:
+        return votes
+    labels = {m.label for m in group.mentions}
+    names = group.forms
+    places = [p for p in (gazetteer.lookup(form) for form in names) if p is not None]
+    if "PERSON" not in labels or not group.person_evidence:
+        for place in places:
+            if place["feature"] in {"country", "state"}:
+                return "GPE"
+            if place["feature"] == "continent":
+                return "LOC"
+    if any(_org_shaped(form) for form in names):
+        return "ORG"
+    if group.person_evidence or ("PERSON" in labels and _cued(group, text)):
+        return "PERSON"
+    for place in places:
+        if place["feature"] != "city":
+            continue
+        if labels & PLACE_TYPES:
+            return "GPE"
+        big = (_city_population(place) or 0) >= CITY_MIN_POPULATION_AGAINST_MODEL
+        if big and not _cued(group, text):
+            return "GPE"
+    return votes
+
+
+def _city_population(place: dict[str, Any]) -> int | None:
+    return gazetteer.population(place["geonames_id"])
+
+
+def _person_cue(group: Group, text: str) -> bool:
+    return any(m.label == "PERSON" or _has_speech_or_title_cue(text, m) for m in group.mentions)
+
+
+def merge_surnames(text: str, groups: _Groups) -> None:
+    """One-word names into the one person whose surname they are."""
+    people: dict[str, list[Group]] = {}
+    maybe_people: dict[str, list[Group]] = {}
+    for group in groups.groups():
+        words = group.name.split()
+        if len(words) < 2:
+            continue
+        kind = decide_type(group, text)
+        surname = entity_key(words[-1])
+        if kind == "PERSON":
+            people.setdefault(surname, []).append(group)
+        elif (
+            kind in {"ORG", "GPE", "NORP", "LOC"}
+            and group.votes() == kind
+            and not _org_shaped(group.name)
+            and gazetteer.lookup(group.name) is None
+        ):
+            maybe_people.setdefault(surname, []).append(group)
+    for surname in {*people, *maybe_people}:
+        single = groups.by_key.get(surname)
+        if single is None or len(single.name.split()) != 1:
+            continue
+        labels = {m.label for m in single.mentions}
+        if not labels <= NAME_TYPES:
+            continue
+        candidates = people.get(surname, [])
+        if not candidates:
+            # the model got the full name wrong; the surname alone says person
+            candidates = maybe_people.get(surname, []) if _person_cue(single, text) else []
+        if len(candidates) != 1 or candidates[0] is single:
+            continue
+        place = gazetteer.lookup(single.name)
+        if place is not None and place["feature"] != "city" and labels != {"PERSON"}:
+            continue  # "Jordan" the country, not Mr Jordan
+        groups.merge(candidates[0], single)
+        candidates[0].person_evidence = True
+
+
+def merge_places(groups: _Groups) -> None:
+    by_country: dict[int, Group] = {}
+    for group in groups.groups():
+        if group.votes() not in PLACE_TYPES | {"PERSON", "ORG", "NORP"}:
+            continue
+        place = gazetteer.lookup(group.name)
+        if place is None or place["feature"] != "country":
+            continue
+        first = by_country.setdefault(place["geonames_id"], group)
+        if first is not group:
+            groups.merge(first, group)
+
+
+def _in_title(forms: Iterable[str], title: str | None) -> bool:
+    if not title:
+        return False
+    folded = f" {gazetteer.fold(title)} "
+    return any(key and f" {key} " in folded for key in (gazetteer.fold(form) for form in forms))
+
+
+def _link(group: Group) -> dict[str, Any] | None:
+    if group.type not in PLACE_TYPES:
+        return None
+    for form in [group.name, *group.forms]:
+        place = gazetteer.lookup(form)
+        if place is not None:
+            return place
+    return None
+
+
+def extract(
+    parsed: Parsed | Doc,
+    title: str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Entities with mention offsets into the parsed text; see the module docstring."""
+    if isinstance(parsed, Doc):
+        parsed = Parsed.from_doc(parsed)
+    text = parsed.text
+    groups = _Groups(collect_mentions(parsed))
+    if not groups.by_key:
+        return []
+    merge_acronyms(text, groups, parsed)
+    merge_surnames(text, groups)
+    merge_places(groups)
+
+    entries = groups.groups()
     length = max(len(text), 1)
     first_break = text.find("\n\n")
     first_paragraph_end = len(text) if first_break < 0 else first_break
-    most_mentions = max(len(g.mentions) for g in groups.values())
+    most_mentions = max(len(g.mentions) for g in entries)
     entities = []
-    for group in groups.values():
-        first_start = group.mentions[0]["start"]
+    for group in entries:
+        group.type = decide_type(group, text)
+        first_start = group.mentions[0].start
         frequency = len(group.mentions) / most_mentions
         position = 1 - first_start / length
-        prominence = 0.5 * _in_title(group.key, title) + 0.5 * (first_start < first_paragraph_end)
+        prominence = 0.5 * _in_title(group.forms, title) + 0.5 * (first_start < first_paragraph_end)
         salience = (
             FREQUENCY_WEIGHT * frequency
             + POSITION_WEIGHT * position
@@ -110,8 +557,23 @@ def extract(doc: Doc, title: str | None = None) -> list[dict[str, Any]]:
                 "type": group.type,
                 "count": len(group.mentions),
                 "salience": round(min(max(salience, 0.0), 1.0), 4),
-                "mentions": group.mentions,
+                "mentions": [m.as_dict() for m in group.mentions],
+                "aliases": group.forms,
+                "place": _link(group),
             }
         )
     entities.sort(key=lambda e: (-e["salience"], -e["count"], e["mentions"][0]["start"]))
-    return entities
+    return select(entities, options)
+
+
+def select(
+    entities: list[dict[str, Any]], options: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The entities a request's ``options.entities`` asks for (all when none)."""
+    if not options:
+        return entities
+    types = options.get("types")
+    min_salience = options.get("min_salience") or 0.0
+    return [
+        e for e in entities if (not types or e["type"] in types) and e["salience"] >= min_salience
+    ]

