@@ -112,10 +112,10 @@ def analyze(
 
     if "quotes" in requested:
         if english:
-            if doc is None:
-                doc = model(analysed)
+            if parsed is None:
+                parsed = parse(model, analysed)
             # Speakers link to the final entity list when there is one.
-            result["quotes"] = quotes.extract(doc, result.get("entities"))
+            result["quotes"] = quotes.extract(parsed, result.get("entities"))
         else:
             result["quotes"] = []
             warnings.append(
