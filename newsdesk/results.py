@@ -195,7 +195,7 @@ class MentionSchema(Schema):
         },
     )
     sentence = fields.Integer(
-        # always present; not `required` until the recorded examples are re-recorded
+        required=True,
         validate=validate.Range(min=0),
         metadata={
             "description": "Index (from 0) of the sentence holding the mention, among the "
@@ -259,7 +259,7 @@ class EntitySchema(Schema):
     )
     aliases = fields.List(
         fields.String(),
-        # always present; not `required` until the recorded examples are re-recorded
+        required=True,
         metadata={
             "description": "Every distinct form merged into this entity (surname, acronym, "
             "spelling), in order of first appearance; `name` is one of them."
@@ -267,7 +267,8 @@ class EntitySchema(Schema):
     )
     place = fields.Nested(
         PlaceSchema,
-        allow_none=True,  # always present, as above
+        required=True,
+        allow_none=True,
         metadata={
             "description": "The GeoNames place of a GPE or LOC entity; null when the "
             "gazetteer does not know it and for every other type."
