@@ -32,6 +32,11 @@ openapi: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/worker_class.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/cleanup_quality.py
+	$(BIN)/python bench/entity_quality.py
+	$(BIN)/python bench/entity_speed.py
+	$(BIN)/python bench/stats_speed.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
