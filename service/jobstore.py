@@ -110,6 +110,7 @@ class JobStore:
             "analyses": job.meta.get("analyses", []),
             "options": job.meta.get("options", {}),
             "metadata": job.meta.get("metadata"),
+            "timings": job.meta.get("timings", {}),
         }
         if status == "finished":
             view["result"] = job.return_value()

@@ -230,6 +230,16 @@ class JobSchema(Schema):
         allow_none=True,
         metadata={"description": "The request's `metadata`, untouched; null when none was sent."},
     )
+    timings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(validate=validate.Range(min=0)),
+        required=True,
+        metadata={
+            "description": "Seconds each step took, once the job has ended: `cleanup`, "
+            "`language` (detection), `nlp` (the spaCy parse the analyses share), `entities`, "
+            "`quotes`, `stats` (those that ran) and `total`. `{}` until then."
+        },
+    )
     result = fields.Nested(
         ResultSchema,
         metadata={"description": "The analysis result; present only when `finished`."},

@@ -478,6 +478,11 @@ def test_worker_finishes_the_job_and_get_shows_the_result(app: Flask, client: Fl
     assert ResultSchema().validate(finished["result"]) == {}
     assert set(finished["result"]) == {"cleanup", "stats", "warnings"}
     assert "error" not in finished
+    # Each step that ran, timed; the whole job at least as long as its steps.
+    timings = finished["timings"]
+    assert {"cleanup", "language", "nlp", "stats", "total"} == set(timings)
+    assert timings["total"] >= timings["cleanup"] + timings["stats"] > 0
+    assert job["timings"] == {}  # nothing to time while queued
 
 
 @needs_pipeline

@@ -94,6 +94,8 @@ def test_queue_workers_and_jobs_come_from_redis(app: Flask, client: FlaskClient)
     assert value(text, "newsdesk_queue_jobs", state="queued") == 0
     assert value(text, "newsdesk_jobs_total", status="finished") == 1
     assert value(text, "newsdesk_job_duration_seconds_count", analysis="total") == 1
+    for step in ("cleanup", "nlp", "entities", "quotes", "stats"):
+        assert value(text, "newsdesk_job_duration_seconds_count", analysis=step) == 1, step
     assert value(text, "newsdesk_job_duration_seconds_bucket", analysis="total", le="+Inf") == 1
 
 

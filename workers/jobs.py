@@ -46,6 +46,7 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
     job = get_current_job()
     job_id = job.id if job else None
     started = time.perf_counter()
+    timings: dict[str, float] = {}
     try:
         log.info(
             "job started",
@@ -55,28 +56,26 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
                 "analyses": article.get("analyses"),
             },
         )
-        result = analyze(article, reading_wpm=load().reading_wpm)
+        result = analyze(article, reading_wpm=load().reading_wpm, timings=timings)
         errors = ResultSchema().validate(result)
         if errors:
             raise InvalidResult(f"result failed validation: {errors}")
     except BaseException as exc:
+        timings["total"] = round(time.perf_counter() - started, 6)
         if job is not None:
             job.meta["error"] = _error(exc)
+            job.meta["timings"] = timings
             job.save_meta()
-            _count(job, "failed", {"total": time.perf_counter() - started})
+            _count(job, "failed", timings)
         log.warning(
             "job failed",
-            extra={
-                "job_id": job_id,
-                "error": type(exc).__name__,
-                "seconds": round(time.perf_counter() - started, 3),
-            },
+            extra={"job_id": job_id, "error": type(exc).__name__, "timings": timings},
         )
         raise
+    timings["total"] = round(time.perf_counter() - started, 6)
     if job is not None:
-        _count(job, "finished", {"total": time.perf_counter() - started})
-    log.info(
-        "job finished",
-        extra={"job_id": job_id, "seconds": round(time.perf_counter() - started, 3)},
-    )
+        job.meta["timings"] = timings
+        job.save_meta()
+        _count(job, "finished", timings)
+    log.info("job finished", extra={"job_id": job_id, "timings": timings})
     return result

@@ -7,7 +7,9 @@ could not do well is reported in ``warnings`` instead.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from spacy.language import Language
@@ -36,6 +38,19 @@ def warm_up() -> None:
     clean(_WARM_UP_TEXT)
 
 
+@contextmanager
+def _timed(timings: dict[str, float] | None, step: str) -> Iterator[None]:
+    """Add the seconds a step takes to `timings` (a job records them; metrics chart them)."""
+    if timings is None:
+        yield
+        return
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] = round(timings.get(step, 0.0) + time.perf_counter() - began, 6)
+
+
 def _requested(article: Mapping[str, Any]) -> list[str]:
     asked = article.get("analyses")
     if asked is None:
@@ -49,8 +64,12 @@ def analyze(
     reading_wpm: int = 230,
     speaking_wpm: int | None = None,
     nlp: Language | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """The result for one article; see ``newsdesk.results.ResultSchema`` for its shape.
+
+    ``timings``, when given, receives the seconds each step took: the analyses, and
+    `language` (detection) and `nlp` (the spaCy parse they share).
 
     ``article["options"]`` holds per-analysis options as the API accepted them
     (``{"stats": {"reading_wpm": 200}}``); ``reading_wpm`` and ``speaking_wpm`` are the
@@ -70,7 +89,8 @@ def analyze(
 
     analysed = text
     if "cleanup" in requested:
-        cleaned = clean(text, title, content_type=article.get("content_type"))
+        with _timed(timings, "cleanup"):
+            cleaned = clean(text, title, content_type=article.get("content_type"))
         result["cleanup"] = cleaned
         analysed = cleaned["text"]
         title = cleaned["title"]
@@ -88,7 +108,8 @@ def analyze(
         result["warnings"] = warnings
         return result
 
-    language = stats.detect_language(analysed, article.get("language"))
+    with _timed(timings, "language"):
+        language = stats.detect_language(analysed, article.get("language"))
     english = stats.is_english(language)
     model = nlp or get_model()
     parsed: Parsed | None = None
@@ -96,9 +117,11 @@ def analyze(
 
     if "entities" in requested:
         if english:
-            parsed = parse(model, analysed)  # in paragraph-aligned chunks when long
+            with _timed(timings, "nlp"):
+                parsed = parse(model, analysed)  # in paragraph-aligned chunks when long
             doc = parsed.doc
-            result["entities"] = entities.extract(parsed, title, options.get("entities"))
+            with _timed(timings, "entities"):
+                result["entities"] = entities.extract(parsed, title, options.get("entities"))
         else:
             result["entities"] = []
             warnings.append(
@@ -113,9 +136,11 @@ def analyze(
     if "quotes" in requested:
         if english:
             if parsed is None:
-                parsed = parse(model, analysed)
+                with _timed(timings, "nlp"):
+                    parsed = parse(model, analysed)
             # Speakers link to the final entity list when there is one.
-            result["quotes"] = quotes.extract(parsed, result.get("entities"))
+            with _timed(timings, "quotes"):
+                result["quotes"] = quotes.extract(parsed, result.get("entities"))
         else:
             result["quotes"] = []
             warnings.append(
@@ -132,15 +157,17 @@ def analyze(
             parsed = Parsed.from_doc(doc)
         if parsed is None:
             # Sentence boundaries only: the same senter, without the costlier NER.
-            parsed = parse(model, analysed, disable=["ner"])
-        result["stats"], stats_warnings = stats.compute(
-            analysed,
-            [chunk for _, chunk in parsed.chunks],
-            language=language,
-            reading_wpm=reading_wpm,
-            speaking_wpm=speaking_wpm,
-            entities=result.get("entities") if english else None,
-        )
+            with _timed(timings, "nlp"):
+                parsed = parse(model, analysed, disable=["ner"])
+        with _timed(timings, "stats"):
+            result["stats"], stats_warnings = stats.compute(
+                analysed,
+                [chunk for _, chunk in parsed.chunks],
+                language=language,
+                reading_wpm=reading_wpm,
+                speaking_wpm=speaking_wpm,
+                entities=result.get("entities") if english else None,
+            )
         warnings.extend(stats_warnings)
 
     result["warnings"] = warnings
