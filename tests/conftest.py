@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from redis import Redis
 
-from newsdesk.redis_server import RedisServer
+from newsdesk.redis_server import RedisServer, free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -26,3 +32,32 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
     client.flushall()
     yield redis_server.url
     client.close()
+
+
+@contextmanager
+def running_api(redis_url: str, **settings: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """A real `newsdesk api` (gunicorn) on a free port; yields the process and its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "PROMETHEUS"))}
+    env.update(REDIS_URL=redis_url, NEWSDESK_PORT=str(port), NEWSDESK_LOG_LEVEL="WARNING")
+    env.update(settings)
+    api = subprocess.Popen([sys.executable, "-m", "newsdesk", "api"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the API did not start"
+                time.sleep(0.1)
+        yield api, base
+    finally:
+        if api.poll() is None:
+            api.terminate()
+            try:
+                api.wait(30)
+            except subprocess.TimeoutExpired:
+                api.kill()
+                api.wait()

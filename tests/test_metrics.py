@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from dataclasses import replace
 
 import httpx
 import pytest
+from conftest import running_api
 from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -120,34 +117,11 @@ def test_durations_are_kept_as_a_cumulative_histogram(redis_url: str) -> None:
 
 @pytest.mark.integration
 def test_under_gunicorn_every_api_process_is_counted(redis_url: str) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "PROMETHEUS"))}
-    env.update(
-        REDIS_URL=redis_url,
-        NEWSDESK_PORT=str(port),
-        NEWSDESK_API_PROCESSES="2",
-        NEWSDESK_LOG_LEVEL="WARNING",
-    )
-    api = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk", "api"], env=env, stdin=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the API did not start"
-                time.sleep(0.1)
+    with running_api(redis_url, NEWSDESK_API_PROCESSES="2") as (_, base):
         for _ in range(40):  # fresh connections, spread over both processes
             assert httpx.get(f"{base}/healthz").status_code == 200
         text = httpx.get(f"{base}/metrics").text
-        counted = value(
-            text, "newsdesk_http_requests_total", method="GET", route="/healthz", status="200"
-        )
-        assert counted >= 41  # every request, whichever process answered it
-    finally:
-        api.terminate()
-        api.wait(30)
+    counted = value(
+        text, "newsdesk_http_requests_total", method="GET", route="/healthz", status="200"
+    )
+    assert counted >= 41  # every request, whichever process answered it
