@@ -169,6 +169,9 @@ STOP_WORDS = frozenset(
         "sono",
     ]
 )
+# The rule reasons a line can carry before the model runs ("duplicate" is decided after
+# it), spelled out rather than taken from newsdesk.results.REMOVAL_REASONS: their order is
+# the shipped model's feature layout, and the model checks its feature names on load.
 REASONS = (
     "navigation",
     "share",
