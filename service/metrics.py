@@ -72,10 +72,12 @@ class ClusterCollector(Collector):
         queue = self.store.queue
         redis = self.store.redis
         try:
+            # Counted as they stand: RQ's `count` would also run the registries' cleanup
+            # (re-queueing abandoned jobs), which is the workers' maintenance, not a scrape's.
             depth = {
                 "queued": queue.count,
-                "started": StartedJobRegistry(queue=queue).count,
-                "failed": FailedJobRegistry(queue=queue).count,
+                "started": StartedJobRegistry(queue=queue).get_job_count(cleanup=False),
+                "failed": FailedJobRegistry(queue=queue).get_job_count(cleanup=False),
             }
             workers = Worker.count(queue=queue)
             ended = jobmetrics.read_jobs(redis, queue.name)
