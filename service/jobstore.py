@@ -79,6 +79,8 @@ class JobStore:
     def get(self, job_id: str, wait: float = 0) -> dict:
         """The job now, or as soon as it ends if that is within `wait` seconds."""
         job = self._fetch(job_id)
+        if wait <= 0 or _STATUS.get(job.get_status(refresh=False), "queued") in ENDED:
+            return self._view(job)  # the common poll: one read of the job, no second one
         deadline = time.monotonic() + wait
         delay = 0.02
         while _STATUS.get(job.get_status(refresh=True), "queued") not in ENDED:
