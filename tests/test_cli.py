@@ -143,6 +143,11 @@ def _descendants(root: int) -> dict[int, str]:
     return found
 
 
+def _assert_none_alive(processes: dict[int, str]) -> None:
+    left = {pid: name for pid, name in processes.items() if _alive(pid)}
+    assert left == {}, f"processes left behind: {left}"
+
+
 def _read_until(stream, pattern: str, deadline: float, seen: list[str]) -> re.Match:
     while time.monotonic() < deadline:
         line = stream.readline()
@@ -206,8 +211,7 @@ def test_serve_runs_everything_and_one_ctrl_c_stops_all_of_it(tmp_path: Path) ->
         rest = serve.stdout.read()
         assert "stopped" in rest
         time.sleep(0.2)
-        left = {pid: name for pid, name in started.items() if _alive(pid)}
-        assert left == {}, f"processes left behind: {left}"
+        _assert_none_alive(started)
         # Redis was stopped last and kept its data on disk.
         assert any(data_dir.rglob("*.aof")), list(data_dir.iterdir())
     finally:
@@ -267,8 +271,7 @@ def test_serve_replaces_a_worker_that_dies(tmp_path: Path) -> None:
         assert serve.wait(60) == 0, serve.stderr.read()
         time.sleep(0.2)
         everything = {**started, **_descendants(serve.pid), replacement: "worker"}
-        left = {pid: name for pid, name in everything.items() if _alive(pid)}
-        assert left == {}, f"processes left behind: {left}"
+        _assert_none_alive(everything)
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
@@ -288,8 +291,7 @@ def test_serve_stops_everything_when_the_api_dies(tmp_path: Path) -> None:
         stderr = serve.stderr.read()
         assert f"api (pid {api}) was killed by SIGKILL unexpectedly; stopped everything" in stderr
         time.sleep(0.2)
-        left = {pid: name for pid, name in started.items() if _alive(pid)}
-        assert left == {}, f"processes left behind: {left}"
+        _assert_none_alive(started)
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)

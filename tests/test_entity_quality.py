@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 import pytest
+from conftest import load_script
 from spacy.language import Language
 
 from workers.nlp import get_model
@@ -24,14 +24,8 @@ def nlp() -> Language:
     return get_model()
 
 
-def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "entity_quality", ROOT / "bench" / "entity_quality.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _bench() -> ModuleType:
+    return load_script("bench/entity_quality.py")
 
 
 def test_no_entity_or_speaker_from_text_that_cleanup_removed(nlp: Language) -> None:

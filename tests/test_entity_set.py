@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import load_script
 
 from newsdesk.results import ENTITY_TYPES
 from workers.quotes import quote_spans
@@ -18,14 +19,8 @@ DATA = Path(__file__).parent / "data" / "entities"
 BEATS = ("politics", "business", "sport", "culture", "crime", "science")
 
 
-def _builder() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "build_entity_set", ROOT / "scripts" / "build_entity_set.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _builder() -> ModuleType:
+    return load_script("scripts/build_entity_set.py")
 
 
 ARTICLES = [json.loads(line) for line in (DATA / "articles.jsonl").read_text("utf-8").splitlines()]
