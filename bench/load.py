@@ -30,7 +30,14 @@ from pathlib import Path
 
 import httpx
 from redis import Redis
-from throughput import Service, make_articles, run_in_process, start_service
+from throughput import (
+    Service,
+    machine_busy_seconds,
+    make_articles,
+    own_cpu_seconds,
+    run_in_process,
+    start_service,
+)
 
 
 def pct(values: list[float], q: int) -> float:
@@ -127,9 +134,13 @@ def main() -> None:
     try:
         redis = Redis.from_url(service.redis_url) if service.redis_url else None
         memory_before = redis.info("memory")["used_memory"] if redis else None
+        cpu_before, own_before = service.cpu_seconds(), own_cpu_seconds()
+        busy_before, wall_before = machine_busy_seconds(), time.perf_counter()
         ids, post_latencies, refused = asyncio.run(submit_all(service.url, articles, args.rate))
         budget = 120 + len(ids) * 2.0  # generous: the bench reports, it does not judge
         ended = asyncio.run(collect_all(service.url, ids, time.monotonic() + budget))
+        cpu_after, own_after = service.cpu_seconds(), own_cpu_seconds()
+        busy, wall = machine_busy_seconds() - busy_before, time.perf_counter() - wall_before
         memory_after = redis.info("memory")["used_memory"] if redis else None
         peaks = [peak_rss_mb(pid) for pid in service.worker_pids()]
     finally:
@@ -166,10 +177,24 @@ def main() -> None:
     if memory_before is not None and memory_after is not None and ids:
         per_job = (memory_after - memory_before) / len(ids)
         print(f"redis      : {per_job / 1024:.1f} KiB per stored job (result and article kept)")
+    cores = os.cpu_count() or 1
+    if cpu_after and ids:
+        used = {part: cpu_after[part] - cpu_before[part] for part in cpu_after}
+        used["load generator"] = own_after - own_before
+        shown = ", ".join(
+            f"{part} {seconds / len(ids) * 1000:.1f}" for part, seconds in used.items()
+        )
+        others = max(0.0, busy - sum(used.values()))
+        print(f"CPU per job: {shown} ms")
+        print(f"other processes on the machine: {others / (wall * cores):.0%} of its CPU")
     if not args.skip_baseline:
         local = run_in_process(articles, args.workers)
         local_rate = len(articles) / local["wall"]
-        print(f"in-process : {local_rate:7.1f} articles/s ({args.workers} processes)")
+        print(
+            f"in-process : {local_rate:7.1f} articles/s ({args.workers} processes), "
+            f"CPU per job {local['cpu'] / len(articles) * 1000:.1f} ms; other processes on "
+            f"the machine: {local['others'] / (local['wall'] * cores):.0%} of its CPU"
+        )
         print(f"ratio service / in-process: {rate / local_rate:.2f}")
 
 

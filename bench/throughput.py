@@ -18,6 +18,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import resource
 import signal
 import statistics
 import subprocess
@@ -83,6 +84,27 @@ class Service:
                 pids.append(int(entry.name))
         return pids
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by each part of the service this script started.
+
+        Parts: `workers`, `api` (gunicorn master and its processes), `redis`, `supervisor`.
+        """
+        if self.proc is None:
+            return {}
+        parts = {"workers": 0.0, "api": 0.0, "redis": 0.0, "supervisor": 0.0}
+        for pid, comm, command in _processes():
+            if pid == self.proc.pid:
+                parts["supervisor"] += _cpu(pid)
+            elif not _descends_from(pid, self.proc.pid):
+                continue
+            elif comm == "redis-server":
+                parts["redis"] += _cpu(pid)
+            elif b"worker" in command:
+                parts["workers"] += _cpu(pid)
+            else:
+                parts["api"] += _cpu(pid)
+        return parts
+
     def stop(self) -> None:
         if self.proc is not None:
             os.killpg(self.proc.pid, signal.SIGINT)
@@ -92,6 +114,59 @@ class Service:
                 os.killpg(self.proc.pid, signal.SIGKILL)
         if self.data is not None:
             self.data.cleanup()
+
+
+def _processes() -> list[tuple[int, str, bytes]]:
+    """(pid, name, command line) of every process we can read."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        found.append((int(entry.name), comm, command))
+    return found
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        pid = _parent(pid)
+        if pid == ancestor:
+            return True
+    return False
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine has used since boot (all cores together)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = values[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of this script's own process (the load generator), all threads."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
 
 
 def start_service(workers: int) -> Service:
@@ -172,13 +247,19 @@ def _analyze(text: str) -> int:
 
 
 def run_in_process(articles: list[str], processes: int) -> dict:
+    """The pipeline in `processes` plain processes: wall time, their CPU, the machine's CPU."""
     ctx = mp.get_context("fork")
     with ctx.Pool(processes, initializer=_init_pipeline) as pool:
         pool.map(_analyze, articles[: processes * 2])  # warm every process before timing
+        pids = [process.pid for process in pool._pool]  # type: ignore[attr-defined]
+        cpu = sum(_cpu(pid) for pid in pids)
+        busy = machine_busy_seconds()
         began = time.perf_counter()
         pool.map(_analyze, articles, chunksize=1)
         wall = time.perf_counter() - began
-    return {"wall": wall}
+        cpu = sum(_cpu(pid) for pid in pids) - cpu
+        busy = machine_busy_seconds() - busy
+    return {"wall": wall, "cpu": cpu, "others": max(0.0, busy - cpu)}
 
 
 def main() -> None:
