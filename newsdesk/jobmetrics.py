@@ -2,8 +2,11 @@
 
 Workers run on many machines and come and go; counting in Redis gives one set of
 cluster-wide counters that survive a worker's restart, and the API exposes them
-at scrape time. Durations are kept as a Prometheus histogram: cumulative bucket
-counts plus sum and count, per analysis (and `total` for the whole job).
+at scrape time. Durations are kept per analysis (and `total` for the whole job)
+as a count per bucket plus the sum; the reader adds the buckets up into
+Prometheus's cumulative form. Writing one bucket rather than every bucket a
+duration falls into keeps a job's metrics to a few commands, which a worker
+queues on the transaction that ends the job (see workers.worker).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from redis import Redis
+from redis.client import Pipeline
 
 PREFIX = "newsdesk:metrics"
 # Seconds: a short brief takes milliseconds, a 200,000-character article seconds.
@@ -23,26 +27,33 @@ def _jobs_key(queue: str) -> str:
 
 
 def _duration_key(queue: str, analysis: str) -> str:
-    return f"{PREFIX}:{queue}:duration:{analysis}"
+    return f"{PREFIX}:{queue}:buckets:{analysis}"
 
 
 def _durations_index(queue: str) -> str:
     return f"{PREFIX}:{queue}:analyses"
 
 
-def record_job(redis: Redis, queue: str, status: str, durations: Mapping[str, float]) -> None:
-    """Count one ended job and observe how long each analysis (and the whole job) took."""
-    with redis.pipeline(transaction=False) as pipe:
-        pipe.hincrby(_jobs_key(queue), status, 1)
-        for analysis, seconds in durations.items():
-            key = _duration_key(queue, analysis)
-            pipe.sadd(_durations_index(queue), analysis)
-            for bound in DURATION_BUCKETS:
-                if seconds <= bound:
-                    pipe.hincrby(key, repr(bound), 1)
-            pipe.hincrby(key, "+Inf", 1)
-            pipe.hincrbyfloat(key, "sum", seconds)
-        pipe.execute()
+def _bucket(seconds: float) -> str:
+    """The smallest bucket the duration fits in."""
+    for bound in DURATION_BUCKETS:
+        if seconds <= bound:
+            return repr(bound)
+    return "+Inf"
+
+
+def record_job(pipe: Pipeline, queue: str, status: str, durations: Mapping[str, float]) -> None:
+    """Queue on `pipe` the count of one ended job and how long each analysis took.
+
+    The caller executes the pipeline (a worker: with the rest of the job's end).
+    """
+    pipe.hincrby(_jobs_key(queue), status, 1)
+    if durations:
+        pipe.sadd(_durations_index(queue), *durations)
+    for analysis, seconds in durations.items():
+        key = _duration_key(queue, analysis)
+        pipe.hincrby(key, _bucket(seconds), 1)
+        pipe.hincrbyfloat(key, "sum", seconds)
 
 
 def read_jobs(redis: Redis, queue: str) -> dict[str, int]:
@@ -58,7 +69,9 @@ def read_durations(redis: Redis, queue: str) -> dict[str, tuple[list[tuple[str, 
     for raw in sorted(redis.smembers(_durations_index(queue))):
         analysis = raw.decode()
         stored = {k.decode(): v for k, v in redis.hgetall(_duration_key(queue, analysis)).items()}
-        buckets = [(repr(b), int(stored.get(repr(b), 0))) for b in DURATION_BUCKETS]
-        buckets.append(("+Inf", int(stored.get("+Inf", 0))))
+        buckets, seen = [], 0
+        for bound in [repr(b) for b in DURATION_BUCKETS] + ["+Inf"]:
+            seen += int(stored.get(bound, 0))
+            buckets.append((bound, seen))
         found[analysis] = (buckets, float(stored.get("sum", 0.0)))
     return found

@@ -15,7 +15,7 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from newsdesk.queueing import JOB_FUNCTION, SERIALIZER
+from newsdesk.queueing import JOB_FUNCTION, SERIALIZER, wait_for_end
 from newsdesk.settings import Config
 
 # RQ has more states than a client needs to care about; these are the four we promise.
@@ -81,14 +81,16 @@ class JobStore:
         job = self._fetch(job_id)
         if wait <= 0 or _STATUS.get(job.get_status(refresh=False), "queued") in ENDED:
             return self._view(job)  # the common poll: one read of the job, no second one
+        # Block on the job's end marker (newsdesk.queueing) in steps shorter than the
+        # Redis socket timeout; between steps, read the status, for a job ended without
+        # a marker (RQ fails a job whose worker died on every attempt by itself).
         deadline = time.monotonic() + wait
-        delay = 0.02
-        while _STATUS.get(job.get_status(refresh=True), "queued") not in ENDED:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+        step = max(0.1, min(1.0, self.config.redis_timeout / 2))
+        while (remaining := deadline - time.monotonic()) > 0:
+            if wait_for_end(self.redis, job_id, min(step, remaining)):
                 break
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 1.5, 0.2)
+            if _STATUS.get(job.get_status(refresh=True), "queued") in ENDED:
+                break
         return self._view(self._fetch(job_id))
 
     def _fetch(self, job_id: str) -> Job:

@@ -26,6 +26,7 @@ from newsdesk.results import ANALYSES, ResultSchema
 from newsdesk.settings import Config
 from service.app import create_app
 from service.schemas import MAX_METADATA_BYTES
+from workers.worker import WORKER_CLASS
 
 PROBLEM = "application/problem+json"
 ARTICLE_TEXT = (
@@ -91,11 +92,11 @@ def submit(client: FlaskClient, **fields: Any):
 
 
 def run_worker_burst(app: Flask) -> None:
-    """A real RQ worker, in this process, until the queue is empty."""
+    """Newsdesk's RQ worker, in this process, until the queue is empty."""
     store = app.extensions["newsdesk.jobstore"]
     connection = Redis.from_url(store.config.redis_url)
     queue = Queue(store.config.queue_name, connection=connection, serializer=SERIALIZER)
-    SimpleWorker([queue], connection=connection, serializer=SERIALIZER).work(burst=True)
+    WORKER_CLASS([queue], connection=connection, serializer=SERIALIZER).work(burst=True)
 
 
 # --- submitting -------------------------------------------------------------------------

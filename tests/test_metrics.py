@@ -11,13 +11,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from newsdesk import jobmetrics
 from newsdesk.queueing import SERIALIZER
 from newsdesk.redis_server import free_port
 from newsdesk.settings import load
 from service.app import create_app
+from workers.worker import WORKER_CLASS
 
 ARTICLE = {"text": "The harbour ferry sails again on Monday, the port authority said."}
 
@@ -85,7 +86,7 @@ def test_queue_workers_and_jobs_come_from_redis(app: Flask, client: FlaskClient)
     store = app.extensions["newsdesk.jobstore"]
     connection = Redis.from_url(store.config.redis_url)
     queue = Queue(store.config.queue_name, connection=connection, serializer=SERIALIZER)
-    SimpleWorker([queue], connection=connection, serializer=SERIALIZER).work(burst=True)
+    WORKER_CLASS([queue], connection=connection, serializer=SERIALIZER).work(burst=True)
 
     text = scrape(client)
     assert value(text, "newsdesk_queue_jobs", state="queued") == 0
@@ -104,14 +105,20 @@ def test_redis_down_is_a_metric_not_an_error() -> None:
 
 def test_durations_are_kept_as_a_cumulative_histogram(redis_url: str) -> None:
     redis = Redis.from_url(redis_url)
-    jobmetrics.record_job(redis, "q", "finished", {"total": 0.3, "entities": 0.02})
-    jobmetrics.record_job(redis, "q", "failed", {"total": 4.0})
-    assert jobmetrics.read_jobs(redis, "q") == {"finished": 1, "failed": 1}
+    with redis.pipeline() as pipe:
+        jobmetrics.record_job(pipe, "q", "finished", {"total": 0.3, "entities": 0.02})
+        jobmetrics.record_job(pipe, "q", "failed", {"total": 4.0})
+        jobmetrics.record_job(pipe, "q", "failed", {"total": 45.0})
+        jobmetrics.record_job(pipe, "q", "failed", {})  # a job whose worker was lost: no timings
+        pipe.execute()
+    assert jobmetrics.read_jobs(redis, "q") == {"finished": 1, "failed": 3}
     durations = jobmetrics.read_durations(redis, "q")
     buckets, seconds = durations["total"]
     counts = dict(buckets)
-    assert counts["0.25"] == 0 and counts["0.5"] == 1 and counts["5"] == 2 and counts["+Inf"] == 2
-    assert seconds == pytest.approx(4.3)
+    assert counts["0.25"] == 0 and counts["0.5"] == 1 and counts["5"] == 2
+    assert counts["30"] == 2 and counts["+Inf"] == 3
+    assert [bound for bound, _ in buckets][-1] == "+Inf"
+    assert seconds == pytest.approx(49.3)
     assert dict(durations["entities"][0])["0.025"] == 1
 
 

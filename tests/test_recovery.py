@@ -24,6 +24,7 @@ from redis import Redis
 from rq import Queue, Retry, Worker
 from rq.job import Job
 
+from newsdesk import jobmetrics
 from newsdesk.queueing import SERIALIZER
 from newsdesk.redis_server import RedisServer
 from newsdesk.results import ResultSchema
@@ -179,6 +180,7 @@ def test_job_that_kills_its_worker_every_time_fails_after_the_attempts(
     pool: WorkerPool, store: JobStore
 ) -> None:
     deaths_before = pool.deaths
+    failed_before = jobmetrics.read_jobs(store.redis, store.config.queue_name)["failed"]
     # A job that takes its worker down with it, every time: os._exit in the worker process.
     crasher = Queue(store.config.queue_name, connection=store.redis, serializer=SERIALIZER)
     crash = crasher.enqueue_call(
@@ -195,6 +197,8 @@ def test_job_that_kills_its_worker_every_time_fails_after_the_attempts(
     )
     assert failed["error"]["type"] == "worker_lost"
     assert pool.deaths - deaths_before == ATTEMPTS
+    # RQ fails such a job itself, outside any job code; /metrics counts it all the same.
+    assert jobmetrics.read_jobs(store.redis, store.config.queue_name)["failed"] == failed_before + 1
 
     # The queue still flows: workers were replaced and take ordinary jobs.
     ordinary = store.submit({"text": "The ferry sails again on Monday."}, ["stats"], None)

@@ -30,23 +30,36 @@ second) is a cold shutdown.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import threading
 from types import FrameType
 
+from redis.client import Pipeline
 from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker
+from rq import Queue, SimpleWorker, worker_registration
+from rq.exceptions import AbandonedJobError
 from rq.executions import Execution
-from rq.job import Job
+from rq.job import Job, JobStatus
+from rq.registry import clean_registries
+from rq.utils import now
 
-from newsdesk import logs
-from newsdesk.queueing import SERIALIZER
+from newsdesk import jobmetrics, logs
+from newsdesk.queueing import SERIALIZER, announce_end
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config
 
 log = logging.getLogger("newsdesk.worker")
+
+_ENDED = {JobStatus.FINISHED: "finished", JobStatus.FAILED: "failed", JobStatus.STOPPED: "failed"}
+# RQ holds its registry-maintenance lock for up to 899 s when a worker stops mid-cleaning
+# (a Redis error, or SIGTERM while idle: RQ raises StopRequested wherever the worker is),
+# and while it is held no worker re-queues the job of a dead worker. Ours is released in
+# all those cases and, should a worker be killed mid-cleaning, lapses after this long.
+# Cleaning takes milliseconds; the margin keeps two workers from cleaning at once.
+MAINTENANCE_LOCK_SECONDS = 60
 
 
 class LeasedWorker(SimpleWorker):
@@ -96,6 +109,52 @@ class LeasedWorker(SimpleWorker):
         job.retries_left = 0
         super().handle_job_failure(job, queue, started_job_registry, exc_string)
 
+    def cleanup_execution(self, job: Job, pipeline: Pipeline) -> None:
+        """Store the job's meta, count it and announce its end, in the transaction that ends it.
+
+        RQ calls this on the pipeline that records a job's success or failure, so the
+        job's timings and error, the metrics and the long-poll marker are written in the
+        same round trip and at the same moment as the outcome: a client woken by the
+        marker always finds the job ended, and no ended job goes uncounted.
+        """
+        super().cleanup_execution(job, pipeline)
+        status = _ENDED.get(job.get_status(refresh=False))
+        if status is None:  # put back on the queue: not ended
+            return
+        pipeline.hset(job.key, "meta", self.serializer.dumps(job.meta))
+        jobmetrics.record_job(pipeline, job.origin, status, job.meta.get("timings", {}))
+        announce_end(pipeline, job.id)
+
+    def count_abandoned(self, job: Job, exc_type: type, exc_value: BaseException, tb) -> bool:
+        """Count a job RQ fails because its worker died on every attempt.
+
+        Such a job never reaches a worker's ending transaction: RQ's registry
+        maintenance fails it (this handler runs just before), so it is counted here.
+        """
+        if exc_type is AbandonedJobError and not (job.retries_left and job.retries_left > 0):
+            try:
+                with self.connection.pipeline(transaction=False) as pipe:
+                    jobmetrics.record_job(pipe, job.origin, "failed", {})
+                    pipe.execute()
+            except RedisError as exc:
+                log.warning("metrics not recorded", extra={"job_id": job.id, "error": str(exc)})
+        return True
+
+    def clean_registries(self) -> None:
+        """RQ's registry maintenance, under a lock that is always released (see above)."""
+        for queue in self.queues:
+            key = queue.registry_cleaning_key
+            if not self.connection.set(key, 1, nx=True, ex=MAINTENANCE_LOCK_SECONDS):
+                continue
+            try:
+                clean_registries(queue, self._exc_handlers)
+                worker_registration.clean_worker_registry(queue)
+                queue.intermediate_queue.cleanup(self, queue)
+            finally:
+                with contextlib.suppress(RedisError):  # Redis gone: the lock lapses by itself
+                    self.connection.delete(key)
+        self.last_cleaned_at = now()
+
 
 WORKER_CLASS = LeasedWorker
 
@@ -126,6 +185,7 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
         worker_ttl=20,
         maintenance_interval=config.job_lease,
     )
+    worker.push_exc_handler(worker.count_abandoned)
     worker.lease = config.job_lease
     log.info(
         "worker starting",
