@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import Response, current_app, g, jsonify
 from flask_smorest import Blueprint
 
 from newsdesk.settings import Config
@@ -42,7 +42,7 @@ def blueprint(config: Config) -> Blueprint:
     @blp.alt_response(422, "ValidationError")
     @blp.alt_response(500, "InternalError")
     @blp.alt_response(503, "QueueUnavailable")
-    def get_job(query: dict[str, Any], job_id: str) -> dict:
+    def get_job(query: dict[str, Any], job_id: str) -> Response:
         """Get a job
 
         Jobs are kept for `NEWSDESK_RESULT_TTL` seconds after they finish
@@ -51,7 +51,10 @@ def blueprint(config: Config) -> Blueprint:
         store: JobStore = current_app.extensions["newsdesk.jobstore"]
         g.job_id = job_id
         try:
-            return store.get(job_id, wait=query["wait"])
+            # Sent as built, not dumped through JobSchema: the result was validated against
+            # the same schema before it was stored, and dumping a long article's result
+            # again on every read cost the API more than the rest of the request.
+            return jsonify(store.get(job_id, wait=query["wait"]))
         except JobNotFound:
             g.job_id = None
             raise Problem(
