@@ -12,7 +12,12 @@ and prints:
 - errors (non-202 answers, failed jobs) and lost jobs (never ended, or gone);
 - peak resident memory per worker, and Redis memory per stored job;
 - the ratio of service throughput to the pipeline run in-process in N plain
-  processes on the same cores, measured in the same run.
+  processes on the same cores, measured in the same run;
+- the CPU time each part spent per job (workers, API, Redis, this load generator,
+  and the in-process pipeline), the share of the machine other processes took in
+  each half, and the ratio of CPU per job, in-process / service. On a shared machine
+  the neighbours rarely leave both halves the same CPU; the CPU ratio does not
+  depend on what they leave.
 
     python bench/load.py --articles 2000 --rate 100
 """
@@ -186,6 +191,7 @@ def main() -> None:
         per_job = (memory_after - memory_before) / len(ids)
         print(f"redis      : {per_job / 1024:.1f} KiB per stored job (result and article kept)")
     cores = os.cpu_count() or 1
+    service_cpu = None
     if cpu_after and ids:
         used = {part: cpu_after[part] - cpu_before[part] for part in cpu_after}
         used["load generator"] = own_after - own_before
@@ -193,6 +199,7 @@ def main() -> None:
             f"{part} {seconds / len(ids) * 1000:.1f}" for part, seconds in used.items()
         )
         others = max(0.0, busy - sum(used.values()))
+        service_cpu = (sum(used.values()) - used["load generator"]) / len(ids)
         print(f"CPU per job: {shown} ms")
         print(f"other processes on the machine: {others / (wall * cores):.0%} of its CPU")
     if not args.skip_baseline:
@@ -204,6 +211,9 @@ def main() -> None:
             f"the machine: {local['others'] / (local['wall'] * cores):.0%} of its CPU"
         )
         print(f"ratio service / in-process: {rate / local_rate:.2f}")
+        if service_cpu:
+            local_cpu = local["cpu"] / len(articles)
+            print(f"ratio of CPU per job, in-process / service: {local_cpu / service_cpu:.2f}")
 
 
 if __name__ == "__main__":

@@ -177,7 +177,9 @@ def start_service(workers: int) -> Service:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(NEWSDESK_DATA_DIR=data.name, NEWSDESK_LOG_LEVEL="WARNING")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "newsdesk"), "serve", "--port", str(port),
+        # `-m` from the current folder, as serve starts its children: supervisor, API and
+        # workers all run the same checkout's code.
+        [sys.executable, "-m", "newsdesk", "serve", "--port", str(port),
          "--workers", str(workers)],
         env=env,
         stdout=subprocess.PIPE,
