@@ -3,7 +3,7 @@
 Measured on 1,000-word articles on the 2-core development machine (see
 docs/stats.md): YAKE's reference package (``yake``) takes ~30-40 ms, its Rust port
 (``yake-rust``) ~10-14 ms, either one alone most of the stats budget of 20 ms. This
-scorer runs over the tokens of the spaCy Doc the pipeline already has in ~1 ms:
+scorer runs over the tokens of the spaCy Doc the pipeline already has in under 2 ms:
 
 - Candidates are runs of up to ``MAX_WORDS`` content tokens inside one sentence: a
   stop word (spaCy's list for the language, plus news words such as "said"),
