@@ -4,7 +4,8 @@ Steps, each a plain function over plain data (rules in detail in docs/entities.m
 
 1. Mentions: every model entity, its span trimmed of a possessive ("Hajayev's") and,
    for names, of a leading "the" (also "The" when it starts the sentence; mid-sentence
-   "The Kessel Gazette" keeps it; "the third quarter" keeps it), with the index of
+   "The Kessel Gazette" keeps it; "the third quarter" keeps it), an amount of money
+   widened to a currency sign written against it ("$4.2 million"), with the index of
    its sentence.
 2. Grouping by a folded key: case, diacritics, dots and punctuation ("U.S." = "US",
    "Sao Paulo" = "São Paulo") and a title ("Mr", "Dr") do not count.
@@ -18,6 +19,9 @@ Steps, each a plain function over plain data (rules in detail in docs/entities.m
      called no full name with that surname PERSON, a one-word name that it called
      PERSON or that stands next to a speech verb or a title still merges with the one
      full name of another name type ending in it;
+   - a one-word name with the one multi-word ORG or FAC whose first word it is
+     ("Kestrel" and "Kestrel Motors"), unless that name ends in an organisation word
+     (named after a place: "Dunmore Tenants Association") or the word is a known place;
    - names of places the gazetteer links to the same country ("U.S.", "United States").
 4. Typing by document-level evidence, first rule that applies:
    a. a name the gazetteer knows as a country or US state is GPE, a continent LOC;
