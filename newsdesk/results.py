@@ -220,13 +220,19 @@ class PlaceSchema(Schema):
         required=True,
         allow_none=True,
         validate=validate.Range(min=-90, max=90),
-        metadata={"description": "Degrees north (WGS84); null for countries and US states."},
+        metadata={
+            "description": "Degrees north (WGS84): where a city is; for a country or US state a "
+            "point inside it, for a map pin; null for the few countries without one."
+        },
     )
     longitude = fields.Float(
         required=True,
         allow_none=True,
         validate=validate.Range(min=-180, max=180),
-        metadata={"description": "Degrees east (WGS84); null for countries and US states."},
+        metadata={
+            "description": "Degrees east (WGS84): where a city is; for a country or US state a "
+            "point inside it, for a map pin; null for the few countries without one."
+        },
     )
     feature = fields.String(
         required=True,
