@@ -10,7 +10,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from newsdesk.results import ANALYSES, ENTITY_TYPES, ResultSchema
 
@@ -172,6 +172,9 @@ class WaitQuerySchema(Schema):
 
 
 class JobListQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE  # a misspelt `limt` should not silently give the default
+
     status = fields.String(
         validate=validate.OneOf(JOB_STATUSES),
         metadata={"description": "Only jobs in this state."},
@@ -384,12 +387,8 @@ JOB_QUEUED_EXAMPLE: dict[str, Any] = EXAMPLES["queued"]
 JOB_FINISHED_EXAMPLE: dict[str, Any] = EXAMPLES["finished"]
 JOB_FAILED_EXAMPLE: dict[str, Any] = EXAMPLES["failed"]
 RESULT_EXAMPLE: dict[str, Any] = JOB_FINISHED_EXAMPLE["result"]
-# Cancelling: the queued example once cancelled, and a running job asked to stop.
-JOB_CANCELED_EXAMPLE: dict[str, Any] = {
-    **JOB_QUEUED_EXAMPLE,
-    "status": "canceled",
-    "ended_at": JOB_FINISHED_EXAMPLE["ended_at"],
-}
+JOB_CANCELED_EXAMPLE: dict[str, Any] = EXAMPLES["canceled"]
+# A running job asked to stop: it shows `started` until its next step.
 JOB_STOPPING_EXAMPLE: dict[str, Any] = {
     **JOB_QUEUED_EXAMPLE,
     "status": "started",

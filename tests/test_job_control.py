@@ -185,6 +185,7 @@ def test_expired_jobs_leave_the_list_and_the_index(client: FlaskClient, redis_ur
         ("status=done", "status"),
         ("cursor=bm9wZQ", "cursor"),
         ("cursor=%25%25%25", "cursor"),
+        ("limt=5", "limt"),
     ],
 )
 def test_bad_list_queries_are_422(client: FlaskClient, query: str, field: str) -> None:

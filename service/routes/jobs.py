@@ -49,7 +49,7 @@ def blueprint(config: Config) -> Blueprint:
     )
 
     @blp.route("", methods=["GET"])
-    @blp.arguments(JobListQuerySchema, location="query")
+    @blp.arguments(JobListQuerySchema, location="query", unknown=None)  # the schema raises
     @blp.response(
         200,
         JobPageSchema,
