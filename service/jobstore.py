@@ -41,6 +41,7 @@ OWNER_INDEX = "newsdesk:jobs:by-owner:{}"
 # Index entries read per round when a status filter skips most of them, and per request.
 _SCAN_BATCH = 100
 _SCAN_LIMIT = 1000
+_QUEUE_SLACK = 24 * 3600  # seconds a job may wait in the queue and still be listed
 
 # A failed job whose worker vanished (on every attempt) has no error of ours in its meta.
 _LOST = {
@@ -155,8 +156,21 @@ class JobStore:
     # --- job control: cancel, list by owner ---
 
     def _index(self, job: Job, owner: str) -> None:
+        """Add the job to its owner's list, and drop entries too old to be kept anyway.
+
+        An owner that never lists its jobs must not grow its index for ever: a job is
+        gone a TTL after it ends, so anything created longer ago than the longest TTL,
+        a whole job run and a day in the queue is dropped (listing also drops the
+        ids of expired jobs it meets).
+        """
         created = job.created_at.timestamp() if job.created_at else time.time()
-        self.redis.zadd(OWNER_INDEX.format(owner), {job.id: created})
+        horizon = max(self.config.result_ttl, self.config.failure_ttl)
+        horizon += self.config.job_timeout + _QUEUE_SLACK
+        key = OWNER_INDEX.format(owner)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {job.id: created})
+            pipe.zremrangebyscore(key, "-inf", f"({created - horizon!r}")
+            pipe.execute()
 
     def cancel(self, job_id: str, owner: str) -> dict:
         """Cancel a queued job (it never runs) or ask a running one to stop.

@@ -271,3 +271,17 @@ def test_a_text_body_over_the_limit_is_413(redis_url: str, key: str) -> None:
 def test_other_body_types_are_415(client: FlaskClient, content_type: str) -> None:
     response = client.post("/v1/articles", data=TEXT, content_type=content_type)
     assert problem(response, 415)["type"] == "urn:newsdesk:problem:unsupported-media-type"
+
+
+def test_entries_older_than_any_job_can_live_are_pruned_on_submit(
+    client: FlaskClient, redis_url: str
+) -> None:
+    import time
+
+    connection = Redis.from_url(redis_url)
+    index = OWNER_INDEX.format("cms")
+    ancient = str(uuid.uuid4())
+    connection.zadd(index, {ancient: time.time() - 60 * 24 * 3600})  # 60 days: past any TTL
+    recent = submit(client)
+    assert connection.zscore(index, ancient) is None
+    assert connection.zscore(index, recent["id"]) is not None
