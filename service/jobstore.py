@@ -217,7 +217,6 @@ class JobStore:
             )
             if not entries:
                 return page, None
-            offset += len(entries)
             ids = [(member.decode(), score) for member, score in entries]
             if after:  # same score as the cursor: skip those at or before it
                 ids = [(i, s) for i, s in ids if s < after[0] or i < after[1]]
@@ -225,6 +224,7 @@ class JobStore:
             gone = [i for (i, _), job in zip(ids, jobs, strict=True) if job is None]
             if gone:
                 self.redis.zrem(key, *gone)
+            offset += len(entries) - len(gone)  # the removed ones no longer take a place
             for (job_id, score), job in zip(ids, jobs, strict=True):
                 scanned += 1
                 last = (score, job_id)

@@ -285,3 +285,18 @@ def test_entries_older_than_any_job_can_live_are_pruned_on_submit(
     recent = submit(client)
     assert connection.zscore(index, ancient) is None
     assert connection.zscore(index, recent["id"]) is not None
+
+
+def test_expired_jobs_met_mid_list_do_not_hide_the_ones_after_them(
+    client: FlaskClient, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service import jobstore
+
+    monkeypatch.setattr(jobstore, "_SCAN_BATCH", 2)  # several index reads in one call
+    made = [submit(client)["id"] for _ in range(6)]
+    connection = Redis.from_url(redis_url)
+    for expired in made[2:4]:
+        connection.delete(Job.key_for(expired))
+    listed = client.get("/v1/jobs").get_json()
+    assert [job["id"] for job in listed["jobs"]] == [made[5], made[4], made[1], made[0]]
+    assert listed["next_cursor"] is None
