@@ -300,3 +300,11 @@ def test_expired_jobs_met_mid_list_do_not_hide_the_ones_after_them(
     listed = client.get("/v1/jobs").get_json()
     assert [job["id"] for job in listed["jobs"]] == [made[5], made[4], made[1], made[0]]
     assert listed["next_cursor"] is None
+
+
+@pytest.mark.parametrize("name", ["text", "content_type", "options", "metadata"])
+def test_a_text_body_takes_no_json_only_field_from_the_query(
+    client: FlaskClient, name: str
+) -> None:
+    response = client.post(f"/v1/articles?{name}=text/html", data=TEXT, content_type="text/plain")
+    assert fields_failing(response)[name]["location"] == "query"

@@ -27,8 +27,9 @@ from service.schemas import ARTICLE_EXAMPLE, JOB_QUEUED_EXAMPLE, ArticleRequestS
 ARTICLE_FIELDS = ("text", "title", "content_type", "url", "language", "options")
 # --- text bodies: the article as text/plain or text/html, the rest as query parameters ---
 TEXT_TYPES = ("text/plain", "text/html")
-# Fields a text body takes from the query string; `analyses` is comma-separated there.
-QUERY_FIELDS = ("analyses", "title", "url", "language")
+# A text body takes the other fields from the query string (`analyses` comma-separated
+# there), except these, which need a JSON body.
+JSON_ONLY_FIELDS = ("text", "content_type", "options", "metadata")
 
 
 def _require_supported_body() -> None:
@@ -51,23 +52,28 @@ def article_from_text_body(req: Request) -> dict[str, Any]:
     except (LookupError, UnicodeDecodeError):
         text = None
     article: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
     for name, value in req.args.items():
+        if name in JSON_ONLY_FIELDS:  # the body is the text; these need a JSON body
+            errors.append({"field": name, "location": "query", "detail": "Send it in a JSON body."})
         article[name] = value.split(",") if name == "analyses" else value
     g.query_fields = set(req.args)
     if text is None:
+        errors.append(
+            {
+                "field": "text",
+                "location": "body",
+                "detail": f"The body is not text in {charset!r}.",
+                "pointer": "#/text",
+            }
+        )
+    if errors:
         raise Problem(
             422,
             "validation-error",
             "Invalid request",
             "Some fields are invalid; see `errors`.",
-            errors=[
-                {
-                    "field": "text",
-                    "location": "body",
-                    "detail": f"The body is not text in {charset!r}.",
-                    "pointer": "#/text",
-                }
-            ],
+            errors=errors,
         )
     article["text"] = text
     if req.mimetype == "text/html":
