@@ -63,7 +63,7 @@ def run_one(config, article: dict, redis: Redis) -> tuple[dict, dict]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as data, RedisServer(data) as server:
-        config = replace(load(), redis_url=server.url, queue_name="examples")
+        config = replace(load(), redis_url=server.url, queue_name="examples", auth="disabled")
         redis = Redis.from_url(server.url)
         queued, finished = run_one(config, ARTICLE, redis)
         # A failed job, for real: an article far too long for a one-second time limit.
@@ -73,9 +73,20 @@ def main() -> None:
         )
         long_article = {**ARTICLE, "text": "\n\n".join(paragraphs)}
         _, failed = run_one(replace(config, job_timeout=1), long_article, redis)
+        # A cancelled job: queued, then DELETEd before any worker took it.
+        client = create_app(config).test_client()
+        queued_again = client.post("/v1/articles", json=ARTICLE)
+        canceled = client.delete(queued_again.headers["Location"]).get_json()
     assert finished["status"] == "finished", finished["status"]
     assert failed["status"] == "failed", failed["status"]
-    examples = {"article": ARTICLE, "queued": queued, "finished": finished, "failed": failed}
+    assert canceled["status"] == "canceled", canceled["status"]
+    examples = {
+        "article": ARTICLE,
+        "queued": queued,
+        "finished": finished,
+        "failed": failed,
+        "canceled": canceled,
+    }
     OUT.write_text(json.dumps(examples, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {OUT.name}")
 

@@ -10,12 +10,12 @@ import json
 from importlib import resources
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from newsdesk.results import ANALYSES, ENTITY_TYPES, ResultSchema
 
 MAX_METADATA_BYTES = 4096
-JOB_STATUSES: tuple[str, ...] = ("queued", "started", "finished", "failed")
+JOB_STATUSES: tuple[str, ...] = ("queued", "started", "finished", "failed", "canceled")
 
 
 def _not_blank(value: str) -> None:
@@ -168,6 +168,34 @@ class WaitQuerySchema(Schema):
         wait.validators = [*wait.validators, validate.Range(min=0, max=max_wait)]
 
 
+# --- job control: listing a key's jobs ---
+
+
+class JobListQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE  # a misspelt `limt` should not silently give the default
+
+    status = fields.String(
+        validate=validate.OneOf(JOB_STATUSES),
+        metadata={"description": "Only jobs in this state."},
+    )
+    limit = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "Jobs per page, 1 to 100.", "default": 20},
+    )
+    cursor = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "`next_cursor` of the previous page; absent for the first page. "
+            "Opaque: pass it back as it came."
+        },
+    )
+
+
+# --- end job control ---
+
+
 class JobErrorSchema(Schema):
     type = fields.String(
         required=True,
@@ -192,7 +220,7 @@ class JobSchema(Schema):
         validate=validate.OneOf(JOB_STATUSES),
         metadata={
             "description": "`queued` (waiting for a worker), `started`, `finished` "
-            "(see `result`) or `failed` (see `error`)."
+            "(see `result`), `failed` (see `error`) or `canceled` (by `DELETE`)."
         },
     )
     created_at = fields.String(
@@ -211,7 +239,7 @@ class JobSchema(Schema):
         required=True,
         allow_none=True,
         metadata={
-            "description": "When it finished or failed; null until then.",
+            "description": "When it finished, failed or was cancelled; null until then.",
             "format": "date-time",
         },
     )
@@ -250,6 +278,34 @@ class JobSchema(Schema):
     )
 
 
+# --- job control: a page of jobs ---
+
+
+class JobSummarySchema(JobSchema):
+    """A job as listed: everything but `result` (read the job itself for that)."""
+
+    class Meta:
+        exclude = ("result",)
+
+
+class JobPageSchema(Schema):
+    """One page of the caller's jobs, newest first. Jobs are shown without `result`."""
+
+    jobs = fields.List(
+        fields.Nested(JobSummarySchema),
+        required=True,
+        metadata={"description": "The jobs, newest first; read one job for its `result`."},
+    )
+    next_cursor = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Pass as `cursor` for the next page; null on the last page."},
+    )
+
+
+# --- end job control ---
+
+
 class FieldProblemSchema(Schema):
     field = fields.String(
         required=True,
@@ -278,7 +334,8 @@ class ProblemSchema(Schema):
             "description": "URI naming the kind of problem, stable for clients to switch "
             "on: `urn:newsdesk:problem:` followed by validation-error, malformed-json, "
             "unsupported-media-type, body-too-large, not-found, job-not-found, "
-            "method-not-allowed, queue-unavailable, not-ready or internal-error; "
+            "method-not-allowed, unauthorized, rate-limited, job-ended, "
+            "queue-unavailable, not-ready or internal-error; "
             "`about:blank` for a plain HTTP status.",
             "format": "uri-reference",
         },
@@ -330,3 +387,10 @@ JOB_QUEUED_EXAMPLE: dict[str, Any] = EXAMPLES["queued"]
 JOB_FINISHED_EXAMPLE: dict[str, Any] = EXAMPLES["finished"]
 JOB_FAILED_EXAMPLE: dict[str, Any] = EXAMPLES["failed"]
 RESULT_EXAMPLE: dict[str, Any] = JOB_FINISHED_EXAMPLE["result"]
+JOB_CANCELED_EXAMPLE: dict[str, Any] = EXAMPLES["canceled"]
+# A running job asked to stop: it shows `started` until its next step.
+JOB_STOPPING_EXAMPLE: dict[str, Any] = {
+    **JOB_QUEUED_EXAMPLE,
+    "status": "started",
+    "started_at": JOB_FINISHED_EXAMPLE["started_at"],
+}

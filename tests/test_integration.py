@@ -90,6 +90,7 @@ def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -
         "NEWSDESK_API_PROCESSES": "1",
         "NEWSDESK_API_THREADS": "8",
         "NEWSDESK_LOG_LEVEL": "INFO",
+        "NEWSDESK_AUTH": "disabled",
     }
     api = _start(["api"], env, log_dir / "api.log")
     stack = Stack(f"http://127.0.0.1:{port}", queue, redis_server.url, log_dir, api)

@@ -106,7 +106,7 @@ def test_durations_are_kept_as_a_cumulative_histogram(redis_url: str) -> None:
     redis = Redis.from_url(redis_url)
     jobmetrics.record_job(redis, "q", "finished", {"total": 0.3, "entities": 0.02})
     jobmetrics.record_job(redis, "q", "failed", {"total": 4.0})
-    assert jobmetrics.read_jobs(redis, "q") == {"finished": 1, "failed": 1}
+    assert jobmetrics.read_jobs(redis, "q") == {"finished": 1, "failed": 1, "canceled": 0}
     durations = jobmetrics.read_durations(redis, "q")
     buckets, seconds = durations["total"]
     counts = dict(buckets)
