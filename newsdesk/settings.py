@@ -60,6 +60,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSDESK_API_PROCESSES", "2", "gunicorn worker processes of `newsdesk api`."),
     Setting("NEWSDESK_API_THREADS", "8", "Threads per gunicorn process (long-polls hold one)."),
     Setting("NEWSDESK_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
+    # --- webhooks (callback_url) ---
+    Setting(
+        "NEWSDESK_WEBHOOK_ALLOWED_HOSTS",
+        "",
+        "Comma-separated host names a `callback_url` may use even when they resolve to a "
+        "loopback, private or link-local address (otherwise refused).",
+    ),
+    Setting("NEWSDESK_WEBHOOK_TIMEOUT", "10", "Seconds one webhook delivery attempt may take."),
+    Setting(
+        "NEWSDESK_WEBHOOK_RETRY_BASE",
+        "30",
+        "Seconds before the first retry of a failed webhook delivery; each retry waits twice "
+        "as long as the one before, for up to 24 hours in all.",
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -110,6 +124,12 @@ class Config:
     api_processes: int = field(default_factory=lambda: _int("NEWSDESK_API_PROCESSES"))
     api_threads: int = field(default_factory=lambda: _int("NEWSDESK_API_THREADS"))
     log_level: str = field(default_factory=lambda: _get("NEWSDESK_LOG_LEVEL").upper())
+    # --- webhooks ---
+    webhook_allowed_hosts: str = field(
+        default_factory=lambda: _get("NEWSDESK_WEBHOOK_ALLOWED_HOSTS")
+    )
+    webhook_timeout: float = field(default_factory=lambda: _float("NEWSDESK_WEBHOOK_TIMEOUT"))
+    webhook_retry_base: int = field(default_factory=lambda: _int("NEWSDESK_WEBHOOK_RETRY_BASE"))
 
 
 def load() -> Config:

@@ -30,6 +30,11 @@ Submitting is asynchronous: `POST /v1/articles` answers `202 Accepted` with a jo
 URL in `Location`; poll `GET /v1/jobs/{job_id}` (or long-poll with `?wait=`) until the job
 is `finished` (read `result`) or `failed` (read `error`).
 
+`POST /v1/batches` takes up to 100 articles at once. Both POSTs accept an
+`Idempotency-Key` header so a retry never makes a second job, and a `callback_url` to be
+told (a signed webhook) when each job ends. An identical request whose job finished
+within the result TTL is answered with a job finished at once (`cached: true`).
+
 Every error is `application/problem+json` (RFC 9457). Every response carries an
 `X-Request-ID` header (the caller's, when it sends a plain one); quote it when reporting a
 problem.
@@ -66,6 +71,10 @@ PROBLEMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "InternalError": ("An unexpected error; the request id is in the logs.", ()),
     "QueueUnavailable": ("Redis, which holds the queue, is not answering.", (RETRY_AFTER,)),
     "NotReady": ("Redis is not answering or no worker is registered.", (RETRY_AFTER,)),
+    "IdempotencyInProgress": (
+        "A request with the same `Idempotency-Key` is still being handled; retry shortly.",
+        (),
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from newsdesk.results import ANALYSES, ENTITY_TYPES, ResultSchema
 
 MAX_METADATA_BYTES = 4096
+MAX_CALLBACK_URL_CHARS = 2048
 JOB_STATUSES: tuple[str, ...] = ("queued", "started", "finished", "failed")
 
 
@@ -144,6 +145,19 @@ class ArticleRequestSchema(Schema):
             f"at most {MAX_METADATA_BYTES} bytes as compact JSON."
         },
     )
+    callback_url = fields.Url(
+        schemes={"http", "https"},
+        validate=validate.Length(max=MAX_CALLBACK_URL_CHARS),
+        metadata={
+            "description": "Webhook: when the job ends (finished or failed), Newsdesk POSTs "
+            "the job, as `GET /v1/jobs/{job_id}` shows it, to this URL, signed the Standard "
+            "Webhooks way, and retries with exponential backoff for up to 24 hours until it "
+            "gets a 2xx. A host resolving to a loopback, private, link-local, multicast, "
+            "reserved or cloud-metadata address is refused (422) unless the server's "
+            "NEWSDESK_WEBHOOK_ALLOWED_HOSTS names it.",
+            "format": "uri",
+        },
+    )
 
     def __init__(self, *, max_text_chars: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -248,6 +262,65 @@ class JobSchema(Schema):
         JobErrorSchema,
         metadata={"description": "Why the job failed; present only when `failed`."},
     )
+    # --- issue 6, part B: result reuse, batches, webhooks ---
+    cached = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "True when the result was reused from an earlier identical request "
+            "(same text, fields, analyses and options, same API key) within the result TTL: "
+            "the job was finished at once and no analysis ran. `timings` is then `{}`."
+        },
+    )
+    batch_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The batch the job belongs to; null when none.", "format": "uuid"},
+    )
+    webhook = fields.Nested(
+        "WebhookSchema",
+        required=True,
+        allow_none=True,
+        metadata={"description": "The job's `callback_url` and its deliveries; null when none."},
+    )
+
+
+class WebhookAttemptSchema(Schema):
+    at = fields.String(
+        required=True,
+        metadata={
+            "description": "When the attempt was made (UTC, ISO 8601).",
+            "format": "date-time",
+        },
+    )
+    status_code = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The receiver's HTTP status; null when there was no answer."},
+    )
+    error = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Why there was no answer (timeout, refused address...)."},
+    )
+
+
+class WebhookSchema(Schema):
+    url = fields.String(
+        required=True, metadata={"description": "The `callback_url`.", "format": "uri"}
+    )
+    state = fields.String(
+        required=True,
+        validate=validate.OneOf(("pending", "delivered", "failed")),
+        metadata={
+            "description": "`pending` (not yet sent, or waiting for a retry), `delivered` (a "
+            "2xx answer) or `failed` (retries exhausted, or the URL was refused at delivery)."
+        },
+    )
+    attempts = fields.List(
+        fields.Nested(WebhookAttemptSchema),
+        required=True,
+        metadata={"description": "Every delivery attempt so far, oldest first."},
+    )
 
 
 class FieldProblemSchema(Schema):
@@ -260,8 +333,11 @@ class FieldProblemSchema(Schema):
     )
     location = fields.String(
         required=True,
-        validate=validate.OneOf(("body", "query")),
-        metadata={"description": "`body` for the JSON body, `query` for a query parameter."},
+        validate=validate.OneOf(("body", "query", "header")),
+        metadata={
+            "description": "`body` for the JSON body, `query` for a query parameter, "
+            "`header` for a request header."
+        },
     )
     pointer = fields.String(
         metadata={"description": "JSON Pointer into the body as a URI fragment (`#/text`)."}
@@ -278,7 +354,8 @@ class ProblemSchema(Schema):
             "description": "URI naming the kind of problem, stable for clients to switch "
             "on: `urn:newsdesk:problem:` followed by validation-error, malformed-json, "
             "unsupported-media-type, body-too-large, not-found, job-not-found, "
-            "method-not-allowed, queue-unavailable, not-ready or internal-error; "
+            "method-not-allowed, queue-unavailable, not-ready, internal-error, batch-not-found "
+            "or idempotency-conflict; "
             "`about:blank` for a plain HTTP status.",
             "format": "uri-reference",
         },
@@ -320,6 +397,109 @@ class ReadySchema(Schema):
     )
 
 
+# --- batches (issue 6, part B) ---------------------------------------------------------
+
+MAX_BATCH_ARTICLES = 100
+BATCH_JOB_STATUSES: tuple[str, ...] = (*JOB_STATUSES, "expired")
+
+
+class _ArticleItem(fields.Nested):
+    """Documented as an article, loaded as it is: the route validates each article on its
+    own, so one bad article is reported by its index without refusing the others."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class BatchRequestSchema(Schema):
+    """Up to 100 articles, each with the fields and rules of `POST /v1/articles`."""
+
+    articles = fields.List(
+        # Documented as a reference to ArticleRequest, which POST /v1/articles registers with
+        # the server's text limit; the limit given here is never used to validate.
+        _ArticleItem(lambda: ArticleRequestSchema(max_text_chars=1)),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH_ARTICLES),
+        metadata={
+            "description": f"1 to {MAX_BATCH_ARTICLES} articles. Each is validated on its "
+            "own: the valid ones are queued, the others listed in the batch's `errors`."
+        },
+    )
+    callback_url = fields.Url(
+        schemes={"http", "https"},
+        validate=validate.Length(max=MAX_CALLBACK_URL_CHARS),
+        metadata={
+            "description": "Webhook for every job of the batch: one POST per job, as each "
+            "job ends (an article's own `callback_url` wins over it). Same rules as an "
+            "article's `callback_url`.",
+            "format": "uri",
+        },
+    )
+
+
+class BatchJobSchema(Schema):
+    index = fields.Integer(
+        required=True, metadata={"description": "Position of the article in `articles`."}
+    )
+    id = fields.String(required=True, metadata={"description": "Job id.", "format": "uuid"})
+    status = fields.String(
+        validate=validate.OneOf(BATCH_JOB_STATUSES),
+        metadata={"description": "The job's status now; `expired` once the job is no longer kept."},
+    )
+    url = fields.String(
+        required=True,
+        metadata={"description": "The job's URL, `/v1/jobs/{job_id}`: read its result there."},
+    )
+
+
+class BatchArticleErrorSchema(Schema):
+    index = fields.Integer(
+        required=True, metadata={"description": "Position of the refused article in `articles`."}
+    )
+    errors = fields.List(
+        fields.Nested(FieldProblemSchema),
+        required=True,
+        metadata={
+            "description": "Each failing field, named from the batch body "
+            "(`articles.3.text`, pointer `#/articles/3/text`)."
+        },
+    )
+
+
+class BatchSchema(Schema):
+    """A batch of jobs. Results are not embedded: read each job at its `url`."""
+
+    id = fields.String(required=True, metadata={"description": "Batch id.", "format": "uuid"})
+    created_at = fields.String(
+        required=True,
+        metadata={"description": "When the batch was made (UTC, ISO 8601).", "format": "date-time"},
+    )
+    callback_url = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The batch's `callback_url`; null when none."},
+    )
+    counts = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(BATCH_JOB_STATUSES)),
+        values=fields.Integer(validate=validate.Range(min=0)),
+        required=True,
+        metadata={
+            "description": "Jobs by status: `queued`, `started`, `finished`, `failed`, "
+            "`expired` (every status, zeros included)."
+        },
+    )
+    jobs = fields.List(
+        fields.Nested(BatchJobSchema),
+        required=True,
+        metadata={"description": "One job per valid article, in the order of `articles`."},
+    )
+    errors = fields.List(
+        fields.Nested(BatchArticleErrorSchema),
+        required=True,
+        metadata={"description": "The refused articles, by index; `[]` when all were valid."},
+    )
+
+
 # Examples for the documentation: recorded from a real run of the service on an
 # invented article (scripts/record_examples.py); a test keeps them true to the pipeline.
 EXAMPLES: dict[str, Any] = json.loads(
@@ -330,3 +510,5 @@ JOB_QUEUED_EXAMPLE: dict[str, Any] = EXAMPLES["queued"]
 JOB_FINISHED_EXAMPLE: dict[str, Any] = EXAMPLES["finished"]
 JOB_FAILED_EXAMPLE: dict[str, Any] = EXAMPLES["failed"]
 RESULT_EXAMPLE: dict[str, Any] = JOB_FINISHED_EXAMPLE["result"]
+BATCH_REQUEST_EXAMPLE: dict[str, Any] = EXAMPLES["batch_request"]
+BATCH_EXAMPLE: dict[str, Any] = EXAMPLES["batch"]
