@@ -4,6 +4,7 @@ real Redis; finished jobs come from a real in-process worker of the project's ow
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from typing import Any
 
 import pytest
@@ -419,5 +420,5 @@ def test_retries_double_and_span_a_day() -> None:
     intervals = retry_intervals(30)
     assert intervals[:4] == [30, 60, 120, 240]
     assert sum(intervals) == RETRY_HORIZON_SECONDS
-    assert all(b <= 2 * a for a, b in zip(intervals, intervals[1:], strict=False))
+    assert all(b <= 2 * a for a, b in itertools.pairwise(intervals))
     assert retry_intervals(1)[:3] == [1, 2, 4]

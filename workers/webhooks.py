@@ -116,14 +116,11 @@ def deliver(job_id: str) -> dict[str, Any]:
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     try:
         # To the address just checked, not to a fresh lookup of the name.
-        response = httpx.post(
-            target.connect_url(url),
-            content=raw,
-            headers=headers,
-            timeout=config.webhook_timeout,
-            follow_redirects=False,
-            extensions=extensions,
-        )
+        with httpx.Client(timeout=config.webhook_timeout, follow_redirects=False) as http:
+            request = http.build_request(
+                "POST", target.connect_url(url), content=raw, headers=headers, extensions=extensions
+            )
+            response = http.send(request)
         attempt["status_code"] = response.status_code
         delivered = response.is_success
     except httpx.HTTPError as exc:
