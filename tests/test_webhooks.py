@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -35,6 +35,8 @@ from newsdesk.client import (
 from newsdesk.keys import ANONYMOUS, KeyStore
 from newsdesk.redis_server import RedisServer, free_port
 from newsdesk.results import ResultSchema
+from newsdesk.settings import load
+from service.jobstore import JobStore
 
 pytestmark = pytest.mark.integration
 
@@ -107,10 +109,15 @@ def start_receiver() -> Receiver:
 @dataclass
 class Stack:
     base_url: str
+    queue: str
     redis: Redis
     receiver: Receiver
     log_dir: Path
     processes: list[subprocess.Popen]
+
+    def store(self) -> JobStore:
+        """The job layer itself, for jobs no API request could make."""
+        return JobStore(self.redis, replace(load(), queue_name=self.queue))
 
     def client(self) -> Client:
         return Client(self.base_url)
@@ -165,7 +172,12 @@ def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -
         _start(["worker", "--webhooks"], env, log_dir / "webhooks.log"),
     ]
     stack = Stack(
-        f"http://127.0.0.1:{port}", Redis.from_url(redis_server.url), receiver, log_dir, processes
+        f"http://127.0.0.1:{port}",
+        queue,
+        Redis.from_url(redis_server.url),
+        receiver,
+        log_dir,
+        processes,
     )
     try:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -273,6 +285,31 @@ def test_a_receiver_that_never_answers_is_recorded_as_an_error(stack: Stack) -> 
         assert len(attempts) >= 2, stack.tails()
         assert attempts[0]["status_code"] is None and "ConnectError" in attempts[0]["error"]
         assert client.job(job["id"])["webhook"]["state"] == "pending"  # retries go on
+
+
+def test_a_failed_job_is_delivered_too(stack: Stack) -> None:
+    # A title the API would refuse goes straight onto the queue: a real failure in the job.
+    url = stack.receiver.endpoint()
+    job = stack.store().submit(
+        {"text": BRIEFS[0], "title": 12345}, ["cleanup"], None, callback_url=url
+    )
+    [delivery] = stack.deliveries(url, 1)
+    delivered = verify_webhook(stack.secret(), delivery.headers, delivery.body)
+    assert delivered["id"] == job["id"] and delivered["status"] == "failed"
+    assert delivered["error"]["type"] == "analysis_error"
+
+
+def test_an_internal_address_is_refused_again_at_delivery(stack: Stack) -> None:
+    # Accepted at submit, internal at delivery: what a name re-pointed after the check
+    # (DNS rebinding) looks like to the delivery worker. Not retried: the URL is at fault.
+    job = stack.store().submit(
+        {"text": BRIEFS[1]}, ["stats"], None, callback_url="http://10.9.8.7/hook"
+    )
+    with stack.client() as client:
+        shown = wait_for_webhook_state(client, job["id"], "failed")
+    [attempt] = shown["webhook"]["attempts"]
+    assert attempt["status_code"] is None
+    assert attempt["error"].startswith("refused:") and "private" in attempt["error"]
 
 
 def test_an_internal_callback_is_refused_at_submit(stack: Stack) -> None:
