@@ -81,14 +81,14 @@ BATCH_REQUEST = {
 }
 
 
-def run_batch(config, redis: Redis) -> dict:
+def run_batch(config, redis: Redis) -> tuple[dict, dict]:
     """POST the batch, let a real worker take its jobs, and read the batch back."""
     client = create_app(config).test_client()
     queued = client.post("/v1/batches", json=BATCH_REQUEST)
     assert queued.status_code == 202, queued.get_json()
     queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
     SimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
-    return client.get(queued.headers["Location"]).get_json()
+    return queued.get_json(), client.get(queued.headers["Location"]).get_json()
 
 
 def main() -> None:
@@ -103,7 +103,7 @@ def main() -> None:
         )
         long_article = {**ARTICLE, "text": "\n\n".join(paragraphs)}
         _, failed = run_one(replace(config, job_timeout=1), long_article, redis)
-        batch = run_batch(config, redis)
+        batch_queued, batch = run_batch(config, redis)
     assert finished["status"] == "finished", finished["status"]
     assert failed["status"] == "failed", failed["status"]
     examples = {
@@ -112,6 +112,7 @@ def main() -> None:
         "finished": finished,
         "failed": failed,
         "batch_request": BATCH_REQUEST,
+        "batch_queued": batch_queued,
         "batch": batch,
     }
     OUT.write_text(json.dumps(examples, indent=2, ensure_ascii=False) + "\n")

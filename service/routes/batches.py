@@ -28,6 +28,7 @@ from service.routes.articles import ARTICLE_FIELDS, BodyParser, _require_json
 from service.schemas import (
     BATCH_EXAMPLE,
     BATCH_JOB_STATUSES,
+    BATCH_QUEUED_EXAMPLE,
     BATCH_REQUEST_EXAMPLE,
     ArticleRequestSchema,
     BatchRequestSchema,
@@ -75,7 +76,7 @@ def blueprint(config: Config) -> Blueprint:
         202,
         BatchSchema,
         description="Queued: one job per valid article; `errors` lists the refused ones.",
-        example=BATCH_EXAMPLE,
+        example=BATCH_QUEUED_EXAMPLE,
         headers={
             "Location": {
                 "description": "URL of the batch: `/v1/batches/{batch_id}`.",
