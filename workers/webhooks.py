@@ -26,7 +26,7 @@ from newsdesk.keys import ANONYMOUS, KeyProblem, KeyStore, parse_env_keys
 from newsdesk.queueing import SERIALIZER
 from newsdesk.settings import load
 from newsdesk.webhooks import UnsafeCallback, allowed_hosts, check_callback_url
-from service.jobstore import JobNotFound, JobStore
+from service.jobstore import ENDED, JobNotFound, JobStore
 
 log = logging.getLogger("newsdesk.webhooks")
 USER_AGENT = f"Newsdesk-Webhooks/{newsdesk.__version__}"
@@ -78,6 +78,10 @@ def deliver(job_id: str) -> dict[str, Any]:
         except JobNotFound:
             log.warning("webhook dropped: job expired", extra={"job_id": job_id})
             return {"state": "gone"}
+        if view["status"] not in ENDED:
+            # A job failed by RQ's cleanup after its worker died is queued for delivery just
+            # before its status is written: try again after the first backoff.
+            raise DeliveryFailed("the job has not ended yet")
         body = json.dumps(view, separators=(",", ":"), ensure_ascii=False)
         delivery.meta["body"] = body
         delivery.meta["url"] = (view.get("webhook") or {}).get("url")

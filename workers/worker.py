@@ -38,6 +38,7 @@ from types import FrameType
 
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.exceptions import AbandonedJobError
 from rq.executions import Execution
 from rq.job import Job
 
@@ -105,6 +106,14 @@ class LeasedWorker(SimpleWorker):
         super().handle_job_success(job, queue, started_job_registry)
         self._after_job(job, finished=True)
 
+    def on_abandoned(self, job: Job, exc_type: type, exc_value: object, tb: object) -> bool:
+        """An exception handler for RQ's registry cleanup: a job whose worker died on its last
+        attempt ends `failed` there, not through handle_job_failure; its webhook goes out too.
+        (The status is written just after this runs; the delivery waits for it.)"""
+        if exc_type is AbandonedJobError and not (job.retries_left and job.retries_left > 0):
+            self._after_job(job, finished=False)
+        return True  # let any other handler run as well
+
     def _after_job(self, job: Job, finished: bool) -> None:
         """Record the result for reuse and queue the webhook: quick Redis writes only.
 
@@ -157,6 +166,7 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     )
     worker.lease = config.job_lease
     worker.config = config
+    worker.push_exc_handler(worker.on_abandoned)
     log.info(
         "worker starting",
         extra={"worker": worker.name, "queue": config.queue_name, "pid": os.getpid()},
