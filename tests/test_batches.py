@@ -95,7 +95,7 @@ def test_a_batch_queues_the_valid_articles_and_lists_the_invalid_by_index(
                 {"text": BRIEF, "metadata": {"n": 0}},
                 {"text": "  "},
                 {"text": OTHER_BRIEF, "analyses": ["stats", "sentiment"]},
-                "not an object",
+                {"text": OTHER_BRIEF, "colour": "red"},
                 {"text": OTHER_BRIEF, "analyses": ["stats"]},
             ]
         },
@@ -112,7 +112,7 @@ def test_a_batch_queues_the_valid_articles_and_lists_the_invalid_by_index(
     assert errors[1][0]["field"] == "articles.1.text"
     assert errors[1][0]["pointer"] == "#/articles/1/text"
     assert errors[2][0]["field"] == "articles.2.analyses.1"
-    assert errors[3][0]["field"] == "articles.3"
+    assert errors[3][0]["field"] == "articles.3.colour"
     assert batch["counts"]["queued"] == 2
 
     job = client.get(batch["jobs"][0]["url"]).get_json()
@@ -147,6 +147,7 @@ def test_a_batch_without_a_valid_article_is_refused(app: Flask, client: FlaskCli
         ({"articles": []}, "articles"),
         ({"articles": [{"text": "Short note."}] * 101}, "articles"),
         ({"articles": {"text": "x"}}, "articles"),
+        ({"articles": [{"text": "ok"}, "not an object"]}, "articles.1"),
         ({}, "articles"),
         ({"articles": [{"text": "ok"}], "extra": 1}, "extra"),
         ({"articles": [{"text": "ok"}], "callback_url": "ftp://example.org/x"}, "callback_url"),
