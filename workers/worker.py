@@ -43,6 +43,7 @@ from rq.executions import Execution
 from rq.job import Job
 
 from newsdesk import logs
+from newsdesk.keys import ANONYMOUS
 from newsdesk.queueing import REUSE_KEY_PREFIX, SERIALIZER
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
@@ -125,11 +126,14 @@ class LeasedWorker(SimpleWorker):
 
         try:
             reuse_key = job.meta.get("reuse_key")
-            if finished and reuse_key:
-                self.connection.set(REUSE_KEY_PREFIX + reuse_key, job.id, ex=job.result_ttl)
+            ttl = job.result_ttl
+            if finished and reuse_key and ttl != 0:
+                # as long as the result is kept (a negative TTL keeps it for ever)
+                expiry = ttl if ttl and ttl > 0 else None
+                self.connection.set(REUSE_KEY_PREFIX + reuse_key, job.id, ex=expiry)
             if job.meta.get("webhook"):
                 store = JobStore(self.connection, self.config or load())
-                delivery = store.enqueue_delivery(job.id, job.meta.get("owner", "anonymous"))
+                delivery = store.enqueue_delivery(job.id, job.meta.get("owner", ANONYMOUS))
                 log.info("webhook queued", extra={"job_id": job.id, "delivery_id": delivery})
         except RedisError as exc:
             log.warning("after-job step failed", extra={"job_id": job.id, "error": str(exc)})
