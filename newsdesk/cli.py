@@ -127,10 +127,11 @@ def cmd_keys(args: argparse.Namespace, config: Config) -> int:
 def cmd_worker(args: argparse.Namespace, config: Config) -> int:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from workers.worker import run_worker
+    from workers.worker import run_webhook_worker, run_worker
 
+    run = run_webhook_worker if args.webhooks else run_worker
     try:
-        run_worker(config, burst=args.burst, name=args.name)
+        run(config, burst=args.burst, name=args.name)
     except RedisConnectionError as exc:
         raise UsageError(f"cannot reach Redis for the worker: {exc}") from None
     return 0
@@ -243,6 +244,11 @@ def build_parser(config: Config) -> argparse.ArgumentParser:
     )
     worker.add_argument("--burst", action="store_true", help="quit when the queue is empty")
     worker.add_argument("--name", help="worker name in Redis (default: a random one)")
+    worker.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="deliver webhooks (queue NEWSDESK_QUEUE-webhooks) instead of running analyses",
+    )
     worker.set_defaults(handler=cmd_worker)
 
     analyze = commands.add_parser(

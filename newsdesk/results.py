@@ -10,6 +10,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 ANALYSES: tuple[str, ...] = ("cleanup", "entities", "quotes", "stats")
+# Analyses whose output depends only on the request (text, analyses, options), so a finished
+# job's result may be handed to a later identical request. An analysis that looks at other
+# jobs or at the clock (such as one listing similar earlier articles) must stay out of it:
+# a request naming it always runs.
+REUSABLE_ANALYSES: frozenset[str] = frozenset(ANALYSES)
 
 REMOVAL_REASONS: tuple[str, ...] = (
     "navigation",

@@ -175,6 +175,7 @@ class Child:
     command: str
     process: subprocess.Popen
     stop_timeout: float
+    options: tuple[str, ...] = ()
 
 
 class Supervisor:
@@ -237,6 +238,7 @@ class Supervisor:
                 return
             # A worker finishes the job in hand before it stops: allow a whole job.
             self._spawn(f"worker {number}", "worker", self.config.job_timeout + 15)
+        self._spawn_webhook_worker()
 
     # --- keys ---
     def _auth_env(self, private_url: str | None) -> dict[str, str]:
@@ -264,15 +266,20 @@ class Supervisor:
 
     # --- end keys ---
 
-    def _spawn(self, label: str, command: str, stop_timeout: float) -> None:
+    def _spawn_webhook_worker(self) -> None:
+        """One webhook delivery worker: it only waits on HTTP, so one is plenty."""
+        if not self.stop_signals:
+            self._spawn("webhook worker", "worker", self.config.webhook_timeout + 15, "--webhooks")
+
+    def _spawn(self, label: str, command: str, stop_timeout: float, *options: str) -> None:
         process = subprocess.Popen(
-            [sys.executable, "-m", "newsdesk", command],
+            [sys.executable, "-m", "newsdesk", command, *options],
             env=self.env,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # see the module docstring: Ctrl-C is ours to hand out
             preexec_fn=_parent_death_signal(),
         )
-        self.children.append(Child(label, command, process, stop_timeout))
+        self.children.append(Child(label, command, process, stop_timeout, options))
 
     def _watch(self) -> None:
         api_announced = workers_announced = False
@@ -286,7 +293,7 @@ class Supervisor:
                     # Its job in hand runs again elsewhere once its lease lapses.
                     complain(f"{ended} unexpectedly; starting a new one")
                     self.children.remove(child)
-                    self._spawn(child.label, child.command, child.stop_timeout)
+                    self._spawn(child.label, child.command, child.stop_timeout, *child.options)
                     continue
                 self.failure = f"{ended} unexpectedly; stopped everything"
                 return

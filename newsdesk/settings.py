@@ -80,6 +80,20 @@ SETTINGS: tuple[Setting, ...] = (
         "`600/minute` or several as `20/second;600/minute`; `off` (or `0`) for none.",
     ),
     # --- end keys and rate limits ---
+    # --- webhooks (callback_url) ---
+    Setting(
+        "NEWSDESK_WEBHOOK_ALLOWED_HOSTS",
+        "",
+        "Comma-separated host names a `callback_url` may use even when they resolve to a "
+        "loopback, private or link-local address (otherwise refused).",
+    ),
+    Setting("NEWSDESK_WEBHOOK_TIMEOUT", "10", "Seconds one webhook delivery attempt may take."),
+    Setting(
+        "NEWSDESK_WEBHOOK_RETRY_BASE",
+        "30",
+        "Seconds before the first retry of a failed webhook delivery; each retry waits twice "
+        "as long as the one before, for up to 24 hours in all.",
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -185,6 +199,12 @@ class Config:
         return parse_env_keys(self.api_keys)
 
     # --- end keys and rate limits ---
+    # --- webhooks ---
+    webhook_allowed_hosts: str = field(
+        default_factory=lambda: _get("NEWSDESK_WEBHOOK_ALLOWED_HOSTS")
+    )
+    webhook_timeout: float = field(default_factory=lambda: _float("NEWSDESK_WEBHOOK_TIMEOUT"))
+    webhook_retry_base: int = field(default_factory=lambda: _int("NEWSDESK_WEBHOOK_RETRY_BASE"))
 
 
 def load() -> Config:

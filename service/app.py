@@ -19,7 +19,7 @@ from newsdesk.settings import Config, load
 from service import access_log, auth, docs, metrics, problems, ratelimit
 from service.jobstore import JobStore
 from service.openapi import API_DESCRIPTION, OPENAPI_VERSION, register_components
-from service.routes import articles, health, jobs
+from service.routes import articles, batches, health, jobs
 from service.schemas import ProblemSchema
 
 HEALTH_CHECK_INTERVAL = 30  # seconds a pooled connection may idle before a PING first
@@ -73,6 +73,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_components(api.spec)
     api.register_blueprint(articles.blueprint(config))
     api.register_blueprint(jobs.blueprint(config))
+    api.register_blueprint(batches.blueprint(config))
     api.register_blueprint(health.blueprint())
     app.extensions["newsdesk.api"] = api
     app.register_blueprint(docs.blueprint())

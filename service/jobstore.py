@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -16,11 +18,13 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.results import Result
 
-from newsdesk import jobmetrics
+from newsdesk import jobmetrics, webhooks
 from newsdesk.jobcontrol import request_cancel
 from newsdesk.keys import ANONYMOUS
-from newsdesk.queueing import JOB_FUNCTION, SERIALIZER
+from newsdesk.queueing import BATCH_KEY_PREFIX, JOB_FUNCTION, REUSE_KEY_PREFIX, SERIALIZER
+from newsdesk.results import REUSABLE_ANALYSES
 from newsdesk.settings import Config
 
 # RQ has more states than a client needs to care about; these are the five we promise.
@@ -80,6 +84,10 @@ def _decode_cursor(cursor: str) -> tuple[float, str]:
         raise BadCursor(cursor) from None
 
 
+class BatchNotFound(LookupError):
+    pass
+
+
 def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -99,9 +107,34 @@ class JobStore:
         metadata: Any,
         *,
         owner: str = ANONYMOUS,
+        callback_url: str | None = None,
+        batch_id: str | None = None,
     ) -> dict:
-        """Queue one article for `owner` (a key's name) and return its job as the API shows it."""
+        """Queue one article for `owner` (a key's name) and return its job.
+
+        An identical earlier request of the same owner whose job has finished gives a new
+        job that is finished at once, with that result (see `_reuse`).
+        """
         job_id = str(uuid.uuid4())
+        meta: dict[str, Any] = {
+            "analyses": analyses,
+            "options": article.get("options", {}),
+            "metadata": metadata,
+            "owner": owner,
+            "cached": False,
+            "batch_id": batch_id,
+        }
+        if callback_url:
+            meta["webhook"] = {"url": callback_url, "state": "pending", "attempts": []}
+        reuse_key = self._reuse_key(owner, article, analyses)
+        if reuse_key:
+            meta["reuse_key"] = reuse_key
+            reused = self._reuse(job_id, article, analyses, meta, reuse_key)
+            if reused is not None:
+                self._index(reused, owner)
+                if callback_url:
+                    self.enqueue_delivery(reused.id, owner)
+                return self._view(reused)
         job = self.queue.enqueue_call(
             JOB_FUNCTION,
             args=({**article, "analyses": analyses},),
@@ -111,13 +144,8 @@ class JobStore:
             retry=Retry(max=self.config.job_attempts - 1) if self.config.job_attempts > 1 else None,
             result_ttl=self.config.result_ttl,
             failure_ttl=self.config.failure_ttl,
-            meta={
-                "analyses": analyses,
-                "options": article.get("options", {}),
-                "metadata": metadata,
-                "owner": owner,
-            },
-            description=f"analyze article ({len(article.get('text', ''))} chars)",
+            meta=meta,
+            description=_description(article),
         )
         self._index(job, owner)
         return self._view(job)
@@ -269,9 +297,165 @@ class JobStore:
             "options": job.meta.get("options", {}),
             "metadata": job.meta.get("metadata"),
             "timings": job.meta.get("timings", {}),
+            "cached": bool(job.meta.get("cached", False)),
+            "batch_id": job.meta.get("batch_id"),
+            "webhook": _webhook_view(job.meta.get("webhook")),
         }
         if status == "finished" and with_result:
             view["result"] = job.return_value()
         elif status == "failed":
             view["error"] = job.meta.get("error") or _LOST
         return view
+
+    # --- result reuse, batches and webhook deliveries (issue 6, part B) ----------------
+
+    def _reuse_key(self, owner: str, article: dict[str, Any], analyses: list[str]) -> str:
+        """SHA-256 of the canonical request, or "" when an analysis asked for is not reusable."""
+        if not set(analyses) <= REUSABLE_ANALYSES:
+            return ""
+        return hashlib.sha256(canonical_request(owner, article, analyses)).hexdigest()
+
+    def _reuse(
+        self,
+        job_id: str,
+        article: dict[str, Any],
+        analyses: list[str],
+        meta: dict[str, Any],
+        reuse_key: str,
+    ) -> Job | None:
+        """A new job, stored finished with the result of an identical finished job; or None.
+
+        Workers record `reuse key -> job id` when a job finishes (workers.worker). The new job
+        is written the way RQ stores a finished one (job hash, result, finished registry, TTL),
+        so reading it, expiring it and counting it behave as for any other job. Nothing is
+        queued and no model runs; `timings` stays empty, since nothing ran.
+        """
+        earlier_id = self.redis.get(REUSE_KEY_PREFIX + reuse_key)
+        if earlier_id is None:
+            return None
+        try:
+            earlier = Job.fetch(earlier_id.decode(), connection=self.redis, serializer=SERIALIZER)
+        except NoSuchJobError:
+            return None
+        if earlier.get_status(refresh=False) != JobStatus.FINISHED:
+            return None
+        if earlier.meta.get("owner", ANONYMOUS) != meta["owner"]:
+            return None  # the key includes the owner; this guards against a stale mapping
+        result = earlier.return_value()
+        if result is None:
+            return None
+        now = datetime.now(UTC)
+        job = Job.create(
+            JOB_FUNCTION,
+            args=({**article, "analyses": analyses},),
+            connection=self.redis,
+            result_ttl=self.config.result_ttl,
+            failure_ttl=self.config.failure_ttl,
+            status=JobStatus.FINISHED,
+            description=_description(article),
+            timeout=self.config.job_timeout,
+            id=job_id,
+            origin=self.queue.name,
+            meta={**meta, "cached": True, "cached_from": earlier.id},
+            serializer=SERIALIZER,
+        )
+        job.enqueued_at = job.started_at = job.ended_at = now
+        job._result = result
+        with self.redis.pipeline() as pipe:
+            job.save(pipeline=pipe)
+            Result.create(
+                job, Result.Type.SUCCESSFUL, self.config.result_ttl, result, pipeline=pipe
+            )
+            job.finished_job_registry.add(job, self.config.result_ttl, pipe)
+            job.cleanup(self.config.result_ttl, pipeline=pipe)
+            pipe.execute()
+        return job
+
+    def enqueue_delivery(self, job_id: str, owner: str) -> str:
+        """Queue the webhook delivery of an ended job on the webhook queue; its id is the
+        `webhook-id`, the same on every retry. A failed attempt raises, and RQ schedules the
+        next one after the backoff (the delivery worker runs RQ's scheduler)."""
+        intervals = webhooks.retry_intervals(self.config.webhook_retry_base)
+        queue = Queue(
+            webhooks.queue_name(self.config.queue_name),
+            connection=self.redis,
+            serializer=SERIALIZER,
+        )
+        delivery = queue.enqueue_call(
+            webhooks.DELIVERY_FUNCTION,
+            args=(job_id,),
+            job_id=str(uuid.uuid4()),
+            timeout=int(self.config.webhook_timeout) + 30,
+            retry=Retry(max=len(intervals), interval=intervals),
+            result_ttl=webhooks.RETRY_HORIZON_SECONDS,
+            failure_ttl=webhooks.RETRY_HORIZON_SECONDS,
+            meta={"job_id": job_id, "owner": owner},
+            description=f"deliver webhook of job {job_id}",
+        )
+        return delivery.id
+
+    def create_batch(
+        self,
+        owner: str,
+        jobs: list[dict[str, Any]],
+        errors: list[dict[str, Any]],
+        callback_url: str | None,
+        batch_id: str,
+    ) -> dict:
+        """Store a batch: who made it, its jobs (index and id) and its refused articles."""
+        batch = {
+            "id": batch_id,
+            "owner": owner,
+            "created_at": _iso(datetime.now(UTC)),
+            "callback_url": callback_url,
+            "jobs": [{"index": job["index"], "id": job["id"]} for job in jobs],
+            "errors": errors,
+        }
+        self.redis.set(
+            BATCH_KEY_PREFIX + batch["id"],
+            json.dumps(batch, separators=(",", ":")),
+            ex=self.config.result_ttl,
+        )
+        return batch
+
+    def get_batch(self, batch_id: str, owner: str) -> dict:
+        """The batch with each job's status now; another owner's batch is not found."""
+        try:
+            uuid.UUID(batch_id)
+        except ValueError:
+            raise BatchNotFound(batch_id) from None
+        raw = self.redis.get(BATCH_KEY_PREFIX + batch_id)
+        if raw is None:
+            raise BatchNotFound(batch_id)
+        batch = json.loads(raw)
+        if batch["owner"] != owner:
+            raise BatchNotFound(batch_id)
+        # Only each job's status field, in one round trip: not 100 whole jobs with their texts.
+        with self.redis.pipeline(transaction=False) as pipe:
+            for entry in batch["jobs"]:
+                pipe.hget(Job.key_for(entry["id"]), "status")
+            statuses = pipe.execute()
+        for entry, raw in zip(batch["jobs"], statuses, strict=True):
+            entry["status"] = "expired" if raw is None else _STATUS.get(raw.decode(), "queued")
+        return batch
+
+
+def _description(article: dict[str, Any]) -> str:
+    return f"analyze article ({len(article.get('text', ''))} chars)"
+
+
+def _webhook_view(webhook: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not webhook:
+        return None
+    return {
+        "url": webhook["url"],
+        "state": webhook.get("state", "pending"),
+        "attempts": webhook.get("attempts", []),
+    }
+
+
+def canonical_request(owner: str, article: dict[str, Any], analyses: list[str]) -> bytes:
+    """The bytes that make two requests the same analysis: sorted keys, no whitespace."""
+    fields = {key: value for key, value in article.items() if key != "analyses"}
+    document = {"owner": owner, "article": fields, "analyses": sorted(analyses)}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

@@ -35,6 +35,10 @@ with `NEWSDESK_AUTH=disabled`); jobs belong to the key that made them. Calls are
 limited per key: `RateLimit-Policy` and `RateLimit` headers (IETF draft
 draft-ietf-httpapi-ratelimit-headers-10) say how many are left, and a 429 says when to
 come back in `Retry-After`.
+`POST /v1/batches` takes up to 100 articles at once. Both POSTs accept an
+`Idempotency-Key` header so a retry never makes a second job, and a `callback_url` to be
+told (a signed webhook) when each job ends. An identical request whose job finished
+within the result TTL is answered with a job finished at once (`cached: true`).
 
 Every error is `application/problem+json` (RFC 9457). Every response carries an
 `X-Request-ID` header (the caller's, when it sends a plain one); quote it when reporting a
@@ -111,6 +115,10 @@ PROBLEMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "InternalError": ("An unexpected error; the request id is in the logs.", ()),
     "QueueUnavailable": ("Redis, which holds the queue, is not answering.", (RETRY_AFTER,)),
     "NotReady": ("Redis is not answering or no worker is registered.", (RETRY_AFTER,)),
+    "IdempotencyInProgress": (
+        "A request with the same `Idempotency-Key` is still being handled; retry shortly.",
+        (),
+    ),
 }
 
 

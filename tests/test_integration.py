@@ -180,7 +180,8 @@ def test_jobs_spread_over_both_workers(stack: Stack) -> None:
     texts = [_article("cli_ferry_strike.txt"), _article("cli_library_reopens.txt")] * 4
     locations = []
     for number, text in enumerate(texts):
-        response = _submit(stack, text=text, metadata={"n": number})
+        # distinct texts: a repeat of a finished request would be answered from its result
+        response = _submit(stack, text=f"{text}\n\nEdition {number}.", metadata={"n": number})
         assert response.status_code == 202
         locations.append(response.headers["Location"])
     jobs = [_wait_for_end(stack, location) for location in locations]

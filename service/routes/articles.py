@@ -19,6 +19,8 @@ from webargs.flaskparser import FlaskParser
 from newsdesk.keys import ANONYMOUS
 from newsdesk.results import ANALYSES
 from newsdesk.settings import Config
+from service.callbacks import check_callback
+from service.idempotency import HEADER_PARAMETER, idempotent
 from service.jobstore import JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem
@@ -160,26 +162,33 @@ def blueprint(config: Config) -> Blueprint:
     )
     @blp.alt_response(400, "MalformedJson")
     @blp.alt_response(401, "Unauthorized")
+    @blp.alt_response(409, "IdempotencyInProgress")
     @blp.alt_response(413, "BodyTooLarge")
     @blp.alt_response(415, "UnsupportedMediaType")
     @blp.alt_response(422, "ValidationError")
     @blp.alt_response(429, "TooManyRequests")
     @blp.alt_response(500, "InternalError")
     @blp.alt_response(503, "QueueUnavailable")
+    @blp.doc(parameters=[HEADER_PARAMETER])
+    @idempotent
     def submit_article(article: dict[str, Any]) -> tuple[dict, int, dict[str, str]]:
         """Submit an article for analysis
 
         Queues the article and answers at once with the job; the analyses run on a worker.
         The body is JSON, or the article itself as `text/plain` or `text/html` with
         `analyses` (comma-separated), `title`, `url` and `language` as query parameters.
+        An identical earlier request whose job has finished gives a job finished at once
+        (`cached: true`). With `Idempotency-Key`, a retry gets the first answer again.
         """
         store: JobStore = current_app.extensions["newsdesk.jobstore"]
+        check_callback(article.get("callback_url"))
         asked = set(article["analyses"])
         job = store.submit(
             {key: article[key] for key in ARTICLE_FIELDS if key in article},
             analyses=[name for name in ANALYSES if name in asked],
             metadata=article.get("metadata"),
             owner=g.get("owner", ANONYMOUS),
+            callback_url=article.get("callback_url"),
         )
         g.job_id = job["id"]
         return job, 202, {"Location": url_for("jobs.get_job", job_id=job["id"])}
