@@ -129,7 +129,14 @@ def test_a_batch_shows_counts_by_status_as_its_jobs_end(app: Flask, client: Flas
     batch = client.post("/v1/batches", json={"articles": articles}).get_json()
     work_queue(app)
     ended = client.get(f"/v1/batches/{batch['id']}").get_json()
-    assert ended["counts"] == {"queued": 0, "started": 0, "finished": 2, "failed": 0, "expired": 0}
+    assert ended["counts"] == {
+        "queued": 0,
+        "started": 0,
+        "finished": 2,
+        "failed": 0,
+        "canceled": 0,
+        "expired": 0,
+    }
     assert {job["status"] for job in ended["jobs"]} == {"finished"}
     assert "result" not in ended["jobs"][0]  # results are read at each job's URL
     assert client.get(ended["jobs"][1]["url"]).get_json()["result"]["stats"]["words"] > 0
@@ -178,8 +185,9 @@ def test_a_batch_belongs_to_its_owner(client: FlaskClient) -> None:
             client.get(f"/v1/batches/{made['id']}", headers={"X-Test-Owner": owner}), 404
         )
         assert body["type"] == "urn:newsdesk:problem:batch-not-found"
-    job = client.get(made["jobs"][0]["url"]).get_json()
+    job = client.get(made["jobs"][0]["url"], headers={"X-Test-Owner": "cms"}).get_json()
     assert job["id"] == made["jobs"][0]["id"]
+    problem(client.get(made["jobs"][0]["url"], headers={"X-Test-Owner": "wire"}), 404)
 
 
 @pytest.mark.parametrize("batch_id", ["not-a-uuid", "5a0c6c44-3a3e-4f5b-9d7e-1d2f3a4b5c6d"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, g, url_for
+from flask import current_app, g, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
@@ -24,7 +24,7 @@ from service.idempotency import HEADER_PARAMETER, idempotent
 from service.jobstore import BatchNotFound, JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem, field_errors
-from service.routes.articles import ARTICLE_FIELDS, BodyParser, _require_json
+from service.routes.articles import ARTICLE_FIELDS, BodyParser
 from service.schemas import (
     BATCH_EXAMPLE,
     BATCH_JOB_STATUSES,
@@ -34,6 +34,17 @@ from service.schemas import (
     BatchRequestSchema,
     BatchSchema,
 )
+
+
+def _require_json() -> None:
+    # A batch is JSON only: the article-as-body form of POST /v1/articles has no batch form.
+    if request.method == "POST" and not request.is_json:
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the batch as JSON with `Content-Type: application/json`.",
+        )
 
 
 def _article_errors(index: int, messages: Any) -> dict[str, Any]:
@@ -86,10 +97,12 @@ def blueprint(config: Config) -> Blueprint:
         },
     )
     @blp.alt_response(400, "MalformedJson")
+    @blp.alt_response(401, "Unauthorized")
     @blp.alt_response(409, "IdempotencyInProgress")
     @blp.alt_response(413, "BodyTooLarge")
     @blp.alt_response(415, "UnsupportedMediaType")
     @blp.alt_response(422, "ValidationError")
+    @blp.alt_response(429, "TooManyRequests")
     @blp.alt_response(500, "InternalError")
     @blp.alt_response(503, "QueueUnavailable")
     @blp.doc(parameters=[HEADER_PARAMETER])
@@ -151,7 +164,9 @@ def blueprint(config: Config) -> Blueprint:
 
     @blp.route("/<batch_id>", methods=["GET"])
     @blp.response(200, BatchSchema, example=BATCH_EXAMPLE, headers={"X-Request-ID": REQUEST_ID})
+    @blp.alt_response(401, "Unauthorized")
     @blp.alt_response(404, "NotFound")
+    @blp.alt_response(429, "TooManyRequests")
     @blp.alt_response(500, "InternalError")
     @blp.alt_response(503, "QueueUnavailable")
     def get_batch(batch_id: str) -> dict:
