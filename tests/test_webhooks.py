@@ -32,7 +32,7 @@ from newsdesk.client import (
     sign_webhook,
     verify_webhook,
 )
-from newsdesk.keys import ANONYMOUS, KeyStore
+from newsdesk.keys import KeyStore, parse_env_keys
 from newsdesk.redis_server import RedisServer, free_port
 from newsdesk.results import ResultSchema
 from newsdesk.settings import load
@@ -120,10 +120,11 @@ class Stack:
         return JobStore(self.redis, replace(load(), queue_name=self.queue))
 
     def client(self) -> Client:
-        return Client(self.base_url)
+        return Client(self.base_url, api_key=API_KEY)
 
     def secret(self) -> str:
-        return KeyStore(self.redis).signing_secret(ANONYMOUS)
+        # A key from NEWSDESK_API_KEYS signs with a secret derived from the key.
+        return KeyStore(self.redis, parse_env_keys(API_KEYS)).signing_secret(OWNER)
 
     def deliveries(self, url: str, count: int, timeout: float = 60) -> list[Delivery]:
         """The first `count` deliveries to `url`, once they have arrived."""
@@ -136,6 +137,11 @@ class Stack:
             f"--- {path.name}\n" + "\n".join(path.read_text().splitlines()[-15:])
             for path in sorted(self.log_dir.glob("*.log"))
         )
+
+
+OWNER = "hooks"
+API_KEY = "hooks-test-key-0123456789"
+API_KEYS = f"{OWNER}:{API_KEY}"
 
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -161,6 +167,7 @@ def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -
         "NEWSDESK_PORT": str(port),
         "NEWSDESK_API_PROCESSES": "1",
         "NEWSDESK_LOG_LEVEL": "INFO",
+        "NEWSDESK_API_KEYS": API_KEYS,
         "NEWSDESK_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
         "NEWSDESK_WEBHOOK_RETRY_BASE": "1",
         "NEWSDESK_WEBHOOK_TIMEOUT": "5",
@@ -291,7 +298,7 @@ def test_a_failed_job_is_delivered_too(stack: Stack) -> None:
     # A title the API would refuse goes straight onto the queue: a real failure in the job.
     url = stack.receiver.endpoint()
     job = stack.store().submit(
-        {"text": BRIEFS[0], "title": 12345}, ["cleanup"], None, callback_url=url
+        {"text": BRIEFS[0], "title": 12345}, ["cleanup"], None, owner=OWNER, callback_url=url
     )
     [delivery] = stack.deliveries(url, 1)
     delivered = verify_webhook(stack.secret(), delivery.headers, delivery.body)
@@ -303,7 +310,7 @@ def test_an_internal_address_is_refused_again_at_delivery(stack: Stack) -> None:
     # Accepted at submit, internal at delivery: what a name re-pointed after the check
     # (DNS rebinding) looks like to the delivery worker. Not retried: the URL is at fault.
     job = stack.store().submit(
-        {"text": BRIEFS[1]}, ["stats"], None, callback_url="http://10.9.8.7/hook"
+        {"text": BRIEFS[1]}, ["stats"], None, owner=OWNER, callback_url="http://10.9.8.7/hook"
     )
     with stack.client() as client:
         shown = wait_for_webhook_state(client, job["id"], "failed")
