@@ -5,7 +5,9 @@ shared dev set of real pages when it is beside the repository (or given with
 ``--pages``), else the project's own test articles joined. Each part runs on the
 spaCy Docs the pipeline would share; the spaCy line (NER + sentences, what the
 pipeline runs once for entities and stats) is there for comparison. Machines are
-noisy: compare parts within one run. Optional lines time YAKE (``yake``,
+noisy: compare parts within one run. The reference line times textstat called once
+per index on the same texts (what the readability step did before it counted each
+word once), for the ratio of the two. Optional lines time YAKE (``yake``,
 ``yake-rust``) when installed, the libraries measured before choosing the scorer.
 
     python bench/stats_speed.py [--pages PATH] [--articles 40] [--repeat 5]
@@ -27,6 +29,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import textstat  # noqa: E402
 
 from workers import keywords, readability, stats, style  # noqa: E402
 from workers.language import detect_language, effective_code  # noqa: E402
@@ -104,7 +108,7 @@ def main() -> None:
     def counts(item: Any) -> None:
         text, docs_, _ = item
         spans = stats.word_spans(text)
-        [stats.count_words(s.text) for s in stats.sentences_of(docs_)]
+        [stats.count_words(s) for s in stats.sentence_texts(text, docs_)]
         stats.count_paragraphs(text)
         len({w for _, w in spans})
         sum(1 for _, w in spans if any(c.isdigit() for c in w))
@@ -114,14 +118,24 @@ def main() -> None:
         text, _, language = item
         readability.assess(text, words=stats.count_words(text), lang=effective_code(language))
 
-    def styled(item: Any) -> None:
-        text, docs_, _ = item
-        sentences = [s for s in stats.sentences_of(docs_) if stats.count_words(s.text)]
-        style.style(
-            [stats.count_words(s.text) for s in sentences],
-            [s.text for s in sentences],
-            [w for _, w in stats.word_spans(text)],
-        )
+    def textstat_per_index(item: Any) -> None:
+        """The reference: textstat called once per index, as the readability step did."""
+        text = item[0]
+        try:
+            [getattr(textstat, name)(text) for name in readability.READABILITY_FIELDS]
+        finally:
+            for cached in readability._TEXTSTAT_CACHES:
+                cached.cache_clear()
+
+    # style gets its inputs ready-made, as in stats.compute
+    style_inputs = []
+    for text, docs_, _ in items:
+        sentences = [s for s in stats.sentence_texts(text, docs_) if stats.count_words(s)]
+        words_ = [w for _, w in stats.word_spans(text)]
+        style_inputs.append(([stats.count_words(s) for s in sentences], sentences, words_))
+
+    def styled(inputs: Any) -> None:
+        style.style(*inputs)
 
     def keyed(item: Any) -> None:
         _, docs_, language = item
@@ -133,13 +147,17 @@ def main() -> None:
 
     print(f"{'part (per 1,000 words)':<34} {'time':>8}")
     per_1000_words("counts", counts, items, words, args.repeat)
-    per_1000_words("readability (textstat)", read, items, words, args.repeat)
-    per_1000_words("style (passive, MTLD)", styled, items, words, args.repeat)
+    read_time = per_1000_words("readability", read, items, words, args.repeat)
+    per_1000_words("style (passive, MTLD)", styled, style_inputs, words, args.repeat)
     per_1000_words("keywords", keyed, items, words, args.repeat)
     per_1000_words("language (py3langid)", lambda i: detect_language(i[0]), items, words, 5)
     stats_total = per_1000_words("stats total (language + compute)", total, items, words, 5)
     spacy_time = per_1000_words("spaCy NER + sentences (comparison)", nlp, texts, words, 3)
     print(f"stats / spaCy: {stats_total / spacy_time:.2f}")
+    reference = per_1000_words(
+        "reference: textstat per index", textstat_per_index, items, words, args.repeat
+    )
+    print(f"readability / textstat per index: {read_time / reference:.2f}")
     try:
         import yake  # type: ignore[import-not-found]
 

@@ -1,4 +1,4 @@
-"""The `newsdesk` command: serve, api, worker, analyze, openapi.
+"""The `newsdesk` command: serve, api, worker, analyze, openapi, keys.
 
 Heavy modules are imported inside each subcommand, so `newsdesk api` and
 `newsdesk openapi` never import spaCy and every command starts fast.
@@ -65,17 +65,73 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
 def cmd_api(args: argparse.Namespace, config: Config) -> int:
     from newsdesk.gunicorn_app import run_api
 
+    _require_keys(config)
     run_api(config)
     return 0
+
+
+# --- keys -------------------------------------------------------------------------
+
+
+def _require_keys(config: Config) -> None:
+    """`newsdesk api` with NEWSDESK_AUTH=required refuses to start when no key exists.
+
+    A Redis that does not answer yet cannot say: the API starts, and checks each
+    request's key once Redis is back.
+    """
+    if config.auth != "required":
+        return
+    from newsdesk.keyadmin import NO_KEYS, keys_configured
+    from newsdesk.redis_connection import connect
+
+    redis = connect(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        if keys_configured(config, redis) is False:
+            raise UsageError(NO_KEYS)
+    finally:
+        redis.close()
+
+
+def cmd_keys(args: argparse.Namespace, config: Config) -> int:
+    from newsdesk.keyadmin import KeyAdminError, key_store
+    from newsdesk.keys import KeyProblem
+
+    try:
+        with key_store(config, private=not os.environ.get("REDIS_URL")) as store:
+            if args.action == "create":
+                issued = store.create(args.name)
+                print(f"key:            {issued.key}")
+                print(f"signing secret: {issued.signing_secret}")
+                print(
+                    f"Key {issued.name!r} created. Store both now: they are not shown again.",
+                    file=sys.stderr,
+                )
+            elif args.action == "revoke":
+                store.revoke(args.name)
+                print(f"Key {args.name!r} revoked.", file=sys.stderr)
+            else:
+                listed = store.list_keys()
+                if not listed:
+                    print("No keys.", file=sys.stderr)
+                for info in listed:
+                    created = info.created_at or "-"
+                    print(f"{info.name:<24} {info.prefix}…  {created:<27} {info.source}")
+    except (KeyProblem, KeyAdminError) as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
+# --- end keys ---------------------------------------------------------------------
 
 
 def cmd_worker(args: argparse.Namespace, config: Config) -> int:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from workers.worker import run_worker
+    from workers.worker import run_webhook_worker, run_worker
 
+    run = run_webhook_worker if args.webhooks else run_worker
     try:
-        run_worker(config, burst=args.burst, name=args.name)
+        run(config, burst=args.burst, name=args.name)
     except RedisConnectionError as exc:
         raise UsageError(f"cannot reach Redis for the worker: {exc}") from None
     return 0
@@ -188,6 +244,11 @@ def build_parser(config: Config) -> argparse.ArgumentParser:
     )
     worker.add_argument("--burst", action="store_true", help="quit when the queue is empty")
     worker.add_argument("--name", help="worker name in Redis (default: a random one)")
+    worker.add_argument(
+        "--webhooks",
+        action="store_true",
+        help="deliver webhooks (queue NEWSDESK_QUEUE-webhooks) instead of running analyses",
+    )
     worker.set_defaults(handler=cmd_worker)
 
     analyze = commands.add_parser(
@@ -215,6 +276,24 @@ def build_parser(config: Config) -> argparse.ArgumentParser:
     openapi.add_argument("--format", choices=("yaml", "json"), default="yaml")
     openapi.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     openapi.set_defaults(handler=cmd_openapi)
+
+    # --- keys ---
+    keys = commands.add_parser(
+        "keys",
+        help="create, list or revoke API keys (in REDIS_URL's Redis, or serve's private one)",
+        description="API keys, kept in Redis: REDIS_URL's, or when it is unset the private "
+        "Redis of `newsdesk serve` (running or not).",
+    )
+    key_actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = key_actions.add_parser(
+        "create", help="make a key; prints it and its webhook signing secret, once"
+    )
+    create.add_argument("name", help="a name for the caller: letters, digits, '.', '_', '-'")
+    key_actions.add_parser("list", help="names, first characters and creation times")
+    revoke = key_actions.add_parser("revoke", help="stop a key from working, at once")
+    revoke.add_argument("name")
+    keys.set_defaults(handler=cmd_keys)
+    # --- end keys ---
     return parser
 
 

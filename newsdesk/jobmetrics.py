@@ -19,7 +19,7 @@ from redis.client import Pipeline
 PREFIX = "newsdesk:metrics"
 # Seconds: a short brief takes milliseconds, a 200,000-character article seconds.
 DURATION_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
-FINAL_STATUSES = ("finished", "failed")
+FINAL_STATUSES = ("finished", "failed", "canceled")
 
 
 def _jobs_key(queue: str) -> str:

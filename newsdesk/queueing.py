@@ -19,6 +19,13 @@ from rq.serializers import JSONSerializer
 JOB_FUNCTION = "workers.jobs.analyze_article"
 SERIALIZER = JSONSerializer
 
+# Redis keys the API and the workers share (issue 6, part B).
+# reuse key (SHA-256 of a canonical request) -> id of the finished job with its result
+REUSE_KEY_PREFIX = "newsdesk:reuse:"
+# batch id -> the batch as JSON (owner, jobs, refused articles)
+BATCH_KEY_PREFIX = "newsdesk:batch:"
+
+
 # Long enough for a waiter that read the job just before it ended to find the marker.
 ENDED_TTL = 60
 

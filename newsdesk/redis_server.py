@@ -6,12 +6,15 @@ next to the Python interpreter); Debian's redis-server on PATH is the fallback.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from redis import Redis
@@ -122,3 +125,44 @@ class RedisServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+# --- the private Redis's data folder: who may start a server on it, and where it listens ---
+
+URL_FILE = "redis.url"
+LOCK_FILE = "newsdesk.lock"
+
+
+@contextmanager
+def data_dir_lock(data_dir: Path) -> Iterator[None]:
+    """Held while deciding whether to start a Redis on `data_dir` and starting it.
+
+    `newsdesk serve` and `newsdesk keys` both take it, so they never start two servers
+    on one AOF. The OS releases it when its holder dies.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_url(data_dir: Path, url: str) -> None:
+    """Where the Redis on `data_dir` listens, for `newsdesk keys` (its port is random)."""
+    (data_dir / URL_FILE).write_text(url + "\n", encoding="utf-8")
+
+
+def read_url(data_dir: Path) -> str | None:
+    try:
+        return (data_dir / URL_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def remove_url(data_dir: Path) -> None:
+    (data_dir / URL_FILE).unlink(missing_ok=True)
+
+
+# --- end private Redis's data folder ---

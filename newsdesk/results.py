@@ -10,6 +10,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 ANALYSES: tuple[str, ...] = ("cleanup", "entities", "quotes", "stats")
+# Analyses whose output depends only on the request (text, analyses, options), so a finished
+# job's result may be handed to a later identical request. An analysis that looks at other
+# jobs or at the clock (such as one listing similar earlier articles) must stay out of it:
+# a request naming it always runs.
+REUSABLE_ANALYSES: frozenset[str] = frozenset(ANALYSES)
 
 REMOVAL_REASONS: tuple[str, ...] = (
     "navigation",
@@ -220,13 +225,19 @@ class PlaceSchema(Schema):
         required=True,
         allow_none=True,
         validate=validate.Range(min=-90, max=90),
-        metadata={"description": "Degrees north (WGS84); null for countries and US states."},
+        metadata={
+            "description": "Degrees north (WGS84): where a city is; for a country or US state a "
+            "point inside it, for a map pin; null for the few countries without one."
+        },
     )
     longitude = fields.Float(
         required=True,
         allow_none=True,
         validate=validate.Range(min=-180, max=180),
-        metadata={"description": "Degrees east (WGS84); null for countries and US states."},
+        metadata={
+            "description": "Degrees east (WGS84): where a city is; for a country or US state a "
+            "point inside it, for a map pin; null for the few countries without one."
+        },
     )
     feature = fields.String(
         required=True,

@@ -31,7 +31,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
-from newsdesk.redis_server import RedisServer, RedisServerError
+from newsdesk.redis_server import (
+    RedisServer,
+    RedisServerError,
+    data_dir_lock,
+    remove_url,
+    write_url,
+)
 from newsdesk.settings import Config
 
 POLL_SECONDS = 0.2
@@ -169,6 +175,7 @@ class Child:
     command: str
     process: subprocess.Popen
     stop_timeout: float
+    options: tuple[str, ...] = ()
 
 
 class Supervisor:
@@ -211,12 +218,15 @@ class Supervisor:
         env = dict(os.environ)
         if self.private_redis:
             data_dir = Path(self.config.data_dir).resolve()
-            clear_leftover_redis(data_dir)
-            self.redis = RedisServer(data_dir).start()
+            with data_dir_lock(data_dir):  # `newsdesk keys` may be using this folder
+                clear_leftover_redis(data_dir)
+                self.redis = RedisServer(data_dir).start()
+                write_url(data_dir, self.redis.url)
             env["REDIS_URL"] = self.redis.url
             say(f"Redis at {self.redis.url} (private, data in {data_dir})")
         else:
             say(f"Redis at {_redacted(self.config.redis_url)} (from REDIS_URL)")
+        env.update(self._auth_env(env["REDIS_URL"] if self.private_redis else None))
         env["NEWSDESK_HOST"] = self.config.host
         env["NEWSDESK_PORT"] = str(self.config.port)
         self.env = env
@@ -228,16 +238,48 @@ class Supervisor:
                 return
             # A worker finishes the job in hand before it stops: allow a whole job.
             self._spawn(f"worker {number}", "worker", self.config.job_timeout + 15)
+        self._spawn_webhook_worker()
 
-    def _spawn(self, label: str, command: str, stop_timeout: float) -> None:
+    # --- keys ---
+    def _auth_env(self, private_url: str | None) -> dict[str, str]:
+        """Keys are required when there are some; on loopback without any, run open.
+
+        Off loopback, no keys is an error, as for `newsdesk api`. Whether keys exist is
+        decided at start: after the first `newsdesk keys create`, restart serve.
+        """
+        from newsdesk.keyadmin import NO_KEYS, is_loopback, keys_configured
+        from newsdesk.redis_connection import connect
+
+        if self.config.auth != "required":
+            return {}
+        with connect(private_url or self.config.redis_url, socket_timeout=2) as redis:
+            configured = keys_configured(self.config, redis)
+        if configured is not False:
+            return {}
+        if not is_loopback(self.config.host):
+            raise ServeError(f"{NO_KEYS} (the API would listen on {self.config.host})")
+        complain(
+            "warning: no API keys, so the API is open to anyone on this machine; "
+            "create one with `newsdesk keys create NAME` and restart to require keys"
+        )
+        return {"NEWSDESK_AUTH": "disabled"}
+
+    # --- end keys ---
+
+    def _spawn_webhook_worker(self) -> None:
+        """One webhook delivery worker: it only waits on HTTP, so one is plenty."""
+        if not self.stop_signals:
+            self._spawn("webhook worker", "worker", self.config.webhook_timeout + 15, "--webhooks")
+
+    def _spawn(self, label: str, command: str, stop_timeout: float, *options: str) -> None:
         process = subprocess.Popen(
-            [sys.executable, "-m", "newsdesk", command],
+            [sys.executable, "-m", "newsdesk", command, *options],
             env=self.env,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # see the module docstring: Ctrl-C is ours to hand out
             preexec_fn=_parent_death_signal(),
         )
-        self.children.append(Child(label, command, process, stop_timeout))
+        self.children.append(Child(label, command, process, stop_timeout, options))
 
     def _watch(self) -> None:
         api_announced = workers_announced = False
@@ -251,7 +293,7 @@ class Supervisor:
                     # Its job in hand runs again elsewhere once its lease lapses.
                     complain(f"{ended} unexpectedly; starting a new one")
                     self.children.remove(child)
-                    self._spawn(child.label, child.command, child.stop_timeout)
+                    self._spawn(child.label, child.command, child.stop_timeout, *child.options)
                     continue
                 self.failure = f"{ended} unexpectedly; stopped everything"
                 return
@@ -320,6 +362,7 @@ class Supervisor:
                 self.failure = f"{child.label} {describe_exit(code)} while stopping"
         if self.redis is not None:
             self.redis.stop()  # last: SIGTERM makes it write its AOF
+            remove_url(self.redis.data_dir)
 
     def _kill(self, children: list[Child]) -> None:
         for child in children:

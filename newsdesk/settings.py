@@ -60,6 +60,40 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSDESK_API_PROCESSES", "2", "gunicorn worker processes of `newsdesk api`."),
     Setting("NEWSDESK_API_THREADS", "8", "Threads per gunicorn process (long-polls hold one)."),
     Setting("NEWSDESK_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
+    # --- keys and rate limits ---
+    Setting(
+        "NEWSDESK_AUTH",
+        "required",
+        "`required`: every /v1 call needs `Authorization: Bearer <key>`, and `newsdesk api` "
+        "refuses to start without a key. `disabled`: no keys, every caller is `anonymous`.",
+    ),
+    Setting(
+        "NEWSDESK_API_KEYS",
+        "",
+        "Keys besides those made with `newsdesk keys create`: `name:key` pairs separated by "
+        "commas, keys of at least 16 characters.",
+    ),
+    Setting(
+        "NEWSDESK_RATE_LIMIT",
+        "600/minute",
+        "Requests to /v1 per key (per client address when auth is disabled), e.g. "
+        "`600/minute` or several as `20/second;600/minute`; `off` (or `0`) for none.",
+    ),
+    # --- end keys and rate limits ---
+    # --- webhooks (callback_url) ---
+    Setting(
+        "NEWSDESK_WEBHOOK_ALLOWED_HOSTS",
+        "",
+        "Comma-separated host names a `callback_url` may use even when they resolve to a "
+        "loopback, private or link-local address (otherwise refused).",
+    ),
+    Setting("NEWSDESK_WEBHOOK_TIMEOUT", "10", "Seconds one webhook delivery attempt may take."),
+    Setting(
+        "NEWSDESK_WEBHOOK_RETRY_BASE",
+        "30",
+        "Seconds before the first retry of a failed webhook delivery; each retry waits twice "
+        "as long as the one before, for up to 24 hours in all.",
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -77,6 +111,13 @@ def _int(name: str) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    raw = _get(name).strip().lower()
+    if raw not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
 def _float(name: str) -> float:
     raw = _get(name)
     try:
@@ -86,6 +127,30 @@ def _float(name: str) -> float:
 
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+AUTH_MODES = ("required", "disabled")
+RATE_LIMIT_OFF = ("", "0", "off")
+
+
+def rate_limits(raw: str) -> str | None:
+    """NEWSDESK_RATE_LIMIT checked and normalised: None means no limit.
+
+    The syntax is the `limits` library's (`600/minute`, `10 per second`), several
+    separated by `;`.
+    """
+    if raw.strip().lower() in RATE_LIMIT_OFF:
+        return None
+    from limits import parse_many
+
+    try:
+        parsed = parse_many(raw)
+    except ValueError:
+        parsed = []
+    if not parsed:
+        raise ValueError(
+            "NEWSDESK_RATE_LIMIT takes limits like 600/minute, several separated by ';', "
+            f"or off; got {raw!r}"
+        )
+    return raw.strip()
 
 
 @dataclass(frozen=True)
@@ -110,6 +175,36 @@ class Config:
     api_processes: int = field(default_factory=lambda: _int("NEWSDESK_API_PROCESSES"))
     api_threads: int = field(default_factory=lambda: _int("NEWSDESK_API_THREADS"))
     log_level: str = field(default_factory=lambda: _get("NEWSDESK_LOG_LEVEL").upper())
+    # --- keys and rate limits ---
+    auth: str = field(default_factory=lambda: _choice("NEWSDESK_AUTH", AUTH_MODES))
+    api_keys: str = field(default_factory=lambda: _get("NEWSDESK_API_KEYS"))
+    rate_limit: str = field(default_factory=lambda: _get("NEWSDESK_RATE_LIMIT"))
+
+    def __post_init__(self) -> None:
+        """A malformed key list or limit stops the program at start, naming the variable."""
+        from newsdesk.keys import KeyProblem, parse_env_keys
+
+        if self.auth not in AUTH_MODES:
+            raise ValueError(f"NEWSDESK_AUTH must be one of {', '.join(AUTH_MODES)}")
+        try:
+            parse_env_keys(self.api_keys)
+        except KeyProblem as exc:
+            raise ValueError(str(exc)) from None
+        rate_limits(self.rate_limit)
+
+    @property
+    def env_keys(self) -> dict[str, str]:
+        from newsdesk.keys import parse_env_keys
+
+        return parse_env_keys(self.api_keys)
+
+    # --- end keys and rate limits ---
+    # --- webhooks ---
+    webhook_allowed_hosts: str = field(
+        default_factory=lambda: _get("NEWSDESK_WEBHOOK_ALLOWED_HOSTS")
+    )
+    webhook_timeout: float = field(default_factory=lambda: _float("NEWSDESK_WEBHOOK_TIMEOUT"))
+    webhook_retry_base: int = field(default_factory=lambda: _int("NEWSDESK_WEBHOOK_RETRY_BASE"))
 
 
 def load() -> Config:

@@ -61,9 +61,39 @@ def run_one(config, article: dict, redis: Redis) -> tuple[dict, dict]:
     return queued.get_json(), ended.get_json()
 
 
+# Two short invented briefs and one article left blank: a batch shows both jobs and errors.
+BATCH_REQUEST = {
+    "articles": [
+        {
+            "text": "The Carrow Island library opens on Sundays from May, the island council "
+            "said on Friday. Librarian Oona Berg said weekend visits had doubled.",
+            "analyses": ["entities", "stats"],
+            "metadata": {"cms_id": 48214},
+        },
+        {"text": "   ", "metadata": {"cms_id": 48215}},
+        {
+            "text": "Brindle Bay's harbour market moves to the old ferry shed for the "
+            "winter, market manager Tariq Osei said.",
+            "analyses": ["entities"],
+            "metadata": {"cms_id": 48216},
+        },
+    ],
+}
+
+
+def run_batch(config, redis: Redis) -> tuple[dict, dict]:
+    """POST the batch, let a real worker take its jobs, and read the batch back."""
+    client = create_app(config).test_client()
+    queued = client.post("/v1/batches", json=BATCH_REQUEST)
+    assert queued.status_code == 202, queued.get_json()
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    SimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
+    return queued.get_json(), client.get(queued.headers["Location"]).get_json()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as data, RedisServer(data) as server:
-        config = replace(load(), redis_url=server.url, queue_name="examples")
+        config = replace(load(), redis_url=server.url, queue_name="examples", auth="disabled")
         redis = Redis.from_url(server.url)
         queued, finished = run_one(config, ARTICLE, redis)
         # A failed job, for real: an article far too long for a one-second time limit.
@@ -73,9 +103,25 @@ def main() -> None:
         )
         long_article = {**ARTICLE, "text": "\n\n".join(paragraphs)}
         _, failed = run_one(replace(config, job_timeout=1), long_article, redis)
+        # A cancelled job: queued, then DELETEd before any worker took it. The text differs
+        # from the first article's, which would otherwise come back at once as a reused result.
+        client = create_app(config).test_client()
+        queued_again = client.post("/v1/articles", json={**ARTICLE, "title": "Ferry strike"})
+        canceled = client.delete(queued_again.headers["Location"]).get_json()
+        batch_queued, batch = run_batch(config, redis)
     assert finished["status"] == "finished", finished["status"]
     assert failed["status"] == "failed", failed["status"]
-    examples = {"article": ARTICLE, "queued": queued, "finished": finished, "failed": failed}
+    assert canceled["status"] == "canceled", canceled["status"]
+    examples = {
+        "article": ARTICLE,
+        "queued": queued,
+        "finished": finished,
+        "failed": failed,
+        "canceled": canceled,
+        "batch_request": BATCH_REQUEST,
+        "batch_queued": batch_queued,
+        "batch": batch,
+    }
     OUT.write_text(json.dumps(examples, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {OUT.name}")
 

@@ -36,6 +36,9 @@ def _finish(response: Response) -> Response:
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
     }
+    owner = g.get("owner")
+    if owner:
+        fields["owner"] = owner  # the key's name, never the key
     job_id = g.get("job_id")
     if job_id:
         fields["job_id"] = job_id

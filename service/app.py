@@ -13,12 +13,13 @@ from redis.retry import Retry
 from werkzeug.exceptions import HTTPException
 
 import newsdesk
+from newsdesk.keys import KeyStore
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
-from service import access_log, docs, metrics, problems
+from service import access_log, auth, docs, metrics, problems, ratelimit
 from service.jobstore import JobStore
 from service.openapi import API_DESCRIPTION, OPENAPI_VERSION, register_components
-from service.routes import articles, health, jobs
+from service.routes import articles, batches, health, jobs
 from service.schemas import ProblemSchema
 
 HEALTH_CHECK_INTERVAL = 30  # seconds a pooled connection may idle before a PING first
@@ -59,16 +60,20 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.json.sort_keys = False
     app.extensions["newsdesk.config"] = config
-    app.extensions["newsdesk.jobstore"] = JobStore(connect_redis(config), config)
+    redis = connect_redis(config)
+    app.extensions["newsdesk.jobstore"] = JobStore(redis, config)
 
     access_log.install(app)
     metrics.install(app)
     problems.install(app)
+    auth.install(app, KeyStore(redis, config.env_keys))
+    ratelimit.install(app, config, redis)  # after auth: it counts per key
 
     api = NewsdeskApi(app)
     register_components(api.spec)
     api.register_blueprint(articles.blueprint(config))
     api.register_blueprint(jobs.blueprint(config))
+    api.register_blueprint(batches.blueprint(config))
     api.register_blueprint(health.blueprint())
     app.extensions["newsdesk.api"] = api
     app.register_blueprint(docs.blueprint())

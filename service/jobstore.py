@@ -5,20 +5,36 @@ Everything RQ-specific the API needs stays here, so routes deal in plain dicts.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.results import Result
 
-from newsdesk.queueing import JOB_FUNCTION, SERIALIZER, wait_for_end
+from newsdesk import jobmetrics, webhooks
+from newsdesk.jobcontrol import request_cancel
+from newsdesk.keys import ANONYMOUS
+from newsdesk.queueing import (
+    BATCH_KEY_PREFIX,
+    JOB_FUNCTION,
+    REUSE_KEY_PREFIX,
+    SERIALIZER,
+    announce_end,
+    wait_for_end,
+)
+from newsdesk.results import REUSABLE_ANALYSES
 from newsdesk.settings import Config
 
-# RQ has more states than a client needs to care about; these are the four we promise.
+# RQ has more states than a client needs to care about; these are the five we promise.
 _STATUS = {
     JobStatus.CREATED: "queued",
     JobStatus.QUEUED: "queued",
@@ -28,9 +44,15 @@ _STATUS = {
     JobStatus.FINISHED: "finished",
     JobStatus.FAILED: "failed",
     JobStatus.STOPPED: "failed",
-    JobStatus.CANCELED: "failed",
+    JobStatus.CANCELED: "canceled",
 }
-ENDED = frozenset({"finished", "failed"})
+ENDED = frozenset({"finished", "failed", "canceled"})
+# Each owner's job ids, scored by creation time: what GET /v1/jobs pages through.
+OWNER_INDEX = "newsdesk:jobs:by-owner:{}"
+# Index entries read per round when a status filter skips most of them, and per request.
+_SCAN_BATCH = 100
+_SCAN_LIMIT = 1000
+_QUEUE_SLACK = 24 * 3600  # seconds a job may wait in the queue and still be listed
 
 # A failed job whose worker vanished (on every attempt) has no error of ours in its meta.
 _LOST = {
@@ -40,6 +62,36 @@ _LOST = {
 
 
 class JobNotFound(LookupError):
+    pass
+
+
+class JobEnded(RuntimeError):
+    """The job has already finished, failed or been cancelled: nothing left to cancel."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def _encode_cursor(score: float, job_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{score!r}|{job_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        score, job_id = raw.split("|", 1)
+        uuid.UUID(job_id)
+        return float(score), job_id
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadCursor(cursor) from None
+
+
+class BatchNotFound(LookupError):
     pass
 
 
@@ -55,9 +107,41 @@ class JobStore:
         self.config = config
         self.queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
 
-    def submit(self, article: dict[str, Any], analyses: list[str], metadata: Any) -> dict:
-        """Queue one article and return its job as the API shows it."""
+    def submit(
+        self,
+        article: dict[str, Any],
+        analyses: list[str],
+        metadata: Any,
+        *,
+        owner: str = ANONYMOUS,
+        callback_url: str | None = None,
+        batch_id: str | None = None,
+    ) -> dict:
+        """Queue one article for `owner` (a key's name) and return its job.
+
+        An identical earlier request of the same owner whose job has finished gives a new
+        job that is finished at once, with that result (see `_reuse`).
+        """
         job_id = str(uuid.uuid4())
+        meta: dict[str, Any] = {
+            "analyses": analyses,
+            "options": article.get("options", {}),
+            "metadata": metadata,
+            "owner": owner,
+            "cached": False,
+            "batch_id": batch_id,
+        }
+        if callback_url:
+            meta["webhook"] = {"url": callback_url, "state": "pending", "attempts": []}
+        reuse_key = self._reuse_key(owner, article, analyses)
+        if reuse_key:
+            meta["reuse_key"] = reuse_key
+            reused = self._reuse(job_id, article, analyses, meta, reuse_key)
+            if reused is not None:
+                self._index(reused, owner)
+                if callback_url:
+                    self.enqueue_delivery(reused.id, owner)
+                return self._view(reused)
         job = self.queue.enqueue_call(
             JOB_FUNCTION,
             args=({**article, "analyses": analyses},),
@@ -67,18 +151,18 @@ class JobStore:
             retry=Retry(max=self.config.job_attempts - 1) if self.config.job_attempts > 1 else None,
             result_ttl=self.config.result_ttl,
             failure_ttl=self.config.failure_ttl,
-            meta={
-                "analyses": analyses,
-                "options": article.get("options", {}),
-                "metadata": metadata,
-            },
-            description=f"analyze article ({len(article.get('text', ''))} chars)",
+            meta=meta,
+            description=_description(article),
         )
+        self._index(job, owner)
         return self._view(job)
 
-    def get(self, job_id: str, wait: float = 0) -> dict:
-        """The job now, or as soon as it ends if that is within `wait` seconds."""
-        job = self._fetch(job_id)
+    def get(self, job_id: str, wait: float = 0, *, owner: str | None = None) -> dict:
+        """The job now, or as soon as it ends if that is within `wait` seconds.
+
+        With `owner`, another owner's job is not found, exactly like an unknown one.
+        """
+        job = self._fetch(job_id, owner)
         if wait <= 0 or _STATUS.get(job.get_status(refresh=False), "queued") in ENDED:
             return self._view(job)  # the common poll: one read of the job, no second one
         # Block on the job's end marker (newsdesk.queueing) in steps shorter than the
@@ -93,31 +177,295 @@ class JobStore:
                 break
         return self._view(self._fetch(job_id))
 
-    def _fetch(self, job_id: str) -> Job:
+    def _fetch(self, job_id: str, owner: str | None = None) -> Job:
         try:
             uuid.UUID(job_id)
         except ValueError:
             raise JobNotFound(job_id) from None
         try:
-            return Job.fetch(job_id, connection=self.redis, serializer=SERIALIZER)
+            job = Job.fetch(job_id, connection=self.redis, serializer=SERIALIZER)
         except NoSuchJobError:
             raise JobNotFound(job_id) from None
+        if owner is not None and job.meta.get("owner", ANONYMOUS) != owner:
+            raise JobNotFound(job_id)
+        return job
 
-    def _view(self, job: Job) -> dict:
+    # --- job control: cancel, list by owner ---
+
+    def _index(self, job: Job, owner: str) -> None:
+        """Add the job to its owner's list, and drop entries too old to be kept anyway.
+
+        An owner that never lists its jobs must not grow its index for ever: a job is
+        gone a TTL after it ends, so anything created longer ago than the longest TTL,
+        a whole job run and a day in the queue is dropped (listing also drops the
+        ids of expired jobs it meets).
+        """
+        created = job.created_at.timestamp() if job.created_at else time.time()
+        horizon = max(self.config.result_ttl, self.config.failure_ttl)
+        horizon += self.config.job_timeout + _QUEUE_SLACK
+        key = OWNER_INDEX.format(owner)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {job.id: created})
+            pipe.zremrangebyscore(key, "-inf", f"({created - horizon!r}")
+            pipe.execute()
+
+    def cancel(self, job_id: str, owner: str) -> dict:
+        """Cancel a queued job (it never runs) or ask a running one to stop.
+
+        A queued job is `canceled` at once. A running job stops before its next analysis
+        step (see newsdesk.jobcontrol); until then it shows `started`.
+        """
+        job = self._fetch(job_id, owner)
         status = _STATUS.get(job.get_status(refresh=False), "queued")
+        if status in ENDED:
+            raise JobEnded(status)
+        # The flag first: a worker taking the job right now sees it before the first step.
+        request_cancel(self.redis, job.id, self.config.job_timeout + self.config.failure_ttl)
+        if status == "queued":
+            with self.redis.pipeline() as pipe:
+                job.meta["canceled"] = True
+                job.meta["canceled_at"] = _iso(datetime.now(UTC))
+                job.save_meta()
+                job.cancel(pipeline=pipe)
+                pipe.expire(job.key, self.config.failure_ttl)
+                jobmetrics.record_job(pipe, job.origin, "canceled", {})
+                announce_end(pipe, job.id)  # wakes its long-polls
+                pipe.execute()
+        return self._view(self._fetch(job_id, owner))
+
+    def list(
+        self, owner: str, *, status: str | None = None, limit: int = 20, cursor: str | None = None
+    ) -> tuple[list[dict], str | None]:
+        """`owner`'s jobs, newest first: one page and the cursor of the next (None at the end).
+
+        Ids of expired jobs are dropped from the index as they are met. With a status
+        filter, at most `_SCAN_LIMIT` entries are read per call, so a page may hold fewer
+        than `limit` jobs and still have a next cursor.
+        """
+        key = OWNER_INDEX.format(owner)
+        after = _decode_cursor(cursor) if cursor else None
+        top: float | str = after[0] if after else "+inf"
+        page: list[dict] = []
+        last: tuple[float, str] | None = None
+        scanned = 0
+        offset = 0
+        while len(page) < limit and scanned < _SCAN_LIMIT:
+            entries = self.redis.zrevrangebyscore(
+                key, top, "-inf", start=offset, num=_SCAN_BATCH, withscores=True
+            )
+            if not entries:
+                return page, None
+            ids = [(member.decode(), score) for member, score in entries]
+            if after:  # same score as the cursor: skip those at or before it
+                ids = [(i, s) for i, s in ids if s < after[0] or i < after[1]]
+            jobs = Job.fetch_many([i for i, _ in ids], connection=self.redis, serializer=SERIALIZER)
+            gone = [i for (i, _), job in zip(ids, jobs, strict=True) if job is None]
+            if gone:
+                self.redis.zrem(key, *gone)
+            offset += len(entries) - len(gone)  # the removed ones no longer take a place
+            for (job_id, score), job in zip(ids, jobs, strict=True):
+                scanned += 1
+                last = (score, job_id)
+                if job is None:
+                    continue
+                view = self._view(job, with_result=False)
+                if status is None or view["status"] == status:
+                    page.append(view)
+                    if len(page) == limit:
+                        break
+                if scanned >= _SCAN_LIMIT:
+                    break
+            if len(entries) < _SCAN_BATCH and len(page) < limit and scanned < _SCAN_LIMIT:
+                return page, None
+        if last is None or not self._more_after(key, last):
+            return page, None
+        return page, _encode_cursor(*last)
+
+    def _more_after(self, key: str, last: tuple[float, str]) -> bool:
+        """Whether the index holds an entry older than `last`, so a next page exists."""
+        score, job_id = last
+        if self.redis.zcount(key, "-inf", f"({score!r}"):
+            return True
+        same = self.redis.zrangebyscore(key, score, score)
+        return any(member.decode() < job_id for member in same)
+
+    # --- end job control ---
+
+    def _view(self, job: Job, *, with_result: bool = True) -> dict:
+        status = _STATUS.get(job.get_status(refresh=False), "queued")
+        if job.meta.get("canceled") and status in ENDED:
+            status = "canceled"  # a running job that stopped at a cancel ends `failed` in RQ
         view: dict[str, Any] = {
             "id": job.id,
             "status": status,
             "created_at": _iso(job.created_at),
             "started_at": _iso(job.started_at) if status != "queued" else None,
-            "ended_at": _iso(job.ended_at) if status in ENDED else None,
+            "ended_at": (_iso(job.ended_at) or job.meta.get("canceled_at"))
+            if status in ENDED
+            else None,
             "analyses": job.meta.get("analyses", []),
             "options": job.meta.get("options", {}),
             "metadata": job.meta.get("metadata"),
             "timings": job.meta.get("timings", {}),
+            "cached": bool(job.meta.get("cached", False)),
+            "batch_id": job.meta.get("batch_id"),
+            "webhook": _webhook_view(job.meta.get("webhook")),
         }
-        if status == "finished":
+        if status == "finished" and with_result:
             view["result"] = job.return_value()
         elif status == "failed":
             view["error"] = job.meta.get("error") or _LOST
         return view
+
+    # --- result reuse, batches and webhook deliveries (issue 6, part B) ----------------
+
+    def _reuse_key(self, owner: str, article: dict[str, Any], analyses: list[str]) -> str:
+        """SHA-256 of the canonical request, or "" when an analysis asked for is not reusable."""
+        if not set(analyses) <= REUSABLE_ANALYSES:
+            return ""
+        return hashlib.sha256(canonical_request(owner, article, analyses)).hexdigest()
+
+    def _reuse(
+        self,
+        job_id: str,
+        article: dict[str, Any],
+        analyses: list[str],
+        meta: dict[str, Any],
+        reuse_key: str,
+    ) -> Job | None:
+        """A new job, stored finished with the result of an identical finished job; or None.
+
+        Workers record `reuse key -> job id` when a job finishes (workers.worker). The new job
+        is written the way RQ stores a finished one (job hash, result, finished registry, TTL),
+        so reading it, expiring it and counting it behave as for any other job. Nothing is
+        queued and no model runs; `timings` stays empty, since nothing ran.
+        """
+        earlier_id = self.redis.get(REUSE_KEY_PREFIX + reuse_key)
+        if earlier_id is None:
+            return None
+        try:
+            earlier = Job.fetch(earlier_id.decode(), connection=self.redis, serializer=SERIALIZER)
+        except NoSuchJobError:
+            return None
+        if earlier.get_status(refresh=False) != JobStatus.FINISHED:
+            return None
+        if earlier.meta.get("owner", ANONYMOUS) != meta["owner"]:
+            return None  # the key includes the owner; this guards against a stale mapping
+        result = earlier.return_value()
+        if result is None:
+            return None
+        now = datetime.now(UTC)
+        job = Job.create(
+            JOB_FUNCTION,
+            args=({**article, "analyses": analyses},),
+            connection=self.redis,
+            result_ttl=self.config.result_ttl,
+            failure_ttl=self.config.failure_ttl,
+            status=JobStatus.FINISHED,
+            description=_description(article),
+            timeout=self.config.job_timeout,
+            id=job_id,
+            origin=self.queue.name,
+            meta={**meta, "cached": True, "cached_from": earlier.id},
+            serializer=SERIALIZER,
+        )
+        job.enqueued_at = job.started_at = job.ended_at = now
+        job._result = result
+        with self.redis.pipeline() as pipe:
+            job.save(pipeline=pipe)
+            Result.create(
+                job, Result.Type.SUCCESSFUL, self.config.result_ttl, result, pipeline=pipe
+            )
+            job.finished_job_registry.add(job, self.config.result_ttl, pipe)
+            job.cleanup(self.config.result_ttl, pipeline=pipe)
+            pipe.execute()
+        return job
+
+    def enqueue_delivery(self, job_id: str, owner: str) -> str:
+        """Queue the webhook delivery of an ended job on the webhook queue; its id is the
+        `webhook-id`, the same on every retry. A failed attempt raises, and RQ schedules the
+        next one after the backoff (the delivery worker runs RQ's scheduler)."""
+        intervals = webhooks.retry_intervals(self.config.webhook_retry_base)
+        queue = Queue(
+            webhooks.queue_name(self.config.queue_name),
+            connection=self.redis,
+            serializer=SERIALIZER,
+        )
+        delivery = queue.enqueue_call(
+            webhooks.DELIVERY_FUNCTION,
+            args=(job_id,),
+            job_id=str(uuid.uuid4()),
+            timeout=int(self.config.webhook_timeout) + 30,
+            retry=Retry(max=len(intervals), interval=intervals),
+            result_ttl=webhooks.RETRY_HORIZON_SECONDS,
+            failure_ttl=webhooks.RETRY_HORIZON_SECONDS,
+            meta={"job_id": job_id, "owner": owner},
+            description=f"deliver webhook of job {job_id}",
+        )
+        return delivery.id
+
+    def create_batch(
+        self,
+        owner: str,
+        jobs: list[dict[str, Any]],
+        errors: list[dict[str, Any]],
+        callback_url: str | None,
+        batch_id: str,
+    ) -> dict:
+        """Store a batch: who made it, its jobs (index and id) and its refused articles."""
+        batch = {
+            "id": batch_id,
+            "owner": owner,
+            "created_at": _iso(datetime.now(UTC)),
+            "callback_url": callback_url,
+            "jobs": [{"index": job["index"], "id": job["id"]} for job in jobs],
+            "errors": errors,
+        }
+        self.redis.set(
+            BATCH_KEY_PREFIX + batch["id"],
+            json.dumps(batch, separators=(",", ":")),
+            ex=self.config.result_ttl,
+        )
+        return batch
+
+    def get_batch(self, batch_id: str, owner: str) -> dict:
+        """The batch with each job's status now; another owner's batch is not found."""
+        try:
+            uuid.UUID(batch_id)
+        except ValueError:
+            raise BatchNotFound(batch_id) from None
+        raw = self.redis.get(BATCH_KEY_PREFIX + batch_id)
+        if raw is None:
+            raise BatchNotFound(batch_id)
+        batch = json.loads(raw)
+        if batch["owner"] != owner:
+            raise BatchNotFound(batch_id)
+        # Only each job's status field, in one round trip: not 100 whole jobs with their texts.
+        with self.redis.pipeline(transaction=False) as pipe:
+            for entry in batch["jobs"]:
+                pipe.hget(Job.key_for(entry["id"]), "status")
+            statuses = pipe.execute()
+        for entry, raw in zip(batch["jobs"], statuses, strict=True):
+            entry["status"] = "expired" if raw is None else _STATUS.get(raw.decode(), "queued")
+        return batch
+
+
+def _description(article: dict[str, Any]) -> str:
+    return f"analyze article ({len(article.get('text', ''))} chars)"
+
+
+def _webhook_view(webhook: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not webhook:
+        return None
+    return {
+        "url": webhook["url"],
+        "state": webhook.get("state", "pending"),
+        "attempts": webhook.get("attempts", []),
+    }
+
+
+def canonical_request(owner: str, article: dict[str, Any], analyses: list[str]) -> bytes:
+    """The bytes that make two requests the same analysis: sorted keys, no whitespace."""
+    fields = {key: value for key, value in article.items() if key != "analyses"}
+    document = {"owner": owner, "article": fields, "analyses": sorted(analyses)}
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

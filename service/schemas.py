@@ -10,12 +10,13 @@ import json
 from importlib import resources
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from newsdesk.results import ANALYSES, ENTITY_TYPES, ResultSchema
 
 MAX_METADATA_BYTES = 4096
-JOB_STATUSES: tuple[str, ...] = ("queued", "started", "finished", "failed")
+MAX_CALLBACK_URL_CHARS = 2048
+JOB_STATUSES: tuple[str, ...] = ("queued", "started", "finished", "failed", "canceled")
 
 
 def _not_blank(value: str) -> None:
@@ -144,6 +145,19 @@ class ArticleRequestSchema(Schema):
             f"at most {MAX_METADATA_BYTES} bytes as compact JSON."
         },
     )
+    callback_url = fields.Url(
+        schemes={"http", "https"},
+        validate=validate.Length(max=MAX_CALLBACK_URL_CHARS),
+        metadata={
+            "description": "Webhook: when the job ends (finished or failed), Newsdesk POSTs "
+            "the job, as `GET /v1/jobs/{job_id}` shows it, to this URL, signed the Standard "
+            "Webhooks way, and retries with exponential backoff for up to 24 hours until it "
+            "gets a 2xx. A host resolving to a loopback, private, link-local, multicast, "
+            "reserved or cloud-metadata address is refused (422) unless the server's "
+            "NEWSDESK_WEBHOOK_ALLOWED_HOSTS names it.",
+            "format": "uri",
+        },
+    )
 
     def __init__(self, *, max_text_chars: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -166,6 +180,34 @@ class WaitQuerySchema(Schema):
         super().__init__(**kwargs)
         wait = self.fields["wait"]
         wait.validators = [*wait.validators, validate.Range(min=0, max=max_wait)]
+
+
+# --- job control: listing a key's jobs ---
+
+
+class JobListQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE  # a misspelt `limt` should not silently give the default
+
+    status = fields.String(
+        validate=validate.OneOf(JOB_STATUSES),
+        metadata={"description": "Only jobs in this state."},
+    )
+    limit = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "Jobs per page, 1 to 100.", "default": 20},
+    )
+    cursor = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "`next_cursor` of the previous page; absent for the first page. "
+            "Opaque: pass it back as it came."
+        },
+    )
+
+
+# --- end job control ---
 
 
 class JobErrorSchema(Schema):
@@ -192,7 +234,7 @@ class JobSchema(Schema):
         validate=validate.OneOf(JOB_STATUSES),
         metadata={
             "description": "`queued` (waiting for a worker), `started`, `finished` "
-            "(see `result`) or `failed` (see `error`)."
+            "(see `result`), `failed` (see `error`) or `canceled` (by `DELETE`)."
         },
     )
     created_at = fields.String(
@@ -211,7 +253,7 @@ class JobSchema(Schema):
         required=True,
         allow_none=True,
         metadata={
-            "description": "When it finished or failed; null until then.",
+            "description": "When it finished, failed or was cancelled; null until then.",
             "format": "date-time",
         },
     )
@@ -248,6 +290,93 @@ class JobSchema(Schema):
         JobErrorSchema,
         metadata={"description": "Why the job failed; present only when `failed`."},
     )
+    # --- issue 6, part B: result reuse, batches, webhooks ---
+    cached = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "True when the result was reused from an earlier identical request "
+            "(same text, fields, analyses and options, same API key) within the result TTL: "
+            "the job was finished at once and no analysis ran. `timings` is then `{}`."
+        },
+    )
+    batch_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The batch the job belongs to; null when none.", "format": "uuid"},
+    )
+    webhook = fields.Nested(
+        "WebhookSchema",
+        required=True,
+        allow_none=True,
+        metadata={"description": "The job's `callback_url` and its deliveries; null when none."},
+    )
+
+
+class WebhookAttemptSchema(Schema):
+    at = fields.String(
+        required=True,
+        metadata={
+            "description": "When the attempt was made (UTC, ISO 8601).",
+            "format": "date-time",
+        },
+    )
+    status_code = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The receiver's HTTP status; null when there was no answer."},
+    )
+    error = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Why there was no answer (timeout, refused address...)."},
+    )
+
+
+class WebhookSchema(Schema):
+    url = fields.String(
+        required=True, metadata={"description": "The `callback_url`.", "format": "uri"}
+    )
+    state = fields.String(
+        required=True,
+        validate=validate.OneOf(("pending", "delivered", "failed")),
+        metadata={
+            "description": "`pending` (not yet sent, or waiting for a retry), `delivered` (a "
+            "2xx answer) or `failed` (retries exhausted, or the URL was refused at delivery)."
+        },
+    )
+    attempts = fields.List(
+        fields.Nested(WebhookAttemptSchema),
+        required=True,
+        metadata={"description": "Every delivery attempt so far, oldest first."},
+    )
+
+
+# --- job control: a page of jobs ---
+
+
+class JobSummarySchema(JobSchema):
+    """A job as listed: everything but `result` (read the job itself for that)."""
+
+    class Meta:
+        exclude = ("result",)
+
+
+class JobPageSchema(Schema):
+    """One page of the caller's jobs, newest first. Jobs are shown without `result`."""
+
+    jobs = fields.List(
+        fields.Nested(JobSummarySchema),
+        required=True,
+        metadata={"description": "The jobs, newest first; read one job for its `result`."},
+    )
+    next_cursor = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Pass as `cursor` for the next page; null on the last page."},
+    )
+
+
+# --- end job control ---
 
 
 class FieldProblemSchema(Schema):
@@ -260,8 +389,11 @@ class FieldProblemSchema(Schema):
     )
     location = fields.String(
         required=True,
-        validate=validate.OneOf(("body", "query")),
-        metadata={"description": "`body` for the JSON body, `query` for a query parameter."},
+        validate=validate.OneOf(("body", "query", "header")),
+        metadata={
+            "description": "`body` for the JSON body, `query` for a query parameter, "
+            "`header` for a request header."
+        },
     )
     pointer = fields.String(
         metadata={"description": "JSON Pointer into the body as a URI fragment (`#/text`)."}
@@ -278,7 +410,9 @@ class ProblemSchema(Schema):
             "description": "URI naming the kind of problem, stable for clients to switch "
             "on: `urn:newsdesk:problem:` followed by validation-error, malformed-json, "
             "unsupported-media-type, body-too-large, not-found, job-not-found, "
-            "method-not-allowed, queue-unavailable, not-ready or internal-error; "
+            "method-not-allowed, unauthorized, rate-limited, job-ended, "
+            "queue-unavailable, not-ready, internal-error, batch-not-found "
+            "or idempotency-conflict; "
             "`about:blank` for a plain HTTP status.",
             "format": "uri-reference",
         },
@@ -320,6 +454,107 @@ class ReadySchema(Schema):
     )
 
 
+# --- batches (issue 6, part B) ---------------------------------------------------------
+
+MAX_BATCH_ARTICLES = 100
+BATCH_JOB_STATUSES: tuple[str, ...] = (*JOB_STATUSES, "expired")
+
+
+class BatchRequestSchema(Schema):
+    """Up to 100 articles, each with the fields and rules of `POST /v1/articles`."""
+
+    articles = fields.List(
+        # Any object here: each article is validated on its own by the route, so that one
+        # bad article is reported by its index instead of refusing the batch.
+        fields.Dict(
+            metadata={
+                "description": "An article: the fields and rules of `ArticleRequest` "
+                "(the body of `POST /v1/articles`)."
+            }
+        ),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH_ARTICLES),
+        metadata={
+            "description": f"1 to {MAX_BATCH_ARTICLES} articles, each an object with the "
+            "fields of `ArticleRequest`. Each is validated on its own: the valid ones are "
+            "queued, the others listed in the batch's `errors`."
+        },
+    )
+    callback_url = fields.Url(
+        schemes={"http", "https"},
+        validate=validate.Length(max=MAX_CALLBACK_URL_CHARS),
+        metadata={
+            "description": "Webhook for every job of the batch: one POST per job, as each "
+            "job ends (an article's own `callback_url` wins over it). Same rules as an "
+            "article's `callback_url`.",
+            "format": "uri",
+        },
+    )
+
+
+class BatchJobSchema(Schema):
+    index = fields.Integer(
+        required=True, metadata={"description": "Position of the article in `articles`."}
+    )
+    id = fields.String(required=True, metadata={"description": "Job id.", "format": "uuid"})
+    status = fields.String(
+        validate=validate.OneOf(BATCH_JOB_STATUSES),
+        metadata={"description": "The job's status now; `expired` once the job is no longer kept."},
+    )
+    url = fields.String(
+        required=True,
+        metadata={"description": "The job's URL, `/v1/jobs/{job_id}`: read its result there."},
+    )
+
+
+class BatchArticleErrorSchema(Schema):
+    index = fields.Integer(
+        required=True, metadata={"description": "Position of the refused article in `articles`."}
+    )
+    errors = fields.List(
+        fields.Nested(FieldProblemSchema),
+        required=True,
+        metadata={
+            "description": "Each failing field, named from the batch body "
+            "(`articles.3.text`, pointer `#/articles/3/text`)."
+        },
+    )
+
+
+class BatchSchema(Schema):
+    """A batch of jobs. Results are not embedded: read each job at its `url`."""
+
+    id = fields.String(required=True, metadata={"description": "Batch id.", "format": "uuid"})
+    created_at = fields.String(
+        required=True,
+        metadata={"description": "When the batch was made (UTC, ISO 8601).", "format": "date-time"},
+    )
+    callback_url = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The batch's `callback_url`; null when none."},
+    )
+    counts = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(BATCH_JOB_STATUSES)),
+        values=fields.Integer(validate=validate.Range(min=0)),
+        required=True,
+        metadata={
+            "description": "Jobs by status: `queued`, `started`, `finished`, `failed`, "
+            "`expired` (every status, zeros included)."
+        },
+    )
+    jobs = fields.List(
+        fields.Nested(BatchJobSchema),
+        required=True,
+        metadata={"description": "One job per valid article, in the order of `articles`."},
+    )
+    errors = fields.List(
+        fields.Nested(BatchArticleErrorSchema),
+        required=True,
+        metadata={"description": "The refused articles, by index; `[]` when all were valid."},
+    )
+
+
 # Examples for the documentation: recorded from a real run of the service on an
 # invented article (scripts/record_examples.py); a test keeps them true to the pipeline.
 EXAMPLES: dict[str, Any] = json.loads(
@@ -330,3 +565,13 @@ JOB_QUEUED_EXAMPLE: dict[str, Any] = EXAMPLES["queued"]
 JOB_FINISHED_EXAMPLE: dict[str, Any] = EXAMPLES["finished"]
 JOB_FAILED_EXAMPLE: dict[str, Any] = EXAMPLES["failed"]
 RESULT_EXAMPLE: dict[str, Any] = JOB_FINISHED_EXAMPLE["result"]
+JOB_CANCELED_EXAMPLE: dict[str, Any] = EXAMPLES["canceled"]
+# A running job asked to stop: it shows `started` until its next step.
+JOB_STOPPING_EXAMPLE: dict[str, Any] = {
+    **JOB_QUEUED_EXAMPLE,
+    "status": "started",
+    "started_at": JOB_FINISHED_EXAMPLE["started_at"],
+}
+BATCH_REQUEST_EXAMPLE: dict[str, Any] = EXAMPLES["batch_request"]
+BATCH_QUEUED_EXAMPLE: dict[str, Any] = EXAMPLES["batch_queued"]
+BATCH_EXAMPLE: dict[str, Any] = EXAMPLES["batch"]

@@ -32,6 +32,12 @@ def load_script(relative: str) -> ModuleType:
     return module
 
 
+@pytest.fixture(autouse=True)
+def _open_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests about other things call the API without keys; the auth tests turn them on."""
+    monkeypatch.setenv("NEWSDESK_AUTH", "disabled")
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     with RedisServer(tmp_path_factory.mktemp("redis")) as server:
@@ -52,7 +58,12 @@ def running_api(redis_url: str, **settings: str) -> Iterator[tuple[subprocess.Po
     """A real `newsdesk api` (gunicorn) on a free port; yields the process and its base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "PROMETHEUS"))}
-    env.update(REDIS_URL=redis_url, NEWSDESK_PORT=str(port), NEWSDESK_LOG_LEVEL="WARNING")
+    env.update(
+        REDIS_URL=redis_url,
+        NEWSDESK_PORT=str(port),
+        NEWSDESK_LOG_LEVEL="WARNING",
+        NEWSDESK_AUTH="disabled",
+    )
     env.update(settings)
     api = subprocess.Popen([sys.executable, "-m", "newsdesk", "api"], env=env)
     base = f"http://127.0.0.1:{port}"

@@ -277,7 +277,8 @@ def test_malformed_json_is_400(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None]
+    "content_type",
+    ["application/xml", "application/x-www-form-urlencoded", "multipart/form-data", None],
 )
 def test_body_that_is_not_json_is_415(client: FlaskClient, content_type: str | None) -> None:
     response = client.post("/v1/articles", data='{"text": "hi"}', content_type=content_type)

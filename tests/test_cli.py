@@ -202,7 +202,10 @@ def test_serve_runs_everything_and_one_ctrl_c_stops_all_of_it(tmp_path: Path) ->
 
         started = _descendants(serve.pid)
         direct = [pid for pid in started if _proc_stat(pid)[1] == str(serve.pid)]
-        assert len(direct) == 4, started  # redis-server, gunicorn, two workers
+        # redis-server, gunicorn, two workers and the webhook worker
+        assert len(direct) == 5, started
+        assert len(_direct_children(serve, "worker")) == 2
+        assert len(_direct_children(serve, "worker\0--webhooks")) == 1
         assert len(started) > len(direct), started  # and gunicorn's own workers
         assert "redis-server" in started.values(), started
 
@@ -241,7 +244,7 @@ def _direct_children(serve: subprocess.Popen, command: str) -> list[int]:
         pid
         for pid in _descendants(serve.pid)
         if _proc_stat(pid)[1] == str(serve.pid)
-        and f"newsdesk\0{command}" in Path(f"/proc/{pid}/cmdline").read_text()
+        and Path(f"/proc/{pid}/cmdline").read_text().endswith(f"newsdesk\0{command}\0")
     ]
 
 

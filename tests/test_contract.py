@@ -1,6 +1,7 @@
 """The committed openapi.yaml is a contract: schemathesis generates requests from it and
 checks every answer against it (status documented, content type, headers, body schema, no
-5xx, invalid input rejected), calling the WSGI app in-process over a real Redis.
+5xx, invalid input rejected), calling the WSGI app in-process over a real Redis, with a
+valid API key (and no rate limit: schemathesis calls faster than any client should).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from newsdesk.settings import Config
 from service.app import create_app
 
 OPENAPI_YAML = Path(__file__).resolve().parent.parent / "openapi.yaml"
+API_KEY = "contract-test-key-0123456789"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -38,11 +40,12 @@ CHECKS = [
     negative_data_rejection,
 ]
 
-# An oversized invalid body is rightly refused with 413 before it is even parsed.
+# An oversized invalid body is rightly refused with 413 before it is even parsed, and a
+# request whose Authorization header is left out or mangled with 401.
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
     {
         "checks": {
-            "negative_data_rejection": {"expected-statuses": [400, 404, 405, 413, 415, 422]},
+            "negative_data_rejection": {"expected-statuses": [400, 401, 404, 405, 413, 415, 422]},
         }
     }
 )
@@ -54,7 +57,14 @@ schema = schemathesis.openapi.from_path(OPENAPI_YAML, config=CONFIG)
 def app(redis_server: RedisServer) -> Iterator[Flask]:
     connection = Redis.from_url(redis_server.url)
     connection.flushall()
-    app = create_app(Config(redis_url=redis_server.url))
+    app = create_app(
+        Config(
+            redis_url=redis_server.url,
+            auth="required",
+            api_keys=f"contract:{API_KEY}",
+            rate_limit="off",
+        )
+    )
     # A registered (idle) worker, so /readyz is ready: not_a_server_error counts its 503 too.
     queue = app.extensions["newsdesk.jobstore"].queue
     worker = SimpleWorker([queue], connection=connection, serializer=SERIALIZER)
@@ -70,4 +80,4 @@ def app(redis_server: RedisServer) -> Iterator[Flask]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_api_honours_its_openapi_document(case: schemathesis.Case, app: Flask) -> None:
-    case.call_and_validate(app=app, checks=CHECKS)
+    case.call_and_validate(app=app, checks=CHECKS, headers={"Authorization": f"Bearer {API_KEY}"})

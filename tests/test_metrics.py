@@ -111,7 +111,7 @@ def test_durations_are_kept_as_a_cumulative_histogram(redis_url: str) -> None:
         jobmetrics.record_job(pipe, "q", "failed", {"total": 45.0})
         jobmetrics.record_job(pipe, "q", "failed", {})  # a job whose worker was lost: no timings
         pipe.execute()
-    assert jobmetrics.read_jobs(redis, "q") == {"finished": 1, "failed": 3}
+    assert jobmetrics.read_jobs(redis, "q") == {"finished": 1, "failed": 3, "canceled": 0}
     durations = jobmetrics.read_durations(redis, "q")
     buckets, seconds = durations["total"]
     counts = dict(buckets)

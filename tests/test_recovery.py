@@ -24,7 +24,7 @@ from redis import Redis
 from rq import Queue, Retry, Worker
 from rq.job import Job
 
-from newsdesk import jobmetrics
+from newsdesk import jobmetrics, webhooks
 from newsdesk.queueing import SERIALIZER
 from newsdesk.redis_server import RedisServer
 from newsdesk.results import ResultSchema
@@ -188,7 +188,12 @@ def test_job_that_kills_its_worker_every_time_fails_after_the_attempts(
         args=(1,),
         job_id=str(uuid.uuid4()),
         retry=Retry(max=ATTEMPTS - 1),
-        meta={"analyses": ["stats"], "options": {}, "metadata": None},
+        meta={
+            "analyses": ["stats"],
+            "options": {},
+            "metadata": None,
+            "webhook": {"url": "http://127.0.0.1:9/hook", "state": "pending", "attempts": []},
+        },
     )
     failed = wait_for(
         lambda: (j := store.get(crash.id))["status"] == "failed" and j,
@@ -199,6 +204,12 @@ def test_job_that_kills_its_worker_every_time_fails_after_the_attempts(
     assert pool.deaths - deaths_before == ATTEMPTS
     # RQ fails such a job itself, outside any job code; /metrics counts it all the same.
     assert jobmetrics.read_jobs(store.redis, store.config.queue_name)["failed"] == failed_before + 1
+    # Failed by the registry cleanup, not by a worker's failure handling: its webhook is
+    # queued all the same.
+    deliveries = Queue(
+        webhooks.queue_name(store.config.queue_name), connection=store.redis, serializer=SERIALIZER
+    ).jobs
+    assert [d.meta["job_id"] for d in deliveries] == [crash.id]
 
     # The queue still flows: workers were replaced and take ordinary jobs.
     ordinary = store.submit({"text": "The ferry sails again on Monday."}, ["stats"], None)

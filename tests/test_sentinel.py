@@ -112,10 +112,13 @@ def test_api_and_workers_follow_a_failover(sentinel_url: str) -> None:
 
     # The same app, untouched: it finds the new master, where the first job was replicated.
     deadline = time.monotonic() + 15
+    # Another text, so the worker must run it (a repeat would reuse the first result).
+    article = {**article, "text": "The ferry sails again on Tuesday."}
     while (response := client.post("/v1/articles", json=article)).status_code != 202:
         assert time.monotonic() < deadline, response.get_json()
         time.sleep(0.5)
     second = response.get_json()
+    assert second["cached"] is False
     run_burst_worker(sentinel_url, queue)
     assert client.get(f"/v1/jobs/{second['id']}").get_json()["status"] == "finished"
     assert client.get(f"/v1/jobs/{first['id']}").get_json()["status"] == "finished"

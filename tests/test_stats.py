@@ -14,6 +14,7 @@ from textstat.textstat import textstatistics
 from newsdesk.results import StatsSchema
 from workers import readability as readability_module
 from workers import stats
+from workers.chunks import parse
 from workers.nlp import get_model
 from workers.pipeline import analyze
 
@@ -46,6 +47,35 @@ def fixture(name: str) -> str:
 )
 def test_count_words(text: str, words: int) -> None:
     assert stats.count_words(text) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("", []),
+        (
+            "Hello, world — it's 2020-10-01.",
+            [(0, "hello"), (7, "world"), (15, "it's"), (20, "2020-10-01")],
+        ),
+        ("(“Quoted,” _under_ —) x", [(0, "quoted"), (11, "under"), (22, "x")]),
+        ("Elberg's ÉCOLE", [(0, "elberg's"), (9, "école")]),
+    ],
+)
+def test_word_spans_start_at_the_token_and_drop_edge_punctuation(
+    text: str, spans: list[tuple[int, str]]
+) -> None:
+    assert stats.word_spans(text) == spans
+    assert len(spans) == stats.count_words(text)
+
+
+def test_sentence_texts_are_the_sentences_of_the_chunks(nlp: Language) -> None:
+    text = "\n\n".join(fixture(name) for name in ("wire_story", "brief", "web_paste"))
+    parsed = parse(nlp, text, max_chars=800)
+    docs = [doc for _, doc in parsed.chunks]
+    assert len(docs) > 3
+    texts = stats.sentence_texts(text, docs)
+    assert texts == [sentence.text for sentence in stats.sentences_of(docs)]
+    assert all(sentence in text for sentence in texts)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ Steps, each a plain function over plain data (rules in detail in docs/entities.m
 
 1. Mentions: every model entity, its span trimmed of a possessive ("Hajayev's") and,
    for names, of a leading "the" (also "The" when it starts the sentence; mid-sentence
-   "The Kessel Gazette" keeps it; "the third quarter" keeps it), with the index of
+   "The Kessel Gazette" keeps it; "the third quarter" keeps it), an amount of money
+   widened to a currency sign written against it ("$4.2 million"), with the index of
    its sentence.
 2. Grouping by a folded key: case, diacritics, dots and punctuation ("U.S." = "US",
    "Sao Paulo" = "São Paulo") and a title ("Mr", "Dr") do not count.
@@ -18,6 +19,9 @@ Steps, each a plain function over plain data (rules in detail in docs/entities.m
      called no full name with that surname PERSON, a one-word name that it called
      PERSON or that stands next to a speech verb or a title still merges with the one
      full name of another name type ending in it;
+   - a one-word name with the one multi-word ORG or FAC whose first word it is
+     ("Kestrel" and "Kestrel Motors"), unless that name ends in an organisation word
+     (named after a place: "Dunmore Tenants Association") or the word is a known place;
    - names of places the gazetteer links to the same country ("U.S.", "United States").
 4. Typing by document-level evidence, first rule that applies:
    a. a name the gazetteer knows as a country or US state is GPE, a continent LOC;
@@ -48,6 +52,7 @@ list (``types``, ``min_salience``) after everything is computed on all entities.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -119,11 +124,39 @@ def display_form(text: str) -> str:
     return stripped or form
 
 
+def _is_currency_sign(char: str) -> bool:
+    return unicodedata.category(char) == "Sc"  # $ £ € ¥ ₹ ...
+
+
 def entity_key(text: str) -> str:
-    """What two mentions of one entity share: folded case, accents, dots and titles."""
+    """What two mentions of one entity share: folded case, accents, dots and titles.
+
+    Currency signs count ("$5 million" and "€5 million" are two amounts), though
+    folding drops every other symbol.
+    """
     form = display_form(text)
     form = _TITLE.sub("", form) or form
-    return gazetteer.fold(form) or form.casefold()
+    key = gazetteer.fold(form) or form.casefold()
+    signs = "".join(char for char in form if _is_currency_sign(char))
+    return f"{signs} {key}" if signs else key
+
+
+_CURRENCY_PREFIX = re.compile(r"(?<![\w$])[A-Z]{1,3}$")  # "US" of "US$", "HK" of "HK$"
+
+
+def _with_currency_sign(text: str, start: int, end: int, floor: int) -> tuple[int, int]:
+    """A MONEY span widened to a currency sign written against it, as in "$4.2 million"
+    or "9€" (the model often leaves the sign out), with a letter prefix of the sign
+    ("US$", "HK$"). Never back past ``floor``, the end of the mention before."""
+    sign = start
+    while sign > floor and _is_currency_sign(text[sign - 1]):
+        sign -= 1
+    if sign < start:
+        prefix = _CURRENCY_PREFIX.search(text, max(floor, sign - 4), sign)
+        start = prefix.start() if prefix else sign
+    while end < len(text) and _is_currency_sign(text[end]):
+        end += 1
+    return start, end
 
 
 def _trim(text: str, start: int, end: int, sentence_start: bool, named: bool) -> tuple[int, int]:
@@ -220,13 +253,19 @@ def collect_mentions(parsed: Parsed) -> list[Mention]:
     text = parsed.text
     mentions = []
     sentence_starts = set(parsed.sentence_starts)
-    for offset, ent in parsed.entities():
-        start = offset + ent.start_char
-        end = offset + ent.end_char
+    entities = list(parsed.entities())
+    spans = [(offset + ent.start_char, offset + ent.end_char) for offset, ent in entities]
+    for i, (_, ent) in enumerate(entities):
+        start, end = spans[i]
         opens_sentence = (
             ent.start == 0 or ent.doc[ent.start].is_sent_start or (start in sentence_starts)
         )
         start, end = _trim(text, start, end, bool(opens_sentence), ent.label_ in NAME_TYPES)
+        if ent.label_ == "MONEY":  # never into the entity before or after
+            floor = spans[i - 1][1] if i else 0
+            start, end = _with_currency_sign(text, start, end, floor)
+            if i + 1 < len(spans):
+                end = min(end, spans[i + 1][0])
         if not text[start:end].strip():
             continue
         mentions.append(Mention(start, end, text[start:end], ent.label_, parsed.sentence_of(start)))
@@ -488,6 +527,45 @@ def merge_surnames(text: str, groups: _Groups) -> None:
         candidates[0].person_evidence = True
 
 
+SHORTENED_TYPES = frozenset({"ORG", "FAC"})
+
+
+def merge_short_names(text: str, groups: _Groups) -> None:
+    """One-word names into the one organisation or facility whose first word they are.
+
+    A company, club or venue is called by its distinctive first word once it has been
+    named in full ("Kestrel" after "Kestrel Motors", "Ridgeway" after "Ridgeway Rovers",
+    "Kingsmead" after "Kingsmead Stadium"). Not when two such names start with the word,
+    not for a name ending in an organisation word ("Dunmore Tenants Association",
+    "Leeds Crown Court": those are named after their place, and the word alone is the
+    place), and not for a word the gazetteer knows as a place. The short name takes the
+    type of the full one, as an acronym does.
+    """
+    by_first_word: dict[str, list[tuple[Group, str]]] = {}
+    for group in groups.groups():
+        words = group.name.split()
+        if len(words) < 2:
+            continue
+        kind = decide_type(group, text)
+        if kind in SHORTENED_TYPES:
+            by_first_word.setdefault(entity_key(words[0]), []).append((group, kind))
+    for key, holders in by_first_word.items():
+        single = groups.by_key.get(key)
+        if single is None or len(single.name.split()) != 1 or len(holders) != 1:
+            continue
+        full, kind = holders[0]
+        if (
+            _org_shaped(full.name)
+            or not {m.label for m in single.mentions} <= NAME_TYPES
+            or single.name.casefold() in ORG_HEADS | ORG_OPENERS | _MINOR_WORDS
+            or gazetteer.lookup(single.name) is not None
+        ):
+            continue
+        for mention in single.mentions:
+            mention.label = kind
+        groups.merge(full, single)
+
+
 def merge_places(groups: _Groups) -> None:
     by_country: dict[int, Group] = {}
     for group in groups.groups():
@@ -532,6 +610,7 @@ def extract(
         return []
     merge_acronyms(text, groups, parsed)
     merge_surnames(text, groups)
+    merge_short_names(text, groups)
     merge_places(groups)
 
     entries = groups.groups()

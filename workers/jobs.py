@@ -13,8 +13,10 @@ import time
 from typing import Any
 
 from rq import get_current_job
+from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
+from newsdesk.jobcontrol import JobCanceled, cancel_requested
 from newsdesk.results import ResultSchema
 from newsdesk.settings import load
 from workers.pipeline import analyze
@@ -31,6 +33,8 @@ class InvalidResult(RuntimeError):
 
 
 def _error(exc: BaseException) -> dict[str, str]:
+    if isinstance(exc, JobCanceled):
+        return {"type": "canceled", "message": "The job was cancelled by its owner."}
     if isinstance(exc, JobTimeoutException):
         return {"type": "timeout", "message": "The analysis took longer than the job time limit."}
     if isinstance(exc, InvalidResult):
@@ -38,9 +42,22 @@ def _error(exc: BaseException) -> dict[str, str]:
     return {"type": "analysis_error", "message": f"{type(exc).__name__} during analysis."}
 
 
+def _checkpoint(job: Job | None) -> Any:
+    """Called before each pipeline step: ends the job there if its owner cancelled it."""
+    if job is None:
+        return None
+
+    def check() -> None:
+        if cancel_requested(job.connection, job.id):
+            raise JobCanceled(job.id)
+
+    return check
+
+
 def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
     job = get_current_job()
     job_id = job.id if job else None
+    checkpoint = _checkpoint(job)
     started = time.perf_counter()
     timings: dict[str, float] = {}
     try:
@@ -52,17 +69,24 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
                 "analyses": article.get("analyses"),
             },
         )
-        result = analyze(article, reading_wpm=load().reading_wpm, timings=timings)
+        if checkpoint is not None:
+            checkpoint()  # cancelled while it waited for this worker
+        result = analyze(
+            article, reading_wpm=load().reading_wpm, timings=timings, checkpoint=checkpoint
+        )
         errors = _RESULT_SCHEMA.validate(result)
         if errors:
             raise InvalidResult(f"result failed validation: {errors}")
     except BaseException as exc:
         timings["total"] = round(time.perf_counter() - started, 6)
+        canceled = isinstance(exc, JobCanceled)
         if job is not None:
             job.meta["error"] = _error(exc)
             job.meta["timings"] = timings
+            if canceled:
+                job.meta["canceled"] = True
         log.warning(
-            "job failed",
+            "job canceled" if canceled else "job failed",
             extra={"job_id": job_id, "error": type(exc).__name__, "timings": timings},
         )
         raise

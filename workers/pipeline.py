@@ -8,7 +8,7 @@ could not do well is reported in ``warnings`` instead.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -39,8 +39,15 @@ def warm_up() -> None:
 
 
 @contextmanager
-def _timed(timings: dict[str, float] | None, step: str) -> Iterator[None]:
-    """Add the seconds a step takes to `timings` (a job records them; metrics chart them)."""
+def _timed(
+    timings: dict[str, float] | None, step: str, checkpoint: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Add the seconds a step takes to `timings` (a job records them; metrics chart them).
+
+    `checkpoint` runs before the step: the job layer's way to stop a job between steps.
+    """
+    if checkpoint is not None:
+        checkpoint()
     if timings is None:
         yield
         return
@@ -65,6 +72,7 @@ def analyze(
     speaking_wpm: int | None = None,
     nlp: Language | None = None,
     timings: dict[str, float] | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """The result for one article; see ``newsdesk.results.ResultSchema`` for its shape.
 
@@ -74,6 +82,9 @@ def analyze(
     ``article["options"]`` holds per-analysis options as the API accepted them
     (``{"stats": {"reading_wpm": 200}}``); ``reading_wpm`` and ``speaking_wpm`` are the
     server's defaults (``speaking_wpm`` from the settings when not given).
+
+    ``checkpoint``, when given, is called before each step; whatever it raises ends the
+    analysis there (a cancelled job).
     """
     text = article.get("text") or ""
     if not isinstance(text, str):
@@ -89,7 +100,7 @@ def analyze(
 
     analysed = text
     if "cleanup" in requested:
-        with _timed(timings, "cleanup"):
+        with _timed(timings, "cleanup", checkpoint):
             cleaned = clean(text, title, content_type=article.get("content_type"))
         result["cleanup"] = cleaned
         analysed = cleaned["text"]
@@ -108,7 +119,7 @@ def analyze(
         result["warnings"] = warnings
         return result
 
-    with _timed(timings, "language"):
+    with _timed(timings, "language", checkpoint):
         language = stats.detect_language(analysed, article.get("language"))
     english = stats.is_english(language)
     model = nlp or get_model()
@@ -117,10 +128,10 @@ def analyze(
 
     if "entities" in requested:
         if english:
-            with _timed(timings, "nlp"):
+            with _timed(timings, "nlp", checkpoint):
                 parsed = parse(model, analysed)  # in paragraph-aligned chunks when long
             doc = parsed.doc
-            with _timed(timings, "entities"):
+            with _timed(timings, "entities", checkpoint):
                 result["entities"] = entities.extract(parsed, title, options.get("entities"))
         else:
             result["entities"] = []
@@ -136,10 +147,10 @@ def analyze(
     if "quotes" in requested:
         if english:
             if parsed is None:
-                with _timed(timings, "nlp"):
+                with _timed(timings, "nlp", checkpoint):
                     parsed = parse(model, analysed)
             # Speakers link to the final entity list when there is one.
-            with _timed(timings, "quotes"):
+            with _timed(timings, "quotes", checkpoint):
                 result["quotes"] = quotes.extract(parsed, result.get("entities"))
         else:
             result["quotes"] = []
@@ -157,9 +168,9 @@ def analyze(
             parsed = Parsed.from_doc(doc)
         if parsed is None:
             # Sentence boundaries only: the same senter, without the costlier NER.
-            with _timed(timings, "nlp"):
+            with _timed(timings, "nlp", checkpoint):
                 parsed = parse(model, analysed, disable=["ner"])
-        with _timed(timings, "stats"):
+        with _timed(timings, "stats", checkpoint):
             result["stats"], stats_warnings = stats.compute(
                 analysed,
                 [chunk for _, chunk in parsed.chunks],

@@ -1,11 +1,18 @@
-"""Readability indices from textstat 0.7.8, only where their formulas hold.
+"""Readability indices with textstat 0.7.8's counts and formulas, only where they hold.
 
-textstat counts its own words, sentences and syllables (CMUdict for English, else
-pyphen hyphenation), so every index here equals what textstat gives when called
-directly on the same text. The US grade-level formulas were fitted on English
-readers; for another language only its own published variant of Flesch reading
-ease is given (textstat's coefficients per language), and nothing where textstat
-has none.
+Every index equals what textstat gives when called directly on the same text: the
+words, sentences, letters and characters are textstat's own counts, and the syllables
+of a word are textstat's (CMUdict for English, else pyphen hyphenation). What differs
+is that the per-word work is done once per distinct word (and kept across articles)
+instead of once per index: textstat's own per-word caches hold 128 entries, so on an
+article it counts the syllables of every word three times and looks every word up in
+the easy-word list twice. The formulas below are textstat's, written out in the same
+order of operations so the floats are the same to the last bit (a test compares them
+with textstat's on many texts).
+
+The US grade-level formulas were fitted on English readers; for another language only
+its own published variant of Flesch reading ease is given (textstat's coefficients
+per language), and nothing where textstat has none.
 """
 
 from __future__ import annotations
@@ -14,10 +21,19 @@ import inspect
 import math
 import statistics
 import sys
+from collections import Counter
+from functools import lru_cache
 from typing import Any
 
-import textstat
-from textstat.textstat import textstatistics
+from textstat.backend.counts import count_chars, count_letters, count_sentences
+from textstat.backend.selections import list_words
+from textstat.backend.utils import (
+    get_cmudict,
+    get_lang_cfg,
+    get_lang_easy_words,
+    get_lang_root,
+    get_pyphen,
+)
 
 MIN_READABILITY_WORDS = 30
 
@@ -57,20 +73,15 @@ LANGUAGE_NAMES: dict[str, str] = {
     "nl": "Dutch",
     "ru": "Russian",
 }
+# Distinct words whose syllable count is kept between articles: about 14 MB when full
+# (measured), and news vocabulary repeats, so most words of an article are already there.
+WORD_CACHE_SIZE = 1 << 16
 
-_instances: dict[str, textstatistics] = {}
 
-
-def _textstat_for(lang: str) -> Any:
-    """English is textstat's module-level default; other languages get their own instance
-    (``set_lang`` on the shared one would change every caller's language)."""
-    if lang == "en":
-        return textstat
-    if lang not in _instances:
-        instance = textstatistics()
-        instance.set_lang(lang)
-        _instances[lang] = instance
-    return _instances[lang]
+def textstat_language(lang: str) -> str:
+    """The language textstat is set to: its module-level default for English (``en_US``),
+    the ISO 639-1 code otherwise, as ``textstatistics().set_lang(lang)`` would be."""
+    return "en_US" if lang == "en" else lang
 
 
 def _textstat_caches() -> list[Any]:
@@ -98,6 +109,103 @@ def _takes_text(cached: Any) -> bool:
 _TEXTSTAT_CACHES = _textstat_caches()
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _syllables(lowered: str, lang: str) -> int:
+    """Syllables of one lower-cased word of the text, as textstat's ``count_syllables``
+    counts each word of a text: CMUdict's stressed vowels, else pyphen's hyphenation
+    points + 1. This is the body of its loop; calling ``count_syllables`` on the word
+    alone would strip punctuation a second time, which can change a word that lower-
+    casing gave a combining mark ("İ" becomes "i" + U+0307).
+    """
+    try:
+        phones = get_cmudict(lang)[lowered][0]  # type: ignore[index]
+        return sum(1 for phone in phones if phone[-1].isdigit())
+    except (TypeError, IndexError, KeyError):  # not English (no CMUdict), or not in it
+        return len(get_pyphen(lang).positions(lowered)) + 1
+
+
+def indices(text: str, lang: str = "en") -> dict[str, float]:
+    """textstat 0.7.8's indices of ``text`` for ``lang`` (ISO 639-1), unrounded.
+
+    All seven for English; for the other languages of ``FLESCH_VARIANTS`` only
+    ``flesch_reading_ease``, in that language's variant.
+    """
+    tlang = textstat_language(lang)
+    try:
+        return _indices(text, tlang, english=lang == "en")
+    finally:
+        for cached in _TEXTSTAT_CACHES:
+            cached.cache_clear()
+
+
+def _indices(text: str, tlang: str, *, english: bool) -> dict[str, float]:
+    words = Counter(list_words(text))  # textstat's words: its punctuation rules, as written
+    word_count = words.total()
+    sentence_count = count_sentences(text)
+    syllables = polysyllables = hard = hard_fog = 0
+    # Gunning fog and Dale-Chall are English only (textstat has no fog threshold and no
+    # easy-word list for most other languages).
+    fog_threshold = int(get_lang_cfg(tlang, "syllable_threshold")) if english else 0
+    easy_words = get_lang_easy_words(tlang) if english else frozenset()
+    for word, n in words.items():
+        lowered = word.lower()
+        word_syllables = _syllables(lowered, tlang)
+        syllables += n * word_syllables
+        if word_syllables >= 3:
+            polysyllables += n
+        if lowered not in easy_words:
+            hard += n  # Dale-Chall: every word off the list (syllable threshold 0)
+            if word_syllables >= fog_threshold:
+                hard_fog += n
+
+    # textstat's metrics, step by step in its order of operations.
+    words_per_sentence = word_count / sentence_count if sentence_count else 0.0
+    syllables_per_word = syllables / word_count if word_count else 0.0
+    flat = words_per_sentence == 0 or syllables_per_word == 0
+    root = get_lang_root(tlang)
+    scores = {
+        "flesch_reading_ease": 0.0
+        if flat
+        else (
+            get_lang_cfg(root, "fre_base")
+            - get_lang_cfg(root, "fre_sentence_length") * words_per_sentence
+            - get_lang_cfg(root, "fre_syll_per_word") * syllables_per_word
+        )
+    }
+    if not english:
+        return scores
+    scores["flesch_kincaid_grade"] = (
+        0.0 if flat else (0.39 * words_per_sentence) + (11.8 * syllables_per_word) - 15.59
+    )
+    scores["gunning_fog"] = (
+        0.4 * (words_per_sentence + 100 * hard_fog / word_count) if word_count else 0.0
+    )
+    scores["smog_index"] = (
+        (1.043 * (30 * (polysyllables / sentence_count)) ** 0.5) + 3.1291 if sentence_count else 0.0
+    )
+    letters = (count_letters(text) / word_count if word_count else 0.0) * 100
+    sentences = (sentence_count / word_count if word_count else 0.0) * 100
+    scores["coleman_liau_index"] = (
+        0.0 if letters == 0 or sentences == 0 else (0.058 * letters) - (0.296 * sentences) - 15.8
+    )
+    tokens = len(text.split())  # textstat counts characters per word with punctuation kept
+    chars_per_word = count_chars(text, ignore_spaces=True) / tokens if tokens else 0.0
+    scores["automated_readability_index"] = (
+        0.0
+        if chars_per_word == 0 or words_per_sentence == 0
+        else (4.71 * chars_per_word) + (0.5 * words_per_sentence) - 21.43
+    )
+    if word_count:
+        hard_share = 100 * hard / word_count
+        dale_chall = (0.1579 * hard_share) + (0.0496 * words_per_sentence)
+        scores["dale_chall_readability_score"] = (
+            dale_chall + 3.6365 if hard_share > 5 else dale_chall
+        )
+    else:
+        scores["dale_chall_readability_score"] = 0.0
+    return scores
+
+
 def _rounded(value: float) -> float | None:
     return round(value, 2) if math.isfinite(value) else None
 
@@ -116,16 +224,10 @@ def readability(text: str, lang: str = "en") -> dict[str, Any]:
     variant = FLESCH_VARIANTS.get(lang)
     if variant is None:
         return empty("language_unsupported")
-    engine = _textstat_for(lang)
     scores = empty()
     scores["flesch_variant"] = variant
-    try:
-        names = READABILITY_FIELDS if lang == "en" else ("flesch_reading_ease",)
-        for name in names:
-            scores[name] = _rounded(float(getattr(engine, name)(text)))
-    finally:
-        for cached in _TEXTSTAT_CACHES:
-            cached.cache_clear()
+    for name, value in indices(text, lang).items():
+        scores[name] = _rounded(float(value))
     if lang == "en":
         grades = [scores[name] for name in GRADE_FIELDS if scores[name] is not None]
         scores["grade_level"] = round(statistics.median(grades), 2) if grades else None

@@ -47,9 +47,10 @@ from rq.registry import clean_registries
 from rq.utils import now
 
 from newsdesk import jobmetrics, logs
-from newsdesk.queueing import SERIALIZER, announce_end
+from newsdesk.keys import ANONYMOUS
+from newsdesk.queueing import REUSE_KEY_PREFIX, SERIALIZER, announce_end
 from newsdesk.redis_connection import connect
-from newsdesk.settings import Config
+from newsdesk.settings import Config, load
 
 log = logging.getLogger("newsdesk.worker")
 
@@ -108,6 +109,46 @@ class LeasedWorker(SimpleWorker):
         # of time would do the same again: it fails now.
         job.retries_left = 0
         super().handle_job_failure(job, queue, started_job_registry, exc_string)
+        self._after_job(job, finished=False)
+
+    # --- after a job has ended and is stored (issue 6, part B) -------------------------
+
+    config: Config | None = None
+
+    def handle_job_success(self, job: Job, queue: Queue, started_job_registry) -> None:
+        super().handle_job_success(job, queue, started_job_registry)
+        self._after_job(job, finished=True)
+
+    def on_abandoned(self, job: Job, exc_type: type, exc_value: object, tb: object) -> bool:
+        """An exception handler for RQ's registry cleanup: a job whose worker died on its last
+        attempt ends `failed` there, not through handle_job_failure; its webhook goes out too.
+        (The status is written just after this runs; the delivery waits for it.)"""
+        if exc_type is AbandonedJobError and not (job.retries_left and job.retries_left > 0):
+            self._after_job(job, finished=False)
+        return True  # let any other handler run as well
+
+    def _after_job(self, job: Job, finished: bool) -> None:
+        """Record the result for reuse and queue the webhook: quick Redis writes only.
+
+        Runs once the job's end is stored, so the reuse record never points at a job still
+        running and a delivery never sends a job that has not ended. The HTTP call itself
+        happens on the webhook worker: a slow receiver never holds up an analysis.
+        """
+        from service.jobstore import JobStore
+
+        try:
+            reuse_key = job.meta.get("reuse_key")
+            ttl = job.result_ttl
+            if finished and reuse_key and ttl != 0:
+                # as long as the result is kept (a negative TTL keeps it for ever)
+                expiry = ttl if ttl and ttl > 0 else None
+                self.connection.set(REUSE_KEY_PREFIX + reuse_key, job.id, ex=expiry)
+            if job.meta.get("webhook"):
+                store = JobStore(self.connection, self.config or load())
+                delivery = store.enqueue_delivery(job.id, job.meta.get("owner", ANONYMOUS))
+                log.info("webhook queued", extra={"job_id": job.id, "delivery_id": delivery})
+        except RedisError as exc:
+            log.warning("after-job step failed", extra={"job_id": job.id, "error": str(exc)})
 
     def cleanup_execution(self, job: Job, pipeline: Pipeline) -> None:
         """Store the job's meta, count it and announce its end, in the transaction that ends it.
@@ -121,6 +162,8 @@ class LeasedWorker(SimpleWorker):
         status = _ENDED.get(job.get_status(refresh=False))
         if status is None:  # put back on the queue: not ended
             return
+        if job.meta.get("canceled"):  # stopped by its owner (newsdesk.jobcontrol)
+            status = "canceled"
         pipeline.hset(job.key, "meta", self.serializer.dumps(job.meta))
         jobmetrics.record_job(pipeline, job.origin, status, job.meta.get("timings", {}))
         announce_end(pipeline, job.id)
@@ -187,9 +230,36 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     )
     worker.push_exc_handler(worker.count_abandoned)
     worker.lease = config.job_lease
+    worker.config = config
+    worker.push_exc_handler(worker.on_abandoned)
     log.info(
         "worker starting",
         extra={"worker": worker.name, "queue": config.queue_name, "pid": os.getpid()},
     )
     worker.work(burst=burst, logging_level=config.log_level)
     log.info("worker stopped", extra={"worker": worker.name, "pid": os.getpid()})
+
+
+def run_webhook_worker(config: Config, burst: bool = False, name: str | None = None) -> None:
+    """Deliver webhooks until a signal asks to stop: no model, just HTTP.
+
+    It runs RQ's scheduler too, which puts a delivery back on the queue when its backoff
+    has passed (several webhook workers share it through a lock in Redis).
+    """
+    from newsdesk import webhooks
+
+    logs.configure(config.log_level)
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGINT, _exit_quietly)
+    connection = connect(config.redis_url)
+    connection.ping()
+    queue = Queue(
+        webhooks.queue_name(config.queue_name), connection=connection, serializer=SERIALIZER
+    )
+    worker = SimpleWorker([queue], connection=connection, serializer=SERIALIZER, name=name)
+    log.info(
+        "webhook worker starting",
+        extra={"worker": worker.name, "queue": queue.name, "pid": os.getpid()},
+    )
+    worker.work(burst=burst, with_scheduler=True, logging_level=config.log_level)
+    log.info("webhook worker stopped", extra={"worker": worker.name, "pid": os.getpid()})

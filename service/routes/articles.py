@@ -1,44 +1,139 @@
-"""POST /v1/articles: validate an article and queue it."""
+"""POST /v1/articles: validate an article and queue it.
+
+The body is JSON, or the article itself as `text/plain` or `text/html` with the other
+fields as query parameters (`?analyses=cleanup,stats&title=...`): both go through the
+same schema, so the same rules give the same field-named errors.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
 from flask import Request, current_app, g, request, url_for
 from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError
 from webargs.flaskparser import FlaskParser
 
+from newsdesk.keys import ANONYMOUS
 from newsdesk.results import ANALYSES
 from newsdesk.settings import Config
+from service.callbacks import check_callback
+from service.idempotency import HEADER_PARAMETER, idempotent
 from service.jobstore import JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem
 from service.schemas import ARTICLE_EXAMPLE, JOB_QUEUED_EXAMPLE, ArticleRequestSchema, JobSchema
 
 ARTICLE_FIELDS = ("text", "title", "content_type", "url", "language", "options")
+# --- text bodies: the article as text/plain or text/html, the rest as query parameters ---
+TEXT_TYPES = ("text/plain", "text/html")
+# A text body takes the other fields from the query string (`analyses` comma-separated
+# there), except these, which need a JSON body.
+JSON_ONLY_FIELDS = ("text", "content_type", "options", "metadata")
 
 
-def _require_json() -> None:
+def _require_supported_body() -> None:
     # Without this, webargs would read a form post as an empty object and answer 422.
-    if request.method == "POST" and not request.is_json:
+    if request.method == "POST" and not (request.is_json or request.mimetype in TEXT_TYPES):
         raise Problem(
             415,
             "unsupported-media-type",
             "Unsupported media type",
-            "Send the body as JSON with `Content-Type: application/json`.",
+            "Send the article as JSON (`Content-Type: application/json`), or as the body "
+            "itself with `Content-Type: text/plain` or `text/html`.",
         )
 
 
+def article_from_text_body(req: Request) -> dict[str, Any]:
+    """A text body and its query parameters, as the JSON body they stand for."""
+    charset = req.mimetype_params.get("charset", "utf-8")
+    try:
+        text = req.get_data(cache=True).decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        text = None
+    article: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
+    for name, value in req.args.items():
+        if name in JSON_ONLY_FIELDS:  # the body is the text; these need a JSON body
+            errors.append({"field": name, "location": "query", "detail": "Send it in a JSON body."})
+        article[name] = value.split(",") if name == "analyses" else value
+    g.query_fields = set(req.args)
+    if text is None:
+        errors.append(
+            {
+                "field": "text",
+                "location": "body",
+                "detail": f"The body is not text in {charset!r}.",
+                "pointer": "#/text",
+            }
+        )
+    if errors:
+        raise Problem(
+            422,
+            "validation-error",
+            "Invalid request",
+            "Some fields are invalid; see `errors`.",
+            errors=errors,
+        )
+    article["text"] = text
+    if req.mimetype == "text/html":
+        article["content_type"] = "text/html"
+    return article
+
+
+# --- end text bodies ---
+
+
 class BodyParser(FlaskParser):
-    """webargs' parser, but JSON nested beyond what Python's parser can take is malformed (400)."""
+    """webargs' parser for the article: JSON, or a text body with query parameters.
+
+    JSON nested beyond what Python's parser can take is malformed (400). For a text
+    body, errors about fields that came from the query string are filed under `query`.
+    """
 
     def _raw_load_json(self, req: Request) -> Any:
+        if req.mimetype in TEXT_TYPES:
+            return article_from_text_body(req)
         try:
             return super()._raw_load_json(req)
         except RecursionError:
             # a non-empty document: webargs reads an empty one as "no body at all"
             raise json.JSONDecodeError("JSON nested too deeply", "(deep)", 0) from None
+
+    def _on_validation_error(
+        self,
+        error: ValidationError,
+        req: Request,
+        schema: Schema,
+        location: str,
+        *,
+        error_status_code: int | None,
+        error_headers: Mapping[str, str] | None,
+    ) -> NoReturn:
+        from_query = g.get("query_fields")
+        if location != "json" or not from_query or not isinstance(error.messages, dict):
+            super()._on_validation_error(
+                error,
+                req,
+                schema,
+                location,
+                error_status_code=error_status_code,
+                error_headers=error_headers,
+            )
+        messages: dict[str, Any] = {}
+        for field, detail in error.messages.items():
+            where = "query" if field in from_query else "json"
+            messages.setdefault(where, {})[field] = detail
+        error.messages = messages
+        self.handle_error(
+            error,
+            req,
+            schema,
+            error_status_code=error_status_code,
+            error_headers=error_headers,
+        )
 
 
 def blueprint(config: Config) -> Blueprint:
@@ -46,7 +141,7 @@ def blueprint(config: Config) -> Blueprint:
         "articles", __name__, url_prefix="/v1/articles", description="Submit articles for analysis."
     )
     blp.ARGUMENTS_PARSER = BodyParser()
-    blp.before_request(_require_json)
+    blp.before_request(_require_supported_body)
 
     @blp.route("", methods=["POST"])
     @blp.arguments(
@@ -66,22 +161,34 @@ def blueprint(config: Config) -> Blueprint:
         },
     )
     @blp.alt_response(400, "MalformedJson")
+    @blp.alt_response(401, "Unauthorized")
+    @blp.alt_response(409, "IdempotencyInProgress")
     @blp.alt_response(413, "BodyTooLarge")
     @blp.alt_response(415, "UnsupportedMediaType")
     @blp.alt_response(422, "ValidationError")
+    @blp.alt_response(429, "TooManyRequests")
     @blp.alt_response(500, "InternalError")
     @blp.alt_response(503, "QueueUnavailable")
+    @blp.doc(parameters=[HEADER_PARAMETER])
+    @idempotent
     def submit_article(article: dict[str, Any]) -> tuple[dict, int, dict[str, str]]:
         """Submit an article for analysis
 
         Queues the article and answers at once with the job; the analyses run on a worker.
+        The body is JSON, or the article itself as `text/plain` or `text/html` with
+        `analyses` (comma-separated), `title`, `url` and `language` as query parameters.
+        An identical earlier request whose job has finished gives a job finished at once
+        (`cached: true`). With `Idempotency-Key`, a retry gets the first answer again.
         """
         store: JobStore = current_app.extensions["newsdesk.jobstore"]
+        check_callback(article.get("callback_url"))
         asked = set(article["analyses"])
         job = store.submit(
             {key: article[key] for key in ARTICLE_FIELDS if key in article},
             analyses=[name for name in ANALYSES if name in asked],
             metadata=article.get("metadata"),
+            owner=g.get("owner", ANONYMOUS),
+            callback_url=article.get("callback_url"),
         )
         g.job_id = job["id"]
         return job, 202, {"Location": url_for("jobs.get_job", job_id=job["id"])}

@@ -1,0 +1,131 @@
+"""Webhook rules both sides share: which callback URLs are safe, and when to retry.
+
+The API checks a `callback_url` when the job is submitted; the delivery worker checks it
+again right before each attempt and connects to the very address it checked, because a
+name that resolved to a public address at submit time may resolve to an internal one
+later (DNS rebinding). Plain stdlib, no web or NLP imports.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# The delivery job function, named by its dotted path (the API never imports workers).
+DELIVERY_FUNCTION = "workers.webhooks.deliver"
+# Deliveries keep retrying, with the wait doubling each time, for this long in all.
+RETRY_HORIZON_SECONDS = 24 * 3600
+# Cloud metadata services; most are link-local already, listed so the intent is plain.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254")
+)
+
+
+class UnsafeCallback(ValueError):
+    """The callback URL must not be called: its reason is phrased for the client."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to connect for a callback URL: the checked address and the names to send."""
+
+    scheme: str
+    host: str
+    port: int
+    address: str  # the IP address checked, connected to as it is
+
+    def connect_url(self, url: str) -> str:
+        """`url` with its host replaced by the checked address (Host and SNI keep the name)."""
+        parts = urlsplit(url)
+        shown = f"[{self.address}]" if ":" in self.address else self.address
+        netloc = f"{shown}:{self.port}"
+        path = parts.path or "/"
+        return f"{self.scheme}://{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def queue_name(analysis_queue: str) -> str:
+    """Deliveries have their own queue: a slow receiver never holds up an analysis."""
+    return f"{analysis_queue}-webhooks"
+
+
+def allowed_hosts(raw: str) -> frozenset[str]:
+    return frozenset(h.strip().lower().rstrip(".") for h in raw.split(",") if h.strip())
+
+
+def retry_intervals(base: int, horizon: int = RETRY_HORIZON_SECONDS) -> list[int]:
+    """Waits before each retry: base, 2*base, 4*base ... until they add up to `horizon`."""
+    base = max(1, base)
+    intervals: list[int] = []
+    total = 0
+    while total < horizon:
+        wait = min(base * 2 ** len(intervals), horizon - total)
+        intervals.append(wait)
+        total += wait
+    return intervals
+
+
+def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return _forbidden(address.ipv4_mapped)
+    if address in METADATA_ADDRESSES:
+        return "a cloud metadata address"
+    for label, test in (
+        ("a loopback", address.is_loopback),
+        ("a link-local", address.is_link_local),
+        ("a private", address.is_private),
+        ("a multicast", address.is_multicast),
+        ("a reserved", address.is_reserved),
+        ("an unspecified", address.is_unspecified),
+    ):
+        if test:
+            return f"{label} address"
+    if not address.is_global:
+        return "a non-public address"
+    return None
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeCallback(f"the host {host!r} does not resolve") from exc
+    # getaddrinfo may list one address several times (once per protocol)
+    return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
+
+
+def check_callback_url(url: str, allowed: Iterable[str] = ()) -> Target:
+    """The address to deliver to, or UnsafeCallback when no address of the host is safe.
+
+    Every address the host resolves to must be public: one private address among public
+    ones is enough to refuse, since the connection might land on it. Hosts in `allowed`
+    (NEWSDESK_WEBHOOK_ALLOWED_HOSTS) skip the address check.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeCallback(f"not a valid URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeCallback("only http and https URLs are allowed")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise UnsafeCallback("the URL has no host")
+    if parts.username or parts.password:
+        raise UnsafeCallback("the URL must not carry a user name or password")
+    port = port or (443 if scheme == "https" else 80)
+    addresses = _resolve(host, port)
+    if not addresses:
+        raise UnsafeCallback(f"the host {host!r} does not resolve")
+    if host.lower() not in set(allowed):
+        for raw in addresses:
+            reason = _forbidden(ipaddress.ip_address(raw))
+            if reason:
+                raise UnsafeCallback(
+                    f"the host {host!r} resolves to {reason} ({raw}); callbacks must reach a "
+                    "public address (or a host named in NEWSDESK_WEBHOOK_ALLOWED_HOSTS)"
+                )
+    return Target(scheme, host, port, addresses[0])
