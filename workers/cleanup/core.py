@@ -15,8 +15,6 @@ import itertools
 import re
 from typing import Any
 
-import ftfy
-
 from workers.cleanup import html, metadata, rules
 from workers.cleanup.model import LineModel, shipped
 from workers.cleanup.rules import _Line
@@ -42,12 +40,20 @@ _GLUED_UI = re.compile(
     r"(?<=[a-z0-9.!?\"”’)\]])(?=(?:Credits?:|Photo:|Image:|Source:|Share\b|Advertisement\b|"
     r"Subscribe\b|Sign (?:in|up)\b|Read more\b|Related\b|Getty Images\b))"
 )
+# Every match of _GLUED_UI starts with one of these: lines without any skip the pattern.
+_GLUED_HINT = re.compile(
+    r"Credit|Photo:|Image:|Source:|Share|Advertisement|Subscribe|Sign |Read more|Related|"
+    r"Getty Images"
+)
 _HYPHEN_END = re.compile(r"(?<=[^\W\d_])-$")
 
 
 def _split_glued(lines: list[_Line]) -> list[_Line]:
     out: list[_Line] = []
     for line in lines:
+        if not _GLUED_HINT.search(line.text):
+            out.append(line)
+            continue
         cuts = [m.start() for m in _GLUED_UI.finditer(line.text) if m.start() > 0]
         if not cuts:
             out.append(line)
@@ -151,17 +157,18 @@ def clean_text(
     kept_at = [i for i, k in enumerate(keep) if k]
     last = kept_at[-1] if kept_at else -1
     contributors: list[str] = []
-    kept_keys = {rules._key(line.text) for line, k in zip(lines, keep, strict=True) if k}
+    kept_keys: set[str] | None = None  # made when first needed: most pages never need it
     for i, line in enumerate(lines):
         if keep[i]:
             line.reason = None
             continue
-        if (
-            line.reason is None
-            and line.size >= rules._MIN_DUPLICATE_WORDS
-            and rules._key(line.text) in kept_keys
-        ):
-            line.reason = "duplicate"
+        if line.reason is None and line.size >= rules._MIN_DUPLICATE_WORDS:
+            if kept_keys is None:
+                kept_keys = {
+                    rules._key(kept.text) for kept, k in zip(lines, keep, strict=True) if k
+                }
+            if rules._key(line.text) in kept_keys:
+                line.reason = "duplicate"
         if line.reason is None:
             line.reason = _fallback_reason(line, i > last)
         if line.reason == "credit":
@@ -180,7 +187,7 @@ def clean_text(
     for paragraph in rules._paragraphs(lines):
         start, end = paragraph[0].start, paragraph[-1].end
         key = rules._key(submitted[start:end])
-        text = rules._normalise(ftfy.fix_text(_join(paragraph), rules._FTFY))
+        text = rules._normalise(rules._fix_text(_join(paragraph)))
         duplicate = (
             key in seen and sum(line.size for line in paragraph) >= rules._MIN_DUPLICATE_WORDS
         )
