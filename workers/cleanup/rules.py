@@ -19,10 +19,17 @@ import ftfy
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
 
 
+# Typographic quotes, dashes, the ellipsis and the no-break space: alone with ASCII they
+# can be no mojibake (no UTF-8 lead byte among them), so ftfy leaves such text alone.
+_PLAIN_PUNCTUATION = str.maketrans(dict.fromkeys("‘’“”–—…\u00a0", "x"))
+
+
 def _fix_text(text: str) -> str:
-    """ftfy's repair; plain printable ASCII without "&" (no entity, no mojibake, no control
-    character) is already what ftfy would return, and most paragraphs are like that."""
-    if text.isascii() and text.isprintable() and "&" not in text:
+    """ftfy's repair; printable ASCII (and the punctuation above) without "&" (so no entity,
+    no mojibake, no control character) is already what ftfy would return, and most
+    paragraphs are like that."""
+    plain = text if text.isascii() else text.translate(_PLAIN_PUNCTUATION)
+    if plain.isascii() and plain.isprintable() and "&" not in text:
         return text
     return ftfy.fix_text(text, _FTFY)
 
@@ -62,6 +69,23 @@ def _vocabulary(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+class _Hinted:
+    """A case-blind pattern with the pieces of text that every match holds. On ASCII text,
+    where lower-casing is exact, a line with none of them skips the pattern: most lines
+    that reach the UI rules are prose that none of them matches."""
+
+    def __init__(self, pattern: re.Pattern[str], hints: tuple[str, ...]) -> None:
+        self.pattern = pattern
+        self.hints = hints
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if text.isascii():
+            low = text.lower()
+            if not any(map(low.__contains__, self.hints)):
+                return None
+        return self.pattern.search(text)
+
+
 # --- UI vocabulary -----------------------------------------------------------------
 
 _CREDIT_LINE = re.compile(
@@ -69,44 +93,73 @@ _CREDIT_LINE = re.compile(
     r"(?:credits?|courtesy(?: of)?|source)\s*[:：]|(?:photo|image|picture|photograph|"
     r"illustration)s?\s*[:：/])"
 )
-_CONTRIBUTORS = re.compile(
-    r"(?i)^(?:additional )?(?:reporting|editing|writing|compiled|research|graphics)"
-    r"(?: and \w+)? by\b|\bcontributed (?:reporting )?to this (?:report|article|story)\W*$"
+_CONTRIBUTORS = _Hinted(
+    re.compile(
+        r"(?i)^(?:additional )?(?:reporting|editing|writing|compiled|research|graphics)"
+        r"(?: and \w+)? by\b|\bcontributed (?:reporting )?to this (?:report|article|story)\W*$"
+    ),
+    (" by", "contributed"),
 )
 _AGENCY_CREDIT = re.compile(
     r"^[(\[]?[\w .,/&-]{0,40}\b(?i:getty images|shutterstock|alamy|istock|ap photo|afp|epa|"
     r"reuters|associated press)\b[\w .,/&-]{0,40}[)\]]?$"
 )
-_CREDIT_SUFFIX = re.compile(
-    r"(?:[(\[]\s*(?i:(?:photo|image|picture|video|file)\s*)?(?i:credits?|courtesy|photo|image)"
-    r"\s*[:：]\s*[^)\]]{1,80}[)\]]"
-    r"|(?i:(?:photo|image|picture)\s*)?(?i:credits?)\s*[:：]\s*[A-Z(][^.!?]{0,80})\s*$"
+_CREDIT_SUFFIX = _Hinted(
+    re.compile(
+        r"(?:[(\[]\s*(?i:(?:photo|image|picture|video|file)\s*)?(?i:credits?|courtesy|photo|image)"
+        r"\s*[:：]\s*[^)\]]{1,80}[)\]]"
+        r"|(?i:(?:photo|image|picture)\s*)?(?i:credits?)\s*[:：]\s*[A-Z(][^.!?]{0,80})\s*$"
+    ),
+    ("credit", "courtesy", "photo", "image"),
 )
-_NEWSLETTER = re.compile(
-    r"(?i)\bnewsletters?\b.*\b(?:sign|subscribe|inbox|e-?mail|deliver|receive|daily|weekly|"
-    r"free|join|get|register)|\b(?:sign|subscribe|get|receive|join)\b.*\bnewsletters?\b|"
-    r"\benter your e-?mail|\bsign up for (?:our|the|free)\b.*\b(?:briefing|digest|alerts?|"
-    r"e-?mails?|updates)\b"
+_NEWSLETTER = _Hinted(
+    re.compile(
+        r"(?i)\bnewsletters?\b.*\b(?:sign|subscribe|inbox|e-?mail|deliver|receive|daily|weekly|"
+        r"free|join|get|register)|\b(?:sign|subscribe|get|receive|join)\b.*\bnewsletters?\b|"
+        r"\benter your e-?mail|\bsign up for (?:our|the|free)\b.*\b(?:briefing|digest|alerts?|"
+        r"e-?mails?|updates)\b"
+    ),
+    ("newsletter", "enter your", "sign up for"),
 )
-_COOKIE = re.compile(
-    r"(?i)\bcookies?\b.*\b(?:use|uses|using|accept|consent|privacy|settings|preferences|"
-    r"browsing|experience|policy|continuing|agree)\b|\bby continuing to (?:use|browse|visit)\b"
+_COOKIE = _Hinted(
+    re.compile(
+        r"(?i)\bcookies?\b.*\b(?:use|uses|using|accept|consent|privacy|settings|preferences|"
+        r"browsing|experience|policy|continuing|agree)\b|\bby continuing to (?:use|browse|visit)\b"
+    ),
+    ("cookie", "by continuing to "),
 )
-_LOGIN = re.compile(
-    r"(?i)^(?:sign|log)\s?(?:in|on|out|up)\b|\b(?:sign|log)\s?in to (?:continue|comment|read|"
-    r"your|access|save)|\bcreate (?:an?|your) (?:free )?account\b|\bforgot (?:your )?password|"
-    r"\balready (?:have an account|registered|signed up|a member)\b|\bregister (?:now|for free|"
-    r"to (?:continue|read|comment))\b|^(?:my )?account$"
+_LOGIN = _Hinted(
+    re.compile(
+        r"(?i)^(?:sign|log)\s?(?:in|on|out|up)\b|\b(?:sign|log)\s?in to (?:continue|comment|read|"
+        r"your|access|save)|\bcreate (?:an?|your) (?:free )?account\b|\bforgot (?:your )?password|"
+        r"\balready (?:have an account|registered|signed up|a member)\b|\bregister (?:now|for free|"
+        r"to (?:continue|read|comment))\b|^(?:my )?account$"
+    ),
+    ("sign", "log", "account", "forgot", "already", "register"),
 )
-_SUBSCRIPTION = re.compile(
-    r"(?i)^subscribe\b|\bsubscribe (?:now|today|for|to (?:our|the|read|continue|unlock|get))|"
-    r"\balready (?:a )?subscri|\b(?:subscriber|premium|members?)[- ](?:only|exclusive)\b|"
-    r"\bexclusive(?:ly)? for (?:subscribers|members)\b|\b(?:start|get|try) (?:your )?"
-    r"(?:free )?trial\b|\bunlimited (?:digital )?access\b|\bdigital (?:subscription|access)\b|"
-    r"\bsupport (?:our|independent|quality) journalism\b|\bbecome a (?:member|subscriber|"
-    r"supporter)\b|\bsave \d+\s?%|\bsubscription (?:required|plans?|offers?)\b|"
-    r"\bto continue reading\b|\bthis (?:article|story|content) is (?:for|available to) "
-    r"(?:subscribers|members)\b"
+_SUBSCRIPTION = _Hinted(
+    re.compile(
+        r"(?i)^subscribe\b|\bsubscribe (?:now|today|for|to (?:our|the|read|continue|unlock|get))|"
+        r"\balready (?:a )?subscri|\b(?:subscriber|premium|members?)[- ](?:only|exclusive)\b|"
+        r"\bexclusive(?:ly)? for (?:subscribers|members)\b|\b(?:start|get|try) (?:your )?"
+        r"(?:free )?trial\b|\bunlimited (?:digital )?access\b|\bdigital (?:subscription|access)\b|"
+        r"\bsupport (?:our|independent|quality) journalism\b|\bbecome a (?:member|subscriber|"
+        r"supporter)\b|\bsave \d+\s?%|\bsubscription (?:required|plans?|offers?)\b|"
+        r"\bto continue reading\b|\bthis (?:article|story|content) is (?:for|available to) "
+        r"(?:subscribers|members)\b"
+    ),
+    (
+        "subscri",
+        "premium",
+        "member",
+        "trial",
+        "unlimited",
+        "digital",
+        "journalism",
+        "become a ",
+        "save ",
+        "to continue reading",
+    ),
 )
 _SHARE_STRONG = _vocabulary(
     "share shares sharing tweet email e-mail mail facebook twitter whatsapp linkedin pinterest "
@@ -116,12 +169,15 @@ _SHARE_WEAK = _vocabulary(
     "on in via to this the article story link url page e x by with friend friends now and or "
     "a your app"
 )
-_COMMENTS = re.compile(
-    r"(?i)^\d*\s*comments?$|\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|"
-    r"discussion)\b|\b(?:view|show|read|load|see|hide) (?:all )?(?:\d+ )?comments?\b|"
-    r"\bcomments? (?:are|have been) (?:closed|moderated|disabled)\b|\bbe the first to comment\b|"
-    r"\bpost a comment\b|\bapproval of\b.*\bcomments\b|\bcomment(?:ing)? (?:policy|guidelines)\b|"
-    r"\bwhat do you think\?\s*$"
+_COMMENTS = _Hinted(
+    re.compile(
+        r"(?i)^\d*\s*comments?$|\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|"
+        r"discussion)\b|\b(?:view|show|read|load|see|hide) (?:all )?(?:\d+ )?comments?\b|"
+        r"\bcomments? (?:are|have been) (?:closed|moderated|disabled)\b|"
+        r"\bbe the first to comment\b|\bpost a comment\b|\bapproval of\b.*\bcomments\b|"
+        r"\bcomment(?:ing)? (?:policy|guidelines)\b|\bwhat do you think\?\s*$"
+    ),
+    ("comment", "leave a ", "join the ", "what do you think"),
 )
 _ADVERTISEMENT = re.compile(
     r"(?i)^(?:advertisement|advertising|sponsored(?: content| post)?|ads?|promoted(?: content)?|"
@@ -141,12 +197,31 @@ _RELATED_STRONG = re.compile(
     r"don'?t miss|editor'?s picks?|top stories|latest (?:news|stories|headlines)|"
     r"more (?:from|on|stories|news|in)|what to read next)\b"
 )
-_FOOTER = re.compile(
-    r"(?i)(?<![ÃÂ])©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|"
-    r"\bterms (?:of (?:use|service)|"
-    r"and conditions)\b|\bprivacy (?:policy|notice|settings|statement)\b|\bcontact us\b|"
-    r"\babout us\b|\bback to top\b|\bfollow us\b|\bpowered by\b|\bsite ?map\b|"
-    r"\badvertise with us\b|\baccessibility (?:statement|help)\b|\bdo not sell my\b"
+_FOOTER = _Hinted(
+    re.compile(
+        r"(?i)(?<![ÃÂ])©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|"
+        r"\bterms (?:of (?:use|service)|"
+        r"and conditions)\b|\bprivacy (?:policy|notice|settings|statement)\b|\bcontact us\b|"
+        r"\babout us\b|\bback to top\b|\bfollow us\b|\bpowered by\b|\bsite ?map\b|"
+        r"\badvertise with us\b|\baccessibility (?:statement|help)\b|\bdo not sell my\b"
+    ),
+    (
+        "©",
+        "(c)",
+        "copyright",
+        "all rights reserved",
+        "terms ",
+        "privacy ",
+        "contact us",
+        "about us",
+        "back to top",
+        "follow us",
+        "powered by",
+        "site",
+        "advertise with us",
+        "accessibility ",
+        "do not sell my",
+    ),
 )
 # A share line holds one of these (a strong share word, or "mail" of "e-mail").
 _SHARE_HINTS = (*sorted(_SHARE_STRONG - {"e-mail", "email"}), "mail")
