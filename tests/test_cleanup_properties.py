@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
-from workers.cleanup import clean
+from workers.cleanup import clean, rules
 from workers.cleanup.rules import _split_lines
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -95,3 +95,41 @@ def test_any_text(submitted: str) -> None:
 )
 def test_page_shaped_text(lines: list[str], separator: str) -> None:
     _check(separator.join(lines))
+
+
+# The shortcuts taken for speed must give what the plain way gives, on any text.
+_UI_PIECES = st.sampled_from(
+    list("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:;!?&()[]'\"-|©")
+    + list("‘’“”–—…\u00a0éÃ©ıſ\x00\x1b")
+    + ["share ", "by ", "credit", "photo ", "comment", "sign in", "cookies ", "subscribe "]
+    + ["newsletter", "privacy policy", "copyright", "Mr. ", "Dr. ", "No. ", " A. "]
+)
+_UI_ALPHABET = st.lists(_UI_PIECES, max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_UI_ALPHABET)
+def test_ftfy_shortcut_changes_nothing(text: str) -> None:
+    assert rules._fix_text(text) == ftfy.fix_text(text, rules._FTFY)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_UI_ALPHABET)
+def test_sentence_shortcuts_agree_with_the_patterns(text: str) -> None:
+    plain_break = re.compile(
+        r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)(?<!\bJr)(?<!\bNo)"
+        r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?[A-Z0-9]|[。！？]."
+    )
+    assert rules._SENTENCE_BREAK.findall(text) == plain_break.findall(text)
+    assert rules._ends_sentence(text) == bool(rules._ENDS_SENTENCE.search(text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_UI_ALPHABET)
+def test_hinted_patterns_agree_with_the_patterns(text: str) -> None:
+    for name, value in vars(rules).items():
+        if isinstance(value, rules._Hinted):
+            assert bool(value.search(text)) == bool(value.pattern.search(text)), name
+    assert rules._triggered(text) == (
+        text.casefold().startswith("ad") or any(w in text.casefold() for w in rules._TRIGGERS)
+    )

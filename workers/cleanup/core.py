@@ -15,7 +15,7 @@ import itertools
 import re
 from typing import Any
 
-import ftfy
+import numpy as np
 
 from workers.cleanup import html, metadata, rules
 from workers.cleanup.model import LineModel, shipped
@@ -42,12 +42,20 @@ _GLUED_UI = re.compile(
     r"(?<=[a-z0-9.!?\"”’)\]])(?=(?:Credits?:|Photo:|Image:|Source:|Share\b|Advertisement\b|"
     r"Subscribe\b|Sign (?:in|up)\b|Read more\b|Related\b|Getty Images\b))"
 )
+# Every match of _GLUED_UI starts with one of these: lines without any skip the pattern.
+_GLUED_HINT = re.compile(
+    r"Credit|Photo:|Image:|Source:|Share|Advertisement|Subscribe|Sign |Read more|Related|"
+    r"Getty Images"
+)
 _HYPHEN_END = re.compile(r"(?<=[^\W\d_])-$")
 
 
 def _split_glued(lines: list[_Line]) -> list[_Line]:
     out: list[_Line] = []
     for line in lines:
+        if not _GLUED_HINT.search(line.text):
+            out.append(line)
+            continue
         cuts = [m.start() for m in _GLUED_UI.finditer(line.text) if m.start() > 0]
         if not cuts:
             out.append(line)
@@ -136,7 +144,71 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
             )
             for line, p in zip(lines, probabilities, strict=True)
         ]
+    _drop_lone_flagged(lines, keep)
+    _keep_closing_sentence(lines, probabilities, keep)
+    _keep_whole_sentences(lines, keep)
     return keep
+
+
+def _drop_lone_flagged(lines: list[_Line], keep: list[bool]) -> None:
+    """A line a UI rule named ("Most read") that the model keeps on its own, with no
+    kept line beside it, is the rule's: body comes in runs."""
+    alone = [
+        keep[i]
+        and lines[i].reason is not None
+        and not (i > 0 and keep[i - 1])
+        and not (i + 1 < len(lines) and keep[i + 1])
+        for i in range(len(lines))
+    ]
+    for i, lone in enumerate(alone):
+        if lone:
+            keep[i] = False
+
+
+def _keep_whole_sentences(lines: list[_Line], keep: list[bool]) -> None:
+    """A hard-wrapped sentence is kept or dropped whole: a line with no rule against it
+    goes with the kept line that continues it, or that it continues."""
+    for i in range(len(lines) - 2, -1, -1):
+        if keep[i + 1] and not keep[i] and lines[i].reason is None:
+            keep[i] = rules._continues(lines[i], lines[i + 1])
+    for i in range(1, len(lines)):
+        if keep[i - 1] and not keep[i] and lines[i].reason is None:
+            keep[i] = rules._continues(lines[i - 1], lines[i])
+
+
+# Below this the model is sure the line is not body, closing sentence or not.
+_CLOSING_FLOOR = 0.3
+
+
+def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: list[bool]) -> None:
+    """The article's last paragraph is often short (a closing quote, one sentence) and
+    scores just under the line: right after the last kept line, a finished sentence
+    with no rule against it and some support from the model is body when what follows
+    is page furniture or the end of the page."""
+    kept_at = [i for i, k in enumerate(keep) if k]
+    if not kept_at:
+        return
+    i = kept_at[-1] + 1
+    if i >= len(lines):
+        return
+    line = lines[i]
+    if (
+        line.reason is not None
+        or line.size < 4
+        or not rules._ends_sentence(line.text)
+        or float(probabilities[i]) < _CLOSING_FLOOR
+    ):
+        return
+    following = lines[i + 1] if i + 1 < len(lines) else None
+    if (
+        following is None
+        or following.reason is not None
+        or (
+            float(probabilities[i + 1]) < _CLOSING_FLOOR
+            and not rules._ends_sentence(following.text)
+        )
+    ):
+        keep[i] = True
 
 
 def clean_text(
@@ -151,17 +223,18 @@ def clean_text(
     kept_at = [i for i, k in enumerate(keep) if k]
     last = kept_at[-1] if kept_at else -1
     contributors: list[str] = []
-    kept_keys = {rules._key(line.text) for line, k in zip(lines, keep, strict=True) if k}
+    kept_keys: set[str] | None = None  # made when first needed: most pages never need it
     for i, line in enumerate(lines):
         if keep[i]:
             line.reason = None
             continue
-        if (
-            line.reason is None
-            and line.size >= rules._MIN_DUPLICATE_WORDS
-            and rules._key(line.text) in kept_keys
-        ):
-            line.reason = "duplicate"
+        if line.reason is None and line.size >= rules._MIN_DUPLICATE_WORDS:
+            if kept_keys is None:
+                kept_keys = {
+                    rules._key(kept.text) for kept, k in zip(lines, keep, strict=True) if k
+                }
+            if rules._key(line.text) in kept_keys:
+                line.reason = "duplicate"
         if line.reason is None:
             line.reason = _fallback_reason(line, i > last)
         if line.reason == "credit":
@@ -180,7 +253,7 @@ def clean_text(
     for paragraph in rules._paragraphs(lines):
         start, end = paragraph[0].start, paragraph[-1].end
         key = rules._key(submitted[start:end])
-        text = rules._normalise(ftfy.fix_text(_join(paragraph), rules._FTFY))
+        text = rules._normalise(rules._fix_text(_join(paragraph)))
         duplicate = (
             key in seen and sum(line.size for line in paragraph) >= rules._MIN_DUPLICATE_WORDS
         )

@@ -10,6 +10,7 @@ scored at run time, so the two cannot drift apart.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -17,11 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from workers.cleanup.rules import (
-    _CAMEL,
-    _ENDS_SENTENCE,
-    _SENTENCE_BREAK,
-)
+from workers.cleanup.rules import _SENTENCE_BREAK, _ends_sentence
 
 # Function words of the languages most pasted into a newsroom tool. They mark running
 # prose whatever the topic; a menu or a teaser list has few of them.
@@ -193,6 +190,11 @@ _SEPARATORS = re.compile(r"[|•·»›]|\s[/–—-]\s")
 _LINKISH = re.compile(r"(?i)https?://|www\.|\.(?:com|org|net|co\.uk|html?)\b|@\w")
 _QUOTE = re.compile(r"[\"“”«»]")
 _DIGITS = re.compile(r"\d")
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+_FIRST = operator.itemgetter(0)  # words are never empty
+_CAMEL_GLUE = re.compile(r"[a-z](?=[A-Z])")  # counts what rules._CAMEL finds, faster
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class LineLike(Protocol):
@@ -259,17 +261,37 @@ def _has_stop(text: str) -> bool:
     return any(mark in text for mark in ".!?…。！？")
 
 
+def _maybe_link(text: str) -> bool:
+    """Cheap test before the link pattern, which needs a dot, "//" or "@"."""
+    return "." in text or "@" in text or "//" in text
+
+
+_NO_REASON = (0.0,) * len(REASONS)
+_REASON_COLUMNS = {
+    reason: tuple(1.0 if other == reason else 0.0 for other in REASONS) for reason in REASONS
+}
+
+
 def _base(line: LineLike, position: float, repeats: int) -> list[float]:
     text = line.text
     words = line.words
     n = len(words) or 1
     size = line.size
     stop = sum(map(STOP_WORDS.__contains__, map(str.casefold, words)))
-    capitals = sum(1 for w in words if w[:1].isupper())
-    digit_words = sum(1 for w in words if not w.isalpha() and _DIGITS.search(w))
-    letters = sum(map(str.isalpha, text)) or 1
-    upper = sum(map(str.isupper, text))
-    ends_sentence = 1.0 if _ENDS_SENTENCE.search(text) else 0.0
+    capitals = sum(map(str.isupper, map(_FIRST, words)))
+    digit_words = (
+        sum(1 for w in words if not w.isalpha() and _DIGITS.search(w))
+        if _DIGITS.search(text)
+        else 0
+    )
+    if text.isascii():  # the common case, counted in C
+        raw = text.encode()
+        letters = (len(raw) - len(raw.translate(None, _ASCII_LETTERS))) or 1
+        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+    else:
+        letters = sum(map(str.isalpha, text)) or 1
+        upper = sum(map(str.isupper, text))
+    ends_sentence = 1.0 if _ends_sentence(text) else 0.0
     prose = 1.0 if size >= 12 and ends_sentence and stop / n >= 0.15 else 0.0
     row = [
         math.log1p(size),
@@ -287,16 +309,16 @@ def _base(line: LineLike, position: float, repeats: int) -> list[float]:
         1.0 if line.blank_after else 0.0,
         position,
         math.log1p(repeats),
-        1.0 if _LINKISH.search(text) else 0.0,
-        sum(len(w) for w in words) / n,
+        1.0 if _maybe_link(text) and _LINKISH.search(text) else 0.0,
+        sum(map(len, words)) / n,
         upper / letters,
         1.0 if _QUOTE.search(text) else 0.0,
         1.0 if text.endswith(":") else 0.0,
         1.0 if text[:1].islower() else 0.0,
-        float(min(3, len(_CAMEL.findall(text)))),
+        float(min(3, len(_CAMEL_GLUE.findall(text)))),
         prose,
     ]
-    row.extend(1.0 if line.reason == reason else 0.0 for reason in REASONS)
+    row.extend(_REASON_COLUMNS.get(line.reason, _NO_REASON))
     return row
 
 
@@ -410,12 +432,39 @@ STAGE2_NAMES = (
     "p_mass_after",
     "p_over_page_max",
     "page_max_p",
+    "run_share",
+    "in_largest_run",
+    "log_lines_to_largest_run",
+    "after_largest_run",
+    "log_low_words_to_largest_run",
+    "core_vocabulary_share",
+    "lead_vocabulary_share",
+    "core_vocabulary_share~3",
 )
+# Lines the first pass believes in; runs of them may skip this many doubtful lines
+# (an "Advertisement" label, a caption) and still be one run.
+_RUN_P = 0.5
+_RUN_GAP = 2
+_LEAD_LINES = 5
 
 
-def stage2_rows(first: np.ndarray, p: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """The second pass sees the first pass's belief about each neighbour: smoothing learnt
-    from data instead of hand-set run lengths."""
+def content_words(lines: Sequence[LineLike]) -> list[frozenset[str]]:
+    """The topic words of each line (lower-cased runs of four letters or more, no function
+    words): what an article's paragraphs share and a comment thread or a teaser list
+    about something else does not."""
+    return [
+        frozenset(_CONTENT_WORD.findall(" ".join(line.words).casefold())) - STOP_WORDS
+        for line in lines
+    ]
+
+
+def stage2_rows(
+    first: np.ndarray, p: np.ndarray, sizes: np.ndarray, vocabulary: Sequence[frozenset[str]]
+) -> np.ndarray:
+    """The second pass sees the first pass's belief about each neighbour (smoothing learnt
+    from data instead of hand-set run lengths), the run of believed lines each line is in,
+    and how much of its vocabulary it shares with the page's main run: prose after the
+    article that is about something else (comments, teasers) shares little."""
     count = len(p)
     columns = [first[:, : len(BASE_NAMES)], p[:, None]]
     padded = np.concatenate([np.zeros(3), p, np.zeros(3)])
@@ -437,4 +486,81 @@ def stage2_rows(first: np.ndarray, p: np.ndarray, sizes: np.ndarray) -> np.ndarr
     top = float(p.max()) if count else 0.0
     columns.append((p / (top or 1.0))[:, None])
     columns.append(np.full((count, 1), top))
+    columns.append(_runs(p, sizes, mass, total))
+    columns.append(_vocabulary_shares(p, vocabulary, _largest_run(p, mass)))
     return np.hstack(columns)
+
+
+def _run_spans(p: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) line of each run of believed lines, bridging short doubtful gaps."""
+    spans: list[tuple[int, int]] = []
+    for i in np.flatnonzero(p >= _RUN_P).tolist():
+        if spans and i - spans[-1][1] <= _RUN_GAP + 1:
+            spans[-1] = (spans[-1][0], i)
+        else:
+            spans.append((i, i))
+    return spans
+
+
+def _largest_run(p: np.ndarray, mass: np.ndarray) -> tuple[int, int] | None:
+    spans = _run_spans(p)
+    if not spans:
+        return None
+    prefix = np.concatenate([[0.0], np.cumsum(mass)])
+    return max(spans, key=lambda span: prefix[span[1] + 1] - prefix[span[0]])
+
+
+def _runs(p: np.ndarray, sizes: np.ndarray, mass: np.ndarray, total: float) -> np.ndarray:
+    count = len(p)
+    out = np.zeros((count, 5))
+    spans = _run_spans(p)
+    if not spans:
+        out[:, 2] = math.log1p(1_000)
+        out[:, 4] = math.log1p(10_000)
+        return out
+    prefix = np.concatenate([[0.0], np.cumsum(mass)])
+    weights = [prefix[b + 1] - prefix[a] for a, b in spans]
+    lo, hi = spans[int(np.argmax(weights))]
+    for (a, b), weight in zip(spans, weights, strict=True):
+        out[a : b + 1, 0] = weight / total
+    out[lo : hi + 1, 1] = 1.0
+    index = np.arange(count)
+    distance = np.where(index < lo, lo - index, np.where(index > hi, index - hi, 0))
+    out[:, 2] = np.log1p(distance)
+    out[:, 3] = (index > hi).astype(np.float64)
+    low_words = np.where(p < _RUN_P, sizes, 0.0)
+    low_prefix = np.concatenate([[0.0], np.cumsum(low_words)])
+    between = np.where(
+        index < lo,
+        low_prefix[lo] - low_prefix[index + 1],
+        np.where(index > hi, low_prefix[index] - low_prefix[hi + 1], 0.0),
+    )
+    out[:, 4] = np.log1p(np.maximum(between, 0.0))
+    return out
+
+
+def _vocabulary_shares(
+    p: np.ndarray, vocabulary: Sequence[frozenset[str]], largest: tuple[int, int] | None
+) -> np.ndarray:
+    """Share of a line's topic words found in the main run's other lines, and in its
+    first few lines (a line's own words do not count: set operations, no word loop)."""
+    count = len(p)
+    out = np.zeros((count, 3))
+    if largest is None:
+        return out
+    core_lines = [i for i in range(largest[0], largest[1] + 1) if p[i] >= _RUN_P]
+    for column, group in ((0, core_lines), (1, core_lines[:_LEAD_LINES])):
+        seen = Counter(w for i in group for w in vocabulary[i])
+        anywhere = frozenset(seen)
+        elsewhere = frozenset(w for w, n in seen.items() if n > 1)
+        members = set(group)
+        for i, words in enumerate(vocabulary):
+            if words:
+                shared = words & (elsewhere if i in members else anywhere)
+                out[i, column] = len(shared) / len(words)
+    cumulative = np.concatenate([[0.0], np.cumsum(out[:, 0])])
+    index = np.arange(count)
+    lo = np.maximum(0, index - 3)
+    hi = np.minimum(count, index + 4)
+    out[:, 2] = (cumulative[hi] - cumulative[lo]) / (hi - lo)
+    return out

@@ -22,62 +22,79 @@ MODEL_FILE = "line_model.json"
 
 
 class TreeEnsemble:
-    """Sum of regression trees on a log-odds scale (binary gradient boosting)."""
+    """Sum of regression trees on a log-odds scale (binary gradient boosting).
+
+    Every tree is stored as a complete binary tree of the ensemble's depth (a leaf above
+    the bottom is copied down both ways), so a node's children are at ``2i + 1`` and
+    ``2i + 2``: walking all trees one level per step then needs no child tables.
+    """
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self.prior = float(spec["prior"])
         self.rate = float(spec["learning_rate"])
-        feature: list[int] = []
-        threshold: list[float] = []
-        left: list[int] = []
-        right: list[int] = []
-        value: list[float] = []
-        roots: list[int] = []
-        depth = 0
-        for tree in spec["trees"]:
-            offset = len(feature)
-            roots.append(offset)
-            depth = max(depth, int(tree["depth"]))
-            for f, t, lo, hi, v in zip(
-                tree["feature"],
-                tree["threshold"],
-                tree["left"],
-                tree["right"],
-                tree["value"],
-                strict=True,
-            ):
-                leaf = lo < 0
-                node = len(feature)
-                feature.append(0 if leaf else f)
-                threshold.append(np.inf if leaf else t)
-                left.append(node if leaf else lo + offset)
-                right.append(node if leaf else hi + offset)
-                value.append(v)
-        self.feature = np.asarray(feature, dtype=np.intp)
-        self.threshold = np.asarray(threshold, dtype=np.float64)
-        self.left = np.asarray(left, dtype=np.intp)
-        self.right = np.asarray(right, dtype=np.intp)
-        self.value = np.asarray(value, dtype=np.float64)
-        self.roots = np.asarray(roots, dtype=np.intp)
-        self.depth = depth
+        trees = spec["trees"]
+        self.depth = depth = max((int(tree["depth"]) for tree in trees), default=0)
+        inner, leaves = 2**depth - 1, 2**depth
+        feature = np.zeros((len(trees), max(1, inner)), dtype=np.intp)
+        threshold = np.full((len(trees), max(1, inner)), np.inf)
+        value = np.zeros((len(trees), leaves))
+        for t, tree in enumerate(trees):
+            _complete(tree, t, feature, threshold, value, depth)
+        self.feature = feature.ravel()
+        self.threshold = threshold.ravel()
+        self.value = value.ravel()
+        self.inner_base = np.arange(len(trees), dtype=np.intp) * max(1, inner)
+        self.leaf_base = np.arange(len(trees), dtype=np.intp) * leaves - inner
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         if len(x) == 0:
             return np.zeros(0)
-        rows = np.arange(len(x))[:, None]
-        node = np.broadcast_to(self.roots, (len(x), len(self.roots)))
+        flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        row_base = (np.arange(len(x), dtype=np.intp) * x.shape[1])[:, None]
+        node = np.zeros((len(x), len(self.inner_base)), dtype=np.intp)
         for _ in range(self.depth):
-            goes_left = x[rows, self.feature[node]] <= self.threshold[node]
-            node = np.where(goes_left, self.left[node], self.right[node])
-        logit = self.prior + self.rate * self.value[node].sum(axis=1)
+            at = self.inner_base + node
+            goes_left = flat[row_base + self.feature[at]] <= self.threshold[at]
+            node = 2 * node + 2 - goes_left
+        logit = self.prior + self.rate * self.value[self.leaf_base + node].sum(axis=1)
         return 1.0 / (1.0 + np.exp(-logit))
+
+
+def _complete(
+    tree: Mapping[str, Any],
+    t: int,
+    feature: np.ndarray,
+    threshold: np.ndarray,
+    value: np.ndarray,
+    depth: int,
+) -> None:
+    """Lay out one exported tree as a complete tree of ``depth`` levels (row ``t``)."""
+    stack = [(0, 0, 0)]  # (node in the exported tree, index in the complete tree, level)
+    while stack:
+        source, at, level = stack.pop()
+        leaf = tree["left"][source] < 0
+        if level == depth:
+            if not leaf:
+                raise ValueError("tree deeper than its stated depth")
+            value[t, at - (2**depth - 1)] = tree["value"][source]
+            continue
+        if leaf:
+            stack.append((source, 2 * at + 1, level + 1))
+            stack.append((source, 2 * at + 2, level + 1))
+            continue
+        feature[t, at] = tree["feature"][source]
+        threshold[t, at] = tree["threshold"][source]
+        stack.append((tree["left"][source], 2 * at + 1, level + 1))
+        stack.append((tree["right"][source], 2 * at + 2, level + 1))
 
 
 class LineModel:
     """Probability that each line belongs to the article body."""
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
-        if tuple(spec["features"]) != features.NAMES:
+        if tuple(spec["features"]) != features.NAMES or tuple(
+            spec.get("stage2_features", ())
+        ) != tuple(features.STAGE2_NAMES):
             raise ValueError("line model was trained on other features; retrain it")
         self.first = TreeEnsemble(spec["first"])
         self.second = TreeEnsemble(spec["second"])
@@ -89,7 +106,8 @@ class LineModel:
         x = np.asarray(features.rows(lines), dtype=np.float64)
         p = self.first.probability(x)
         sizes = np.asarray([line.size for line in lines], dtype=np.float64)
-        return self.second.probability(features.stage2_rows(x, p, sizes))
+        vocabulary = features.content_words(lines)
+        return self.second.probability(features.stage2_rows(x, p, sizes, vocabulary))
 
 
 @cache

@@ -18,11 +18,29 @@ import ftfy
 
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
 
+
+# Typographic quotes, dashes, the ellipsis and the no-break space: alone with ASCII they
+# can be no mojibake (no UTF-8 lead byte among them), so ftfy leaves such text alone.
+_PLAIN_PUNCTUATION = str.maketrans(dict.fromkeys("‘’“”–—…\u00a0", "x"))
+
+
+def _fix_text(text: str) -> str:
+    """ftfy's repair; printable ASCII (and the punctuation above) without "&" (so no entity,
+    no mojibake, no control character) is already what ftfy would return, and most
+    paragraphs are like that."""
+    plain = text if text.isascii() else text.translate(_PLAIN_PUNCTUATION)
+    if plain.isascii() and plain.isprintable() and "&" not in text:
+        return text
+    return ftfy.fix_text(text, _FTFY)
+
+
 # One line break; "\r\n" counts once so Windows text does not look double-spaced.
 _BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_EDGE_SPACE = r"[\s\u200b\u200e\u200f\u2060\ufeff]"
-_LEAD = re.compile(rf"^{_EDGE_SPACE}+")
-_TRAIL = re.compile(rf"{_EDGE_SPACE}+$")
+# White space and invisible marks around a line's content. Every character "\s" matches
+# (str.isspace) is below U+3001, so the set can be spelt out for str.strip.
+_EDGE_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
+    "\u200b\u200e\u200f\u2060\ufeff"
+)
 _INVISIBLE = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
 
@@ -31,9 +49,11 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]」』]*$")
 # Scripts written without spaces: count about one word per two characters.
 _UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# A full stop, then the checks that it does not end "Dr." or an initial: the stop comes
+# first so the engine can jump from stop to stop instead of testing every position.
 _SENTENCE_BREAK = re.compile(
-    r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)(?<!\bJr)(?<!\bNo)"
-    r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?[A-Z0-9]|[。！？]."
+    r"[.!?…](?<!\b[A-Z].)(?<!\bDr.)(?<!\bMr.)(?<!\bMs.)(?<!\bMrs.)(?<!\bSt.)(?<!\bJr.)"
+    r"(?<!\bNo.)[\"'”’»)\]]*\s+[\"'“‘«(\[]?[A-Z0-9]|[。！？]."
 )
 _BULLET = re.compile(r"^(?:[*•·▪►>+\-–—o]|\d{1,2}[.)])\s+")
 _MENU_BULLET = re.compile(r"^[*•·▪►>+\-–—o]\s+")  # numbered items are usually content
@@ -49,6 +69,23 @@ def _vocabulary(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+class _Hinted:
+    """A case-blind pattern with the pieces of text that every match holds. On ASCII text,
+    where lower-casing is exact, a line with none of them skips the pattern: most lines
+    that reach the UI rules are prose that none of them matches."""
+
+    def __init__(self, pattern: re.Pattern[str], hints: tuple[str, ...]) -> None:
+        self.pattern = pattern
+        self.hints = hints
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if text.isascii():
+            low = text.lower()
+            if not any(map(low.__contains__, self.hints)):
+                return None
+        return self.pattern.search(text)
+
+
 # --- UI vocabulary -----------------------------------------------------------------
 
 _CREDIT_LINE = re.compile(
@@ -56,44 +93,73 @@ _CREDIT_LINE = re.compile(
     r"(?:credits?|courtesy(?: of)?|source)\s*[:：]|(?:photo|image|picture|photograph|"
     r"illustration)s?\s*[:：/])"
 )
-_CONTRIBUTORS = re.compile(
-    r"(?i)^(?:additional )?(?:reporting|editing|writing|compiled|research|graphics)"
-    r"(?: and \w+)? by\b|\bcontributed (?:reporting )?to this (?:report|article|story)\W*$"
+_CONTRIBUTORS = _Hinted(
+    re.compile(
+        r"(?i)^(?:additional )?(?:reporting|editing|writing|compiled|research|graphics)"
+        r"(?: and \w+)? by\b|\bcontributed (?:reporting )?to this (?:report|article|story)\W*$"
+    ),
+    (" by", "contributed"),
 )
 _AGENCY_CREDIT = re.compile(
     r"^[(\[]?[\w .,/&-]{0,40}\b(?i:getty images|shutterstock|alamy|istock|ap photo|afp|epa|"
     r"reuters|associated press)\b[\w .,/&-]{0,40}[)\]]?$"
 )
-_CREDIT_SUFFIX = re.compile(
-    r"(?:[(\[]\s*(?i:(?:photo|image|picture|video|file)\s*)?(?i:credits?|courtesy|photo|image)"
-    r"\s*[:：]\s*[^)\]]{1,80}[)\]]"
-    r"|(?i:(?:photo|image|picture)\s*)?(?i:credits?)\s*[:：]\s*[A-Z(][^.!?]{0,80})\s*$"
+_CREDIT_SUFFIX = _Hinted(
+    re.compile(
+        r"(?:[(\[]\s*(?i:(?:photo|image|picture|video|file)\s*)?(?i:credits?|courtesy|photo|image)"
+        r"\s*[:：]\s*[^)\]]{1,80}[)\]]"
+        r"|(?i:(?:photo|image|picture)\s*)?(?i:credits?)\s*[:：]\s*[A-Z(][^.!?]{0,80})\s*$"
+    ),
+    ("credit", "courtesy", "photo", "image"),
 )
-_NEWSLETTER = re.compile(
-    r"(?i)\bnewsletters?\b.*\b(?:sign|subscribe|inbox|e-?mail|deliver|receive|daily|weekly|"
-    r"free|join|get|register)|\b(?:sign|subscribe|get|receive|join)\b.*\bnewsletters?\b|"
-    r"\benter your e-?mail|\bsign up for (?:our|the|free)\b.*\b(?:briefing|digest|alerts?|"
-    r"e-?mails?|updates)\b"
+_NEWSLETTER = _Hinted(
+    re.compile(
+        r"(?i)\bnewsletters?\b.*\b(?:sign|subscribe|inbox|e-?mail|deliver|receive|daily|weekly|"
+        r"free|join|get|register)|\b(?:sign|subscribe|get|receive|join)\b.*\bnewsletters?\b|"
+        r"\benter your e-?mail|\bsign up for (?:our|the|free)\b.*\b(?:briefing|digest|alerts?|"
+        r"e-?mails?|updates)\b"
+    ),
+    ("newsletter", "enter your", "sign up for"),
 )
-_COOKIE = re.compile(
-    r"(?i)\bcookies?\b.*\b(?:use|uses|using|accept|consent|privacy|settings|preferences|"
-    r"browsing|experience|policy|continuing|agree)\b|\bby continuing to (?:use|browse|visit)\b"
+_COOKIE = _Hinted(
+    re.compile(
+        r"(?i)\bcookies?\b.*\b(?:use|uses|using|accept|consent|privacy|settings|preferences|"
+        r"browsing|experience|policy|continuing|agree)\b|\bby continuing to (?:use|browse|visit)\b"
+    ),
+    ("cookie", "by continuing to "),
 )
-_LOGIN = re.compile(
-    r"(?i)^(?:sign|log)\s?(?:in|on|out|up)\b|\b(?:sign|log)\s?in to (?:continue|comment|read|"
-    r"your|access|save)|\bcreate (?:an?|your) (?:free )?account\b|\bforgot (?:your )?password|"
-    r"\balready (?:have an account|registered|signed up|a member)\b|\bregister (?:now|for free|"
-    r"to (?:continue|read|comment))\b|^(?:my )?account$"
+_LOGIN = _Hinted(
+    re.compile(
+        r"(?i)^(?:sign|log)\s?(?:in|on|out|up)\b|\b(?:sign|log)\s?in to (?:continue|comment|read|"
+        r"your|access|save)|\bcreate (?:an?|your) (?:free )?account\b|\bforgot (?:your )?password|"
+        r"\balready (?:have an account|registered|signed up|a member)\b|\bregister (?:now|for free|"
+        r"to (?:continue|read|comment))\b|^(?:my )?account$"
+    ),
+    ("sign", "log", "account", "forgot", "already", "register"),
 )
-_SUBSCRIPTION = re.compile(
-    r"(?i)^subscribe\b|\bsubscribe (?:now|today|for|to (?:our|the|read|continue|unlock|get))|"
-    r"\balready (?:a )?subscri|\b(?:subscriber|premium|members?)[- ](?:only|exclusive)\b|"
-    r"\bexclusive(?:ly)? for (?:subscribers|members)\b|\b(?:start|get|try) (?:your )?"
-    r"(?:free )?trial\b|\bunlimited (?:digital )?access\b|\bdigital (?:subscription|access)\b|"
-    r"\bsupport (?:our|independent|quality) journalism\b|\bbecome a (?:member|subscriber|"
-    r"supporter)\b|\bsave \d+\s?%|\bsubscription (?:required|plans?|offers?)\b|"
-    r"\bto continue reading\b|\bthis (?:article|story|content) is (?:for|available to) "
-    r"(?:subscribers|members)\b"
+_SUBSCRIPTION = _Hinted(
+    re.compile(
+        r"(?i)^subscribe\b|\bsubscribe (?:now|today|for|to (?:our|the|read|continue|unlock|get))|"
+        r"\balready (?:a )?subscri|\b(?:subscriber|premium|members?)[- ](?:only|exclusive)\b|"
+        r"\bexclusive(?:ly)? for (?:subscribers|members)\b|\b(?:start|get|try) (?:your )?"
+        r"(?:free )?trial\b|\bunlimited (?:digital )?access\b|\bdigital (?:subscription|access)\b|"
+        r"\bsupport (?:our|independent|quality) journalism\b|\bbecome a (?:member|subscriber|"
+        r"supporter)\b|\bsave \d+\s?%|\bsubscription (?:required|plans?|offers?)\b|"
+        r"\bto continue reading\b|\bthis (?:article|story|content) is (?:for|available to) "
+        r"(?:subscribers|members)\b"
+    ),
+    (
+        "subscri",
+        "premium",
+        "member",
+        "trial",
+        "unlimited",
+        "digital",
+        "journalism",
+        "become a ",
+        "save ",
+        "to continue reading",
+    ),
 )
 _SHARE_STRONG = _vocabulary(
     "share shares sharing tweet email e-mail mail facebook twitter whatsapp linkedin pinterest "
@@ -103,12 +169,15 @@ _SHARE_WEAK = _vocabulary(
     "on in via to this the article story link url page e x by with friend friends now and or "
     "a your app"
 )
-_COMMENTS = re.compile(
-    r"(?i)^\d*\s*comments?$|\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|"
-    r"discussion)\b|\b(?:view|show|read|load|see|hide) (?:all )?(?:\d+ )?comments?\b|"
-    r"\bcomments? (?:are|have been) (?:closed|moderated|disabled)\b|\bbe the first to comment\b|"
-    r"\bpost a comment\b|\bapproval of\b.*\bcomments\b|\bcomment(?:ing)? (?:policy|guidelines)\b|"
-    r"\bwhat do you think\?\s*$"
+_COMMENTS = _Hinted(
+    re.compile(
+        r"(?i)^\d*\s*comments?$|\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|"
+        r"discussion)\b|\b(?:view|show|read|load|see|hide) (?:all )?(?:\d+ )?comments?\b|"
+        r"\bcomments? (?:are|have been) (?:closed|moderated|disabled)\b|"
+        r"\bbe the first to comment\b|\bpost a comment\b|\bapproval of\b.*\bcomments\b|"
+        r"\bcomment(?:ing)? (?:policy|guidelines)\b|\bwhat do you think\?\s*$"
+    ),
+    ("comment", "leave a ", "join the ", "what do you think"),
 )
 _ADVERTISEMENT = re.compile(
     r"(?i)^(?:advertisement|advertising|sponsored(?: content| post)?|ads?|promoted(?: content)?|"
@@ -128,13 +197,34 @@ _RELATED_STRONG = re.compile(
     r"don'?t miss|editor'?s picks?|top stories|latest (?:news|stories|headlines)|"
     r"more (?:from|on|stories|news|in)|what to read next)\b"
 )
-_FOOTER = re.compile(
-    r"(?i)(?<![ÃÂ])©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|"
-    r"\bterms (?:of (?:use|service)|"
-    r"and conditions)\b|\bprivacy (?:policy|notice|settings|statement)\b|\bcontact us\b|"
-    r"\babout us\b|\bback to top\b|\bfollow us\b|\bpowered by\b|\bsite ?map\b|"
-    r"\badvertise with us\b|\baccessibility (?:statement|help)\b|\bdo not sell my\b"
+_FOOTER = _Hinted(
+    re.compile(
+        r"(?i)(?<![ÃÂ])©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|"
+        r"\bterms (?:of (?:use|service)|"
+        r"and conditions)\b|\bprivacy (?:policy|notice|settings|statement)\b|\bcontact us\b|"
+        r"\babout us\b|\bback to top\b|\bfollow us\b|\bpowered by\b|\bsite ?map\b|"
+        r"\badvertise with us\b|\baccessibility (?:statement|help)\b|\bdo not sell my\b"
+    ),
+    (
+        "©",
+        "(c)",
+        "copyright",
+        "all rights reserved",
+        "terms ",
+        "privacy ",
+        "contact us",
+        "about us",
+        "back to top",
+        "follow us",
+        "powered by",
+        "site",
+        "advertise with us",
+        "accessibility ",
+        "do not sell my",
+    ),
 )
+# A share line holds one of these (a strong share word, or "mail" of "e-mail").
+_SHARE_HINTS = (*sorted(_SHARE_STRONG - {"e-mail", "email"}), "mail")
 _UI_WORDS = _vocabulary(
     "subscribe sign log in up out register login logout menu search account my close open "
     "skip to content main home more show hide toggle navigation edition print share "
@@ -218,10 +308,8 @@ def _split_lines(submitted: str) -> list[_Line]:
     bounds.append((len(submitted), len(submitted)))
     for break_start, break_end in bounds:
         raw = submitted[position:break_start]
-        lead = _LEAD.match(raw)
-        trail = _TRAIL.search(raw)
-        start = position + (lead.end() if lead else 0)
-        end = position + (trail.start() if trail else len(raw))
+        start = position + len(raw) - len(raw.lstrip(_EDGE_SPACE))
+        end = position + len(raw.rstrip(_EDGE_SPACE))
         if end > start:
             text = submitted[start:end]
             words = _WORD.findall(text)
@@ -246,8 +334,16 @@ def _key(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
+_CLOSERS = "\"'”’»)]」』"
+_STOPS = frozenset(".!?…。！？")
+
+
 def _ends_sentence(text: str) -> bool:
-    return bool(_ENDS_SENTENCE.search(text))
+    """Ends with a full stop, maybe inside quotes or brackets (``_ENDS_SENTENCE``, by hand:
+    a regex anchored at the end scans the whole line)."""
+    if text.endswith("\n"):  # "$" also matches before a final newline
+        text = text[:-1]
+    return text.rstrip(_CLOSERS)[-1:] in _STOPS
 
 
 def _is_capitalised(word: str) -> bool:
@@ -359,6 +455,9 @@ def _date_line(line: _Line) -> str | None:
 
 
 def _share(line: _Line) -> bool:
+    low = line.text.casefold()
+    if not any(map(low.__contains__, _SHARE_HINTS)):
+        return False
     words = [w.casefold() for w in _WORD.findall(_CAMEL.sub(" ", line.text.replace("-", " ")))]
     words = [w for w in words if w not in {"e", "mail"}] + (
         ["email"] if re.search(r"(?i)e-?mail", line.text) else []
@@ -371,6 +470,8 @@ def _share(line: _Line) -> bool:
 
 
 def _ui_words_only(line: _Line) -> bool:
+    if not 0 < len(line.words) <= 8:  # splitting camel case only adds words
+        return False
     words = [w.casefold() for w in _WORD.findall(_CAMEL.sub(" ", line.text))]
     return 0 < len(words) <= 8 and all(w in _UI_WORDS for w in words)
 
@@ -414,11 +515,33 @@ _TRIGGERS = tuple(
 )
 
 
+def _trie_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern that finds any of ``words`` as a substring, built as a trie
+    ("a(?:bout|ccount)...") so the engine tries one branch per letter, not every word."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict[str, dict]) -> str:
+        if "" in node:  # a shorter word ends here: enough for a substring test
+            return ""
+        alternatives = [re.escape(char) + branch(child) for char, child in sorted(node.items())]
+        return alternatives[0] if len(alternatives) == 1 else f"(?:{'|'.join(alternatives)})"
+
+    return re.compile(branch(trie))
+
+
+_TRIGGER = _trie_pattern(_TRIGGERS)
+
+
 def _triggered(text: str) -> bool:
     """Does the line hold any word a vocabulary rule below needs? Most lines of a page do
-    not, and skipping those rules for them keeps cleanup fast (plain substring tests)."""
+    not, and skipping those rules for them keeps cleanup fast."""
     low = text.casefold()
-    return low.startswith("ad") or any(word in low for word in _TRIGGERS)
+    return low.startswith("ad") or _TRIGGER.search(low) is not None
 
 
 def _classify(line: _Line) -> str | None:
@@ -436,7 +559,8 @@ def _classify(line: _Line) -> str | None:
         return "credit"
     if count <= 25 and _CONTRIBUTORS.search(text):
         return "credit"
-    if _CREDIT_SUFFIX.search(text) and _CREDIT_SUFFIX.search(text).start() > 0:
+    suffix = _CREDIT_SUFFIX.search(text)
+    if suffix and suffix.start() > 0:
         return "caption"
     if count <= 40 and _NEWSLETTER.search(text):
         return "newsletter"
@@ -559,12 +683,12 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
         title_at = _find_headline(lines, head, kept_head)
         if title_at is not None:
             lines[title_at].reason = "metadata"
-            header.title = _normalise(ftfy.fix_text(lines[title_at].text, _FTFY))
+            header.title = _normalise(_fix_text(lines[title_at].text))
 
     if title_at is not None:
         standfirst = _mark_standfirst(lines, title_at)
         if standfirst is not None:
-            header.standfirst = _normalise(ftfy.fix_text(lines[standfirst].text, _FTFY))
+            header.standfirst = _normalise(_fix_text(lines[standfirst].text))
         for i in kept_head:
             if i < title_at and lines[i].reason is None and not _body_like(lines[i]):
                 lines[i].reason = "navigation"
