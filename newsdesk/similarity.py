@@ -1,0 +1,157 @@
+"""Comparing two article fingerprints: exact similarity, the MinHash estimate, shared passages.
+
+Plain functions over plain data (numpy arrays, no Redis, no NLP), shared by the workers
+(a lookup while the job runs) and the API (`GET /v1/jobs/{id}/similar` looks again). The
+fingerprint itself is made from a text in ``workers.duplicates``.
+
+Similarity is *containment*: the share of the shorter body's shingles found in the other
+(|A ∩ B| / min(|A|, |B|)). A partner that cuts wire copy to half its length still prints
+wire copy, and Jaccard would call that 0.5; containment calls it 1.0. Jaccard is given too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+IDENTICAL = "identical"
+NEAR_DUPLICATE = "near_duplicate"
+SAME_STORY = "same_story"
+VERDICTS: tuple[str, ...] = (IDENTICAL, NEAR_DUPLICATE, SAME_STORY)
+
+# A paragraph pair is a shared passage when at least this share of the shorter one's
+# shingles is in the other.
+PASSAGE_MIN_OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What is kept of a cleaned body: enough to verify a match and to align paragraphs.
+
+    ``paragraphs`` are (start, end) spans in the cleaned body; ``hashes`` holds, per
+    paragraph, the sorted distinct 32-bit hashes of its word shingles; ``signature`` is the
+    body's MinHash signature (uint32, one value per permutation).
+    """
+
+    paragraphs: list[tuple[int, int]]
+    hashes: list[np.ndarray]
+    signature: np.ndarray
+    shingles: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        joined = np.concatenate(self.hashes) if self.hashes else np.empty(0, np.uint32)
+        object.__setattr__(self, "shingles", np.unique(joined.astype(np.uint32)))
+
+    @property
+    def size(self) -> int:
+        return int(self.shingles.size)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    near_duplicate: float = 0.8
+    same_story: float = 0.3
+
+
+def overlap(a: Fingerprint, b: Fingerprint) -> int:
+    return int(np.intersect1d(a.shingles, b.shingles, assume_unique=True).size)
+
+
+def containment(a: Fingerprint, b: Fingerprint) -> float:
+    """Share of the smaller body's shingles that the other body has too (0 to 1)."""
+    smaller = min(a.size, b.size)
+    return overlap(a, b) / smaller if smaller else 0.0
+
+
+def jaccard(a: Fingerprint, b: Fingerprint) -> float:
+    shared = overlap(a, b)
+    union = a.size + b.size - shared
+    return shared / union if union else 0.0
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The MinHash estimate: the share of permutations whose minimum agrees."""
+    return float(np.mean(a == b)) if a.size and a.size == b.size else 0.0
+
+
+def estimated_containment(a: Fingerprint, b: Fingerprint) -> float:
+    """Containment as the signatures alone suggest it, using the two set sizes.
+
+    With J the estimated Jaccard, |A ∩ B| = J (|A| + |B|) / (1 + J).
+    """
+    j = estimated_jaccard(a.signature, b.signature)
+    smaller = min(a.size, b.size)
+    if not smaller:
+        return 0.0
+    return min(1.0, j * (a.size + b.size) / (1 + j) / smaller)
+
+
+def verdict(similarity: float, jaccard_value: float, thresholds: Thresholds) -> str | None:
+    """`identical` (the same shingles), `near_duplicate`, `same_story`, or None (unrelated)."""
+    if jaccard_value >= 1.0:
+        return IDENTICAL
+    if similarity >= thresholds.near_duplicate:
+        return NEAR_DUPLICATE
+    if similarity >= thresholds.same_story:
+        return SAME_STORY
+    return None
+
+
+def passages(a: Fingerprint, b: Fingerprint) -> list[dict[str, float | int]]:
+    """Each paragraph of `a` that `b` shares, with the paragraph of `b` it matches best.
+
+    A pair counts when at least PASSAGE_MIN_OVERLAP of the shorter paragraph's shingles are
+    in the other; its `similarity` is the pair's Jaccard (1.0: the same words; lower: edited,
+    cut or merged). Paragraphs of `a` not listed were written anew or rewritten past that.
+    """
+    owner: dict[int, list[int]] = {}
+    for j, hashes in enumerate(b.hashes):
+        for value in hashes.tolist():
+            owner.setdefault(value, []).append(j)
+    found: list[dict[str, float | int]] = []
+    for i, hashes in enumerate(a.hashes):
+        if not hashes.size:
+            continue
+        counts: dict[int, int] = {}
+        for value in hashes.tolist():
+            for j in owner.get(value, ()):
+                counts[j] = counts.get(j, 0) + 1
+        best: tuple[float, float, int] | None = None
+        for j, shared in counts.items():
+            smaller = min(hashes.size, b.hashes[j].size)
+            share = shared / smaller
+            similarity = shared / (hashes.size + b.hashes[j].size - shared)
+            if share >= PASSAGE_MIN_OVERLAP and (best is None or (similarity, share) > best[:2]):
+                best = (similarity, share, j)
+        if best is None:
+            continue
+        j = best[2]
+        found.append(
+            {
+                "paragraph": i,
+                "start": a.paragraphs[i][0],
+                "end": a.paragraphs[i][1],
+                "other_paragraph": j,
+                "other_start": b.paragraphs[j][0],
+                "other_end": b.paragraphs[j][1],
+                "similarity": round(best[0], 4),
+            }
+        )
+    return found
+
+
+def compare(a: Fingerprint, b: Fingerprint, thresholds: Thresholds) -> dict | None:
+    """The match of `b` seen from `a`, or None when they are not similar enough to list."""
+    similarity = containment(a, b)
+    jaccard_value = jaccard(a, b)
+    kind = verdict(similarity, jaccard_value, thresholds)
+    if kind is None:
+        return None
+    return {
+        "verdict": kind,
+        "similarity": round(similarity, 4),
+        "jaccard": round(jaccard_value, 4),
+        "estimated": round(estimated_containment(a, b), 4),
+        "passages": passages(a, b),
+    }
