@@ -15,8 +15,10 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from newsdesk.duplicate_index import DuplicateIndex
 from newsdesk.queueing import JOB_FUNCTION, SERIALIZER
 from newsdesk.settings import Config
+from newsdesk.similarity import Thresholds
 
 # RQ has more states than a client needs to care about; these are the four we promise.
 _STATUS = {
@@ -90,6 +92,21 @@ class JobStore:
             time.sleep(min(delay, remaining))
             delay = min(delay * 1.5, 0.2)
         return self._view(self._fetch(job_id))
+
+    def similar(self, job_id: str) -> dict:
+        """Jobs similar to this one now, looked up afresh: later jobs are found too."""
+        job = self._fetch(job_id)
+        index = DuplicateIndex(
+            self.redis,
+            job.meta.get("owner", "anonymous"),
+            Thresholds(self.config.duplicate_near, self.config.duplicate_same_story),
+            self.config.duplicate_max_matches,
+        )
+        record = index.record(job.id)
+        if record is None:
+            return {"job_id": job.id, "indexed": False, "matches": []}
+        matches = index.lookup(record.fingerprint, exclude=job.id)
+        return {"job_id": job.id, "indexed": True, "matches": matches}
 
     def _fetch(self, job_id: str) -> Job:
         try:

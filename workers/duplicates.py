@@ -59,13 +59,11 @@ def _hash32(shingle: str) -> int:
     return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=4).digest(), "little")
 
 
-def fingerprint(text: str) -> Fingerprint | None:
-    """The body's fingerprint, or None when it has too few words to tell anything apart."""
+def fingerprint(text: str) -> Fingerprint:
+    """The body's fingerprint (see ``too_short`` before comparing it with anything)."""
     spans = paragraph_spans(text)
     per_paragraph = [shingles(text[start:end]) for start, end in spans]
     every = list(dict.fromkeys(s for group in per_paragraph for s in group))
-    if len(every) < MIN_SHINGLES:
-        return None
     minhash = RMinHash(num_perm=PERMUTATIONS, seed=SEED)
     minhash.update(every)
     hashes = [
@@ -76,3 +74,8 @@ def fingerprint(text: str) -> Fingerprint | None:
         hashes=hashes,
         signature=np.array(minhash.digest(), dtype=np.uint32),
     )
+
+
+def too_short(fp: Fingerprint) -> bool:
+    """Too few words to tell anything apart: neither compared nor indexed."""
+    return fp.size < MIN_SHINGLES

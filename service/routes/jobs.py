@@ -16,6 +16,7 @@ from service.schemas import (
     JOB_FINISHED_EXAMPLE,
     JOB_QUEUED_EXAMPLE,
     JobSchema,
+    SimilarSchema,
     WaitQuerySchema,
 )
 
@@ -52,6 +53,37 @@ def blueprint(config: Config) -> Blueprint:
         g.job_id = job_id
         try:
             return store.get(job_id, wait=query["wait"])
+        except JobNotFound:
+            g.job_id = None
+            raise Problem(
+                404,
+                "job-not-found",
+                "Job not found",
+                "No job has this id: it never existed or it has expired.",
+            ) from None
+
+    @blp.route("/<job_id>/similar", methods=["GET"])
+    @blp.response(
+        200,
+        SimilarSchema,
+        description="Jobs whose article is the same or much the same as this one's.",
+        headers={"X-Request-ID": REQUEST_ID},
+    )
+    @blp.alt_response(404, "NotFound")
+    @blp.alt_response(500, "InternalError")
+    @blp.alt_response(503, "QueueUnavailable")
+    def get_similar(job_id: str) -> dict:
+        """Find similar jobs
+
+        Looks the job's fingerprint up in the duplicates index now, so unlike the job's
+        own `result.duplicates` (earlier jobs only, as they stood when it ran) this lists
+        later jobs too. Only jobs that asked for `duplicates`, of the same API key, and not
+        yet expired are in the index; verdicts use the server's current thresholds.
+        """
+        store: JobStore = current_app.extensions["newsdesk.jobstore"]
+        g.job_id = job_id
+        try:
+            return store.similar(job_id)
         except JobNotFound:
             g.job_id = None
             raise Problem(
