@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsdesk.results import DEFAULT_ANALYSES
+from newsdesk.settings import Config, load
 
 # `duplicates` compares with earlier jobs in the service's index; a local run has none.
 LOCAL_ANALYSES = DEFAULT_ANALYSES
-from newsdesk.settings import Config, load
 
 
 class UsageError(Exception):
