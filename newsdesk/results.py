@@ -691,8 +691,8 @@ class MatchSchema(Schema):
         required=True,
         validate=validate.OneOf(VERDICTS),
         metadata={
-            "description": "`identical` (the same words in the same order, case and "
-            "punctuation aside), `near_duplicate` (`similarity` at least "
+            "description": "`identical` (the same paragraphs with the same words in the same "
+            "order, case and punctuation aside), `near_duplicate` (`similarity` at least "
             "NEWSDESK_DUPLICATE_NEAR) or `same_story` (at least NEWSDESK_DUPLICATE_SAME_STORY)."
         },
     )

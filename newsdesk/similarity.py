@@ -87,9 +87,16 @@ def estimated_containment(a: Fingerprint, b: Fingerprint) -> float:
     return min(1.0, j * (a.size + b.size) / (1 + j) / smaller)
 
 
-def verdict(similarity: float, jaccard_value: float, thresholds: Thresholds) -> str | None:
-    """`identical` (the same shingles), `near_duplicate`, `same_story`, or None (unrelated)."""
-    if jaccard_value >= 1.0:
+def same_paragraphs(a: Fingerprint, b: Fingerprint) -> bool:
+    """The same paragraphs with the same words, in the same order (case and punctuation aside)."""
+    return len(a.hashes) == len(b.hashes) and all(
+        np.array_equal(x, y) for x, y in zip(a.hashes, b.hashes, strict=True)
+    )
+
+
+def verdict(similarity: float, identical: bool, thresholds: Thresholds) -> str | None:
+    """`identical`, `near_duplicate`, `same_story`, or None (not similar enough to list)."""
+    if identical:
         return IDENTICAL
     if similarity >= thresholds.near_duplicate:
         return NEAR_DUPLICATE
@@ -145,7 +152,7 @@ def compare(a: Fingerprint, b: Fingerprint, thresholds: Thresholds) -> dict | No
     """The match of `b` seen from `a`, or None when they are not similar enough to list."""
     similarity = containment(a, b)
     jaccard_value = jaccard(a, b)
-    kind = verdict(similarity, jaccard_value, thresholds)
+    kind = verdict(similarity, same_paragraphs(a, b), thresholds)
     if kind is None:
         return None
     return {
