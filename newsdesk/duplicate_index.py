@@ -39,6 +39,22 @@ GRACE = 86_400  # seconds a record outlives its job, so the sweep can still read
 SWEEP_BATCH = 100
 MAX_CANDIDATES = 200  # the most candidates verified per lookup, most shared bands first
 
+# One round trip per article each way: the bands are written and read server-side.
+_ADD_BANDS = """
+for i, key in ipairs(KEYS) do
+    redis.call('ZADD', key, ARGV[i + 2], ARGV[1])
+    redis.call('EXPIRE', key, ARGV[2])
+end
+"""
+_READ_BANDS = """
+local found = {}
+for i, key in ipairs(KEYS) do
+    local members = redis.call('ZRANGEBYSCORE', key, ARGV[i], ARGV[i])
+    for _, member in ipairs(members) do found[#found + 1] = member end
+end
+return found
+"""
+
 _HEADER = struct.Struct("<BddII")  # version, indexed_at, expires_at, paragraphs, permutations
 _VERSION = 1
 _MASK52 = np.uint64((1 << VALUE_BITS) - 1)
@@ -127,6 +143,8 @@ class DuplicateIndex:
         self.prefix = _prefix(owner)
         self.thresholds = thresholds
         self.limit = limit
+        self._add_bands = redis.register_script(_ADD_BANDS)
+        self._read_bands = redis.register_script(_READ_BANDS)
 
     def record(self, job_id: str) -> Record | None:
         """The job's record; None when it was not indexed or has gone."""
@@ -135,17 +153,22 @@ class DuplicateIndex:
 
     def add(self, job_id: str, fp: Fingerprint, ttl: int, now: float | None = None) -> None:
         """Index a finished job for `ttl` seconds (its result TTL): then it is gone too."""
+        self.add_many([(job_id, fp)], ttl, now)
+
+    def add_many(
+        self, jobs: list[tuple[str, Fingerprint]], ttl: int, now: float | None = None
+    ) -> None:
+        """Index several jobs in one round trip (a backfill, the scale benchmark)."""
         now = time.time() if now is None else now
         self.sweep(now)
-        member = _member(job_id)
-        values = band_values(fp.signature)
         keep = ttl + GRACE
         pipe = self.redis.pipeline(transaction=False)
-        pipe.set(f"{self.prefix}job:{job_id}", pack(now, now + ttl, fp), ex=keep)
-        pipe.zadd(f"{self.prefix}expiry", {member: now + ttl})
-        for key, value in zip(_band_keys(self.prefix, values), values, strict=True):
-            pipe.zadd(key, {member: value})
-            pipe.expire(key, keep)
+        for job_id, fp in jobs:
+            member = _member(job_id)
+            values = band_values(fp.signature)
+            pipe.set(f"{self.prefix}job:{job_id}", pack(now, now + ttl, fp), ex=keep)
+            pipe.zadd(f"{self.prefix}expiry", {member: now + ttl})
+            self._add_bands(_band_keys(self.prefix, values), [member, keep, *values], pipe)
         pipe.execute()
 
     def sweep(self, now: float | None = None) -> int:
@@ -173,12 +196,7 @@ class DuplicateIndex:
         """Job ids sharing at least one band with `fp`, most shared bands first."""
         values = band_values(fp.signature)
         keys = _band_keys(self.prefix, values)
-        pipe = self.redis.pipeline(transaction=False)
-        for key, value in zip(keys, values, strict=True):
-            pipe.zrangebyscore(key, value, value)
-        hits: Counter[bytes] = Counter()
-        for found in pipe.execute():
-            hits.update(found)
+        hits: Counter[bytes] = Counter(self._read_bands(keys, values))
         if exclude is not None:
             hits.pop(_member(exclude), None)
         return [str(uuid.UUID(bytes=m)) for m, _ in hits.most_common(MAX_CANDIDATES)]

@@ -111,41 +111,42 @@ def passages(a: Fingerprint, b: Fingerprint) -> list[dict[str, float | int]]:
     A pair counts when at least PASSAGE_MIN_OVERLAP of the shorter paragraph's shingles are
     in the other; its `similarity` is the pair's Jaccard (1.0: the same words; lower: edited,
     cut or merged). Paragraphs of `a` not listed were written anew or rewritten past that.
+    A shingle that `b` has in two paragraphs counts for the first.
     """
-    owner: dict[int, list[int]] = {}
-    for j, hashes in enumerate(b.hashes):
-        for value in hashes.tolist():
-            owner.setdefault(value, []).append(j)
-    found: list[dict[str, float | int]] = []
-    for i, hashes in enumerate(a.hashes):
-        if not hashes.size:
+    if not a.hashes or not b.hashes:
+        return []
+    a_sizes = np.array([h.size for h in a.hashes])
+    b_sizes = np.array([h.size for h in b.hashes])
+    a_values = np.concatenate(a.hashes)
+    a_owner = np.repeat(np.arange(len(a.hashes)), a_sizes)
+    b_values = np.concatenate(b.hashes)
+    order = np.argsort(b_values, kind="stable")
+    b_sorted = b_values[order]
+    b_owner = np.repeat(np.arange(len(b.hashes)), b_sizes)[order]
+    at = np.searchsorted(b_sorted, a_values).clip(max=b_sorted.size - 1)
+    hit = b_sorted[at] == a_values
+    pairs, shared = np.unique(a_owner[hit] * len(b.hashes) + b_owner[at[hit]], return_counts=True)
+    best: dict[int, tuple[float, float, int]] = {}
+    for pair, count in zip(pairs.tolist(), shared.tolist(), strict=True):
+        i, j = divmod(pair, len(b.hashes))
+        share = count / min(a_sizes[i], b_sizes[j])
+        if share < PASSAGE_MIN_OVERLAP:
             continue
-        counts: dict[int, int] = {}
-        for value in hashes.tolist():
-            for j in owner.get(value, ()):
-                counts[j] = counts.get(j, 0) + 1
-        best: tuple[float, float, int] | None = None
-        for j, shared in counts.items():
-            smaller = min(hashes.size, b.hashes[j].size)
-            share = shared / smaller
-            similarity = shared / (hashes.size + b.hashes[j].size - shared)
-            if share >= PASSAGE_MIN_OVERLAP and (best is None or (similarity, share) > best[:2]):
-                best = (similarity, share, j)
-        if best is None:
-            continue
-        j = best[2]
-        found.append(
-            {
-                "paragraph": i,
-                "start": a.paragraphs[i][0],
-                "end": a.paragraphs[i][1],
-                "other_paragraph": j,
-                "other_start": b.paragraphs[j][0],
-                "other_end": b.paragraphs[j][1],
-                "similarity": round(best[0], 4),
-            }
-        )
-    return found
+        similarity = count / (a_sizes[i] + b_sizes[j] - count)
+        if i not in best or (similarity, share) > best[i][:2]:
+            best[i] = (float(similarity), float(share), j)
+    return [
+        {
+            "paragraph": i,
+            "start": a.paragraphs[i][0],
+            "end": a.paragraphs[i][1],
+            "other_paragraph": j,
+            "other_start": b.paragraphs[j][0],
+            "other_end": b.paragraphs[j][1],
+            "similarity": round(similarity, 4),
+        }
+        for i, (similarity, _, j) in sorted(best.items())
+    ]
 
 
 def compare(a: Fingerprint, b: Fingerprint, thresholds: Thresholds) -> dict | None:
