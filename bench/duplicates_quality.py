@@ -16,11 +16,12 @@ misses (LSH) count against recall; the verdicts of the exact comparison alone ar
 too. If the two real samples of one wire story are beside the repository, the verdict
 on them is printed.
 
-    python bench/duplicates_quality.py
+    python bench/duplicates_quality.py [--samples FOLDER]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import sys
@@ -111,6 +112,9 @@ def report(title: str, pairs: list[tuple[str, str]]) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=Path, default=SAMPLES, help="two texts of one story")
+    args = parser.parse_args()
     rng = random.Random(11)
     articles = [json.loads(line) for line in ARTICLES.read_text(encoding="utf-8").splitlines()]
     thresholds = Thresholds()
@@ -150,8 +154,8 @@ def main() -> None:
     for kind, counts in per_kind.items():
         print(f"  {kind:<34} " + ", ".join(f"{v} {n}" for v, n in counts.most_common()))
 
-    if SAMPLES.is_dir():
-        texts = sorted(SAMPLES.glob("*.txt"))
+    if args.samples.is_dir():
+        texts = sorted(args.samples.glob("*.txt"))
         if len(texts) == 2:
             a, b = (fingerprint(clean(t.read_text(encoding="utf-8"))["text"]) for t in texts)
             shorter, longer = (a, b) if a.size <= b.size else (b, a)

@@ -55,14 +55,19 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> list[str]:
     return list(dict.fromkeys(runs))
 
 
-def _hash32(shingle: str) -> int:
-    return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=4).digest(), "little")
+def _hash32(shingle: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(shingle, digest_size=4).digest(), "little")
+
+
+def _encoded(group: list[str]) -> list[bytes]:
+    # "surrogatepass": a pasted text may hold lone surrogates; they must not fail the job.
+    return [s.encode("utf-8", "surrogatepass") for s in group]
 
 
 def fingerprint(text: str) -> Fingerprint:
     """The body's fingerprint (see ``too_short`` before comparing it with anything)."""
     spans = paragraph_spans(text)
-    per_paragraph = [shingles(text[start:end]) for start, end in spans]
+    per_paragraph = [_encoded(shingles(text[start:end])) for start, end in spans]
     every = list(dict.fromkeys(s for group in per_paragraph for s in group))
     minhash = RMinHash(num_perm=PERMUTATIONS, seed=SEED)
     minhash.update(every)
