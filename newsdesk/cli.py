@@ -13,8 +13,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsdesk.results import ANALYSES
+from newsdesk.results import DEFAULT_ANALYSES
 from newsdesk.settings import Config, load
+
+# `duplicates` compares with earlier jobs in the service's index; a local run has none.
+LOCAL_ANALYSES = DEFAULT_ANALYSES
 
 
 class UsageError(Exception):
@@ -43,10 +46,10 @@ def _port(raw: str) -> int:
 
 def _analyses(raw: str) -> list[str]:
     chosen = [name.strip() for name in raw.split(",") if name.strip()]
-    unknown = [name for name in chosen if name not in ANALYSES]
+    unknown = [name for name in chosen if name not in LOCAL_ANALYSES]
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(
-            f"choose from {','.join(ANALYSES)} (got {raw!r})"
+            f"choose from {','.join(LOCAL_ANALYSES)} (got {raw!r})"
             if unknown
             else "name at least one analysis"
         )
@@ -261,8 +264,8 @@ def build_parser(config: Config) -> argparse.ArgumentParser:
     analyze.add_argument(
         "--analyses",
         type=_analyses,
-        default=list(ANALYSES),
-        help=f"comma-separated, from {','.join(ANALYSES)} (default: all)",
+        default=list(LOCAL_ANALYSES),
+        help=f"comma-separated, from {','.join(LOCAL_ANALYSES)} (default: all)",
     )
     analyze.add_argument("--language", help="language hint, ISO 639-1 (default: detect)")
     analyze.add_argument("--title", help="headline, when the text does not carry it")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-ANALYSES: tuple[str, ...] = ("cleanup", "entities", "quotes", "stats")
+ANALYSES: tuple[str, ...] = ("cleanup", "entities", "quotes", "stats", "duplicates")
+# What runs when a request names no analyses. `duplicates` is asked for by name: it keeps a
+# fingerprint of the article in Redis for as long as the job, which the caller should choose.
+DEFAULT_ANALYSES: tuple[str, ...] = ("cleanup", "entities", "quotes", "stats")
+VERDICTS: tuple[str, ...] = ("identical", "near_duplicate", "same_story")
 # Analyses whose output depends only on the request (text, analyses, options), so a finished
-# job's result may be handed to a later identical request. An analysis that looks at other
-# jobs or at the clock (such as one listing similar earlier articles) must stay out of it:
-# a request naming it always runs.
-REUSABLE_ANALYSES: frozenset[str] = frozenset(ANALYSES)
+# job's result may be handed to a later identical request. `duplicates` looks at other
+# jobs, so a request naming it always runs.
+REUSABLE_ANALYSES: frozenset[str] = frozenset(ANALYSES) - {"duplicates"}
 
 REMOVAL_REASONS: tuple[str, ...] = (
     "navigation",
@@ -636,6 +639,131 @@ class WarningSchema(Schema):
     detail = fields.String(required=True, metadata={"description": "Human-readable reason."})
 
 
+class PassageSchema(Schema):
+    """A paragraph this article shares with the other one."""
+
+    paragraph = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Index of the paragraph in this article's cleaned body."},
+    )
+    start = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Start offset of the paragraph in this article's cleaned body "
+            "(`cleanup.text`; ask for `cleanup` too to have that text)."
+        },
+    )
+    end = fields.Integer(
+        required=True, validate=validate.Range(min=0), metadata={"description": "End, exclusive."}
+    )
+    other_paragraph = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Index of the matching paragraph in the other job's body."},
+    )
+    other_start = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Its start offset in the other job's cleaned body."},
+    )
+    other_end = fields.Integer(
+        required=True, validate=validate.Range(min=0), metadata={"description": "End, exclusive."}
+    )
+    similarity = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={
+            "description": "Jaccard similarity of the two paragraphs' shingles: 1 for the same "
+            "words, lower for a paragraph edited, cut or merged. A pair is listed when at "
+            "least half the shorter paragraph's shingles are in the other."
+        },
+    )
+
+
+class MatchSchema(Schema):
+    job_id = fields.String(
+        required=True,
+        metadata={
+            "description": "The other job (a UUID): `GET /v1/jobs/{job_id}`.",
+            "format": "uuid",
+        },
+    )
+    indexed_at = fields.String(
+        required=True,
+        metadata={
+            "description": "When the other job's article was indexed (UTC, ISO 8601).",
+            "format": "date-time",
+        },
+    )
+    verdict = fields.String(
+        required=True,
+        validate=validate.OneOf(VERDICTS),
+        metadata={
+            "description": "`identical` (the same paragraphs with the same words in the same "
+            "order, case and punctuation aside), `near_duplicate` (`similarity` at least "
+            "NEWSDESK_DUPLICATE_NEAR) or `same_story` (at least NEWSDESK_DUPLICATE_SAME_STORY)."
+        },
+    )
+    similarity = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={
+            "description": "Verified containment: the share of the shorter body's 5-word "
+            "shingles that the other body has too (exact, from the stored shingles); 4 decimals."
+        },
+    )
+    jaccard = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={
+            "description": "Verified Jaccard similarity of the two shingle sets (shared / all); "
+            "low when one body is much longer than the other."
+        },
+    )
+    estimated = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={
+            "description": "Containment estimated from the two MinHash signatures and the "
+            "shingle counts alone, as the index sees it before verifying."
+        },
+    )
+    passages = fields.List(
+        fields.Nested(PassageSchema),
+        required=True,
+        metadata={
+            "description": "This article's paragraphs that the other shares, in order; a "
+            "paragraph not listed is new or rewritten."
+        },
+    )
+
+
+class DuplicatesSchema(Schema):
+    indexed = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Whether the article was fingerprinted and indexed; false when its "
+            "body has fewer than 10 distinct 5-word shingles (then `matches` is empty)."
+        },
+    )
+    shingles = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "Distinct 5-word shingles of the cleaned body."},
+    )
+    matches = fields.List(
+        fields.Nested(MatchSchema),
+        required=True,
+        metadata={
+            "description": "Earlier jobs of the same API key whose body is similar, most "
+            "similar first (at most NEWSDESK_DUPLICATE_MAX_MATCHES); jobs that have expired "
+            "are not listed."
+        },
+    )
+
+
 class ResultSchema(Schema):
     """Only the analyses that were asked for are present."""
 
@@ -651,6 +779,10 @@ class ResultSchema(Schema):
         metadata={"description": "Every direct quotation, in text order, with its speaker."},
     )
     stats = fields.Nested(StatsSchema, metadata={"description": "Summary statistics."})
+    duplicates = fields.Nested(
+        DuplicatesSchema,
+        metadata={"description": "Earlier jobs with the same or much the same body."},
+    )
     warnings = fields.List(
         fields.Nested(WarningSchema),
         required=True,

@@ -55,6 +55,23 @@ SETTINGS: tuple[Setting, ...] = (
         "150",
         "Speaking speed for `speaking_time_seconds` (broadcast scripts), words/min.",
     ),
+    Setting(
+        "NEWSDESK_DUPLICATE_NEAR",
+        "0.8",
+        "Similarity (share of the shorter body's shingles found in the other) from which "
+        "`duplicates` calls two articles `near_duplicate`.",
+    ),
+    Setting(
+        "NEWSDESK_DUPLICATE_SAME_STORY",
+        "0.3",
+        "Similarity from which `duplicates` lists an article as `same_story`; below it, "
+        "not at all.",
+    ),
+    Setting(
+        "NEWSDESK_DUPLICATE_MAX_MATCHES",
+        "20",
+        "Most similar jobs `duplicates` and `/v1/jobs/{id}/similar` list.",
+    ),
     Setting("NEWSDESK_HOST", "127.0.0.1", "Address `newsdesk api` and `serve` listen on."),
     Setting("NEWSDESK_PORT", "8000", "Port `newsdesk api` and `serve` listen on."),
     Setting("NEWSDESK_API_PROCESSES", "2", "gunicorn worker processes of `newsdesk api`."),
@@ -170,6 +187,13 @@ class Config:
     spacy_model: str = field(default_factory=lambda: _get("NEWSDESK_SPACY_MODEL"))
     reading_wpm: int = field(default_factory=lambda: _int("NEWSDESK_READING_WPM"))
     speaking_wpm: int = field(default_factory=lambda: _int("NEWSDESK_SPEAKING_WPM"))
+    duplicate_near: float = field(default_factory=lambda: _float("NEWSDESK_DUPLICATE_NEAR"))
+    duplicate_same_story: float = field(
+        default_factory=lambda: _float("NEWSDESK_DUPLICATE_SAME_STORY")
+    )
+    duplicate_max_matches: int = field(
+        default_factory=lambda: _int("NEWSDESK_DUPLICATE_MAX_MATCHES")
+    )
     host: str = field(default_factory=lambda: _get("NEWSDESK_HOST"))
     port: int = field(default_factory=lambda: _int("NEWSDESK_PORT"))
     api_processes: int = field(default_factory=lambda: _int("NEWSDESK_API_PROCESSES"))

@@ -21,6 +21,7 @@ from rq.job import Job, JobStatus
 from rq.results import Result
 
 from newsdesk import jobmetrics, webhooks
+from newsdesk.duplicate_index import DuplicateIndex
 from newsdesk.jobcontrol import request_cancel
 from newsdesk.keys import ANONYMOUS
 from newsdesk.queueing import (
@@ -33,6 +34,7 @@ from newsdesk.queueing import (
 )
 from newsdesk.results import REUSABLE_ANALYSES
 from newsdesk.settings import Config
+from newsdesk.similarity import Thresholds
 
 # RQ has more states than a client needs to care about; these are the five we promise.
 _STATUS = {
@@ -176,6 +178,21 @@ class JobStore:
             if _STATUS.get(job.get_status(refresh=True), "queued") in ENDED:
                 break
         return self._view(self._fetch(job_id))
+
+    def similar(self, job_id: str, *, owner: str | None = None) -> dict:
+        """Jobs similar to this one now, looked up afresh: later jobs are found too."""
+        job = self._fetch(job_id, owner)
+        index = DuplicateIndex(
+            self.redis,
+            job.meta.get("owner", "anonymous"),
+            Thresholds(self.config.duplicate_near, self.config.duplicate_same_story),
+            self.config.duplicate_max_matches,
+        )
+        record = index.record(job.id)
+        if record is None:
+            return {"job_id": job.id, "indexed": False, "matches": []}
+        matches = index.lookup(record.fingerprint, exclude=job.id)
+        return {"job_id": job.id, "indexed": True, "matches": matches}
 
     def _fetch(self, job_id: str, owner: str | None = None) -> Job:
         try:

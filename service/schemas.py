@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from newsdesk.results import ANALYSES, ENTITY_TYPES, ResultSchema
+from newsdesk.results import ANALYSES, DEFAULT_ANALYSES, ENTITY_TYPES, MatchSchema, ResultSchema
 
 MAX_METADATA_BYTES = 4096
 MAX_CALLBACK_URL_CHARS = 2048
@@ -126,12 +126,13 @@ class ArticleRequestSchema(Schema):
     analyses = fields.List(
         fields.String(validate=validate.OneOf(ANALYSES)),
         validate=[validate.Length(min=1), _no_repeats],
-        load_default=lambda: list(ANALYSES),
+        load_default=lambda: list(DEFAULT_ANALYSES),
         metadata={
-            "description": "Which analyses to run; default all. The job lists them in "
-            "canonical order whatever the order asked.",
+            "description": "Which analyses to run; by default all but `duplicates`, which "
+            "keeps the article's fingerprint in the index for as long as the job and so is "
+            "asked for by name. The job lists them in canonical order whatever the order asked.",
             "uniqueItems": True,
-            "default": list(ANALYSES),
+            "default": list(DEFAULT_ANALYSES),
         },
     )
     options = fields.Nested(
@@ -279,7 +280,7 @@ class JobSchema(Schema):
         metadata={
             "description": "Seconds each step took, once the job has ended: `cleanup`, "
             "`language` (detection), `nlp` (the spaCy parse the analyses share), `entities`, "
-            "`quotes`, `stats` (those that ran) and `total`. `{}` until then."
+            "`quotes`, `stats`, `duplicates` (those that ran) and `total`. `{}` until then."
         },
     )
     result = fields.Nested(
@@ -377,6 +378,30 @@ class JobPageSchema(Schema):
 
 
 # --- end job control ---
+
+
+class SimilarSchema(Schema):
+    """Jobs similar to one job, looked up when asked."""
+
+    job_id = fields.String(
+        required=True, metadata={"description": "The job asked about.", "format": "uuid"}
+    )
+    indexed = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Whether the job is in the duplicates index: false while it is "
+            "queued or running, when it did not ask for `duplicates`, failed, or its body "
+            "was too short to fingerprint (then `matches` is empty)."
+        },
+    )
+    matches = fields.List(
+        fields.Nested(MatchSchema),
+        required=True,
+        metadata={
+            "description": "Jobs of the same API key whose body is similar, most similar "
+            "first, earlier and later ones alike; expired jobs are not listed."
+        },
+    )
 
 
 class FieldProblemSchema(Schema):

@@ -22,7 +22,7 @@ from rq import Queue, SimpleWorker
 
 from newsdesk.queueing import JOB_FUNCTION, SERIALIZER
 from newsdesk.redis_server import free_port
-from newsdesk.results import ANALYSES, ResultSchema
+from newsdesk.results import DEFAULT_ANALYSES, ResultSchema
 from newsdesk.settings import Config
 from service.app import create_app
 from service.schemas import MAX_METADATA_BYTES
@@ -127,7 +127,7 @@ def test_submit_defaults_to_every_analysis_and_queues_the_article(
     app: Flask, client: FlaskClient, redis_url: str
 ) -> None:
     job = submit(client, title="Night buses").get_json()
-    assert job["analyses"] == list(ANALYSES)
+    assert job["analyses"] == list(DEFAULT_ANALYSES)
     assert job["metadata"] is None
     queue = Queue(
         app.extensions["newsdesk.config"].queue_name, connection=Redis.from_url(redis_url)

@@ -16,9 +16,11 @@ from rq import get_current_job
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
+from newsdesk.duplicate_index import DuplicateIndex
 from newsdesk.jobcontrol import JobCanceled, cancel_requested
 from newsdesk.results import ResultSchema
-from newsdesk.settings import load
+from newsdesk.settings import Config, load
+from newsdesk.similarity import Fingerprint, Thresholds
 from workers.pipeline import analyze
 
 log = logging.getLogger("newsdesk.worker")
@@ -54,12 +56,41 @@ def _checkpoint(job: Job | None) -> Any:
     return check
 
 
+class _JobDuplicates:
+    """The job's view of the duplicates index: look up while analysing, add once stored.
+
+    Jobs are indexed under their owner (the API key's name) and only ever meet that
+    owner's jobs. The entry lives as long as the job's result.
+    """
+
+    def __init__(self, job: Job, config: Config) -> None:
+        self.job = job
+        self.ttl = job.result_ttl if job.result_ttl is not None else config.result_ttl
+        self.index = DuplicateIndex(
+            job.connection,
+            job.meta.get("owner", "anonymous"),
+            Thresholds(config.duplicate_near, config.duplicate_same_story),
+            config.duplicate_max_matches,
+        )
+        self.fingerprint: Fingerprint | None = None
+
+    def find(self, fingerprint: Fingerprint) -> list[dict[str, Any]]:
+        self.fingerprint = fingerprint
+        return self.index.lookup(fingerprint, exclude=self.job.id)
+
+    def add(self) -> None:
+        if self.fingerprint is not None and self.ttl > 0:
+            self.index.add(self.job.id, self.fingerprint, self.ttl)
+
+
 def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
     job = get_current_job()
     job_id = job.id if job else None
     checkpoint = _checkpoint(job)
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    config = load()
+    similar = _JobDuplicates(job, config) if job is not None else None
     try:
         log.info(
             "job started",
@@ -72,11 +103,17 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
         if checkpoint is not None:
             checkpoint()  # cancelled while it waited for this worker
         result = analyze(
-            article, reading_wpm=load().reading_wpm, timings=timings, checkpoint=checkpoint
+            article,
+            reading_wpm=config.reading_wpm,
+            timings=timings,
+            checkpoint=checkpoint,
+            find_similar=similar.find if similar else None,
         )
         errors = _RESULT_SCHEMA.validate(result)
         if errors:
             raise InvalidResult(f"result failed validation: {errors}")
+        if similar is not None:
+            similar.add()  # only a valid result is indexed: a failed job is never a match
     except BaseException as exc:
         timings["total"] = round(time.perf_counter() - started, 6)
         canceled = isinstance(exc, JobCanceled)

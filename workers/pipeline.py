@@ -15,9 +15,10 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from newsdesk.results import ANALYSES
+from newsdesk.results import ANALYSES, DEFAULT_ANALYSES
 from newsdesk.settings import load
-from workers import entities, gazetteer, quotes, stats
+from newsdesk.similarity import Fingerprint
+from workers import duplicates, entities, gazetteer, quotes, stats
 from workers.chunks import Parsed, parse
 from workers.cleanup import clean
 from workers.nlp import get_model
@@ -36,6 +37,20 @@ def warm_up() -> None:
     gazetteer.index()
     stats.readability(_WARM_UP_TEXT)  # loads textstat's pronunciation dictionary
     clean(_WARM_UP_TEXT)
+
+
+def _duplicates(
+    body: str, find_similar: Callable[[Fingerprint], list[dict[str, Any]]] | None
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    fingerprint = duplicates.fingerprint(body)
+    found = {"indexed": False, "shingles": fingerprint.size, "matches": []}
+    if duplicates.too_short(fingerprint):
+        detail = "The body is too short to fingerprint; it is not compared or indexed."
+        return found, [{"analysis": "duplicates", "code": "too_short", "detail": detail}]
+    if find_similar is None:
+        detail = "Duplicates are looked up in the service's index; this run has none."
+        return found, [{"analysis": "duplicates", "code": "no_index", "detail": detail}]
+    return {**found, "indexed": True, "matches": find_similar(fingerprint)}, []
 
 
 @contextmanager
@@ -61,7 +76,7 @@ def _timed(
 def _requested(article: Mapping[str, Any]) -> list[str]:
     asked = article.get("analyses")
     if asked is None:
-        return list(ANALYSES)
+        return list(DEFAULT_ANALYSES)
     return [name for name in ANALYSES if name in asked]
 
 
@@ -73,11 +88,15 @@ def analyze(
     nlp: Language | None = None,
     timings: dict[str, float] | None = None,
     checkpoint: Callable[[], None] | None = None,
+    find_similar: Callable[[Fingerprint], list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The result for one article; see ``newsdesk.results.ResultSchema`` for its shape.
 
     ``timings``, when given, receives the seconds each step took: the analyses, and
     `language` (detection) and `nlp` (the spaCy parse they share).
+
+    ``find_similar`` looks a fingerprint up in the duplicates index (the job layer gives
+    one bound to Redis); without it `duplicates` lists no matches and says why.
 
     ``article["options"]`` holds per-analysis options as the API accepted them
     (``{"stats": {"reading_wpm": 200}}``); ``reading_wpm`` and ``speaking_wpm`` are the
@@ -114,6 +133,17 @@ def analyze(
                     "the body is empty.",
                 }
             )
+
+    if "duplicates" in requested:
+        with _timed(timings, "duplicates"):
+            # Shingling a page's navigation would match every page of the same site.
+            body = (
+                analysed
+                if "cleanup" in requested
+                else clean(text, title, content_type=article.get("content_type"))["text"]
+            )
+            result["duplicates"], duplicate_warnings = _duplicates(body, find_similar)
+        warnings.extend(duplicate_warnings)
 
     if not {"entities", "quotes", "stats"} & set(requested):
         result["warnings"] = warnings

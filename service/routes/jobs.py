@@ -25,6 +25,7 @@ from service.schemas import (
     JobListQuerySchema,
     JobPageSchema,
     JobSchema,
+    SimilarSchema,
     WaitQuerySchema,
 )
 
@@ -174,5 +175,32 @@ def blueprint(config: Config) -> Blueprint:
                 f"The job is already {ended.status}; there is nothing to cancel.",
             ) from None
         return job, 200 if job["status"] == "canceled" else 202
+
+    @blp.route("/<job_id>/similar", methods=["GET"])
+    @blp.response(
+        200,
+        SimilarSchema,
+        description="Jobs whose article is the same or much the same as this one's.",
+        headers={"X-Request-ID": REQUEST_ID},
+    )
+    @blp.alt_response(401, "Unauthorized")
+    @blp.alt_response(404, "NotFound")
+    @blp.alt_response(429, "TooManyRequests")
+    @blp.alt_response(500, "InternalError")
+    @blp.alt_response(503, "QueueUnavailable")
+    def get_similar(job_id: str) -> dict:
+        """Find similar jobs
+
+        Looks the job's fingerprint up in the duplicates index now, so unlike the job's
+        own `result.duplicates` (earlier jobs only, as they stood when it ran) this lists
+        later jobs too. Only jobs that asked for `duplicates`, of the same API key, and not
+        yet expired are in the index; verdicts use the server's current thresholds.
+        """
+        store: JobStore = current_app.extensions["newsdesk.jobstore"]
+        g.job_id = job_id
+        try:
+            return store.similar(job_id, owner=_owner())
+        except JobNotFound:
+            raise _not_found() from None
 
     return blp
