@@ -144,25 +144,9 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
             )
             for line, p in zip(lines, probabilities, strict=True)
         ]
-    _drop_lone_flagged(lines, keep)
     _keep_closing_sentence(lines, probabilities, keep)
     _keep_whole_sentences(lines, keep)
     return keep
-
-
-def _drop_lone_flagged(lines: list[_Line], keep: list[bool]) -> None:
-    """A line a UI rule named ("Most read") that the model keeps on its own, with no
-    kept line beside it, is the rule's: body comes in runs."""
-    alone = [
-        keep[i]
-        and lines[i].reason is not None
-        and not (i > 0 and keep[i - 1])
-        and not (i + 1 < len(lines) and keep[i + 1])
-        for i in range(len(lines))
-    ]
-    for i, lone in enumerate(alone):
-        if lone:
-            keep[i] = False
 
 
 def _keep_whole_sentences(lines: list[_Line], keep: list[bool]) -> None:
