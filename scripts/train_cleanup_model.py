@@ -41,7 +41,7 @@ def _norm(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[frozenset[str]]]
+Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[list[str]]]
 
 
 def page_rows(page: dict[str, str]) -> Rows:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
 from service.schemas import ArticleRequestSchema
-from workers.cleanup import clean, core, metadata
+from workers.cleanup import clean, metadata
 from workers.pipeline import analyze
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -449,29 +448,3 @@ def test_pipeline_passes_the_content_type_to_cleanup() -> None:
     assert as_html["cleanup"]["source"] == "html"
     as_text = analyze({"text": submitted, "content_type": "text/plain", "analyses": ["cleanup"]})
     assert as_text["cleanup"]["source"] == "text"
-
-
-CLOSING_PAGE = (
-    "The council voted on Tuesday to keep the night ferry running through the winter, after "
-    "a month of meetings with the crews and the harbour office.\n\n"
-    "Crews will work shorter shifts and the last crossing moves to eleven, the council said "
-    "in a statement that also set aside money for a second boat.\n\n"
-    "\u201cWe listened,\u201d the mayor said.\n\n"
-    "Share on Facebook\n"
-)
-
-
-def _closing(probabilities: list[float]) -> list[bool]:
-    lines, _ = core.prepare(CLOSING_PAGE)
-    keep = [p >= 0.5 and line.reason is None for line, p in zip(lines, probabilities, strict=True)]
-    core._keep_closing_sentence(lines, np.asarray(probabilities), keep)
-    return keep
-
-
-def test_a_short_closing_sentence_after_the_body_is_kept() -> None:
-    # Just under the line, right after the last body paragraph, furniture after it.
-    assert _closing([0.9, 0.9, 0.45, 0.1]) == [True, True, True, False]
-
-
-def test_a_closing_sentence_needs_some_support_from_the_model() -> None:
-    assert _closing([0.9, 0.9, 0.1, 0.1]) == [True, True, False, False]

@@ -15,8 +15,6 @@ import itertools
 import re
 from typing import Any
 
-import numpy as np
-
 from workers.cleanup import html, metadata, rules
 from workers.cleanup.model import LineModel, shipped
 from workers.cleanup.rules import _Line
@@ -144,27 +142,16 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
             )
             for line, p in zip(lines, probabilities, strict=True)
         ]
-    _keep_closing_sentence(lines, probabilities, keep)
-    _keep_whole_sentences(lines, keep)
+    if _CLOSING:
+        _keep_closing_sentence(lines, probabilities, keep)
     return keep
 
 
-def _keep_whole_sentences(lines: list[_Line], keep: list[bool]) -> None:
-    """A hard-wrapped sentence is kept or dropped whole: a line with no rule against it
-    goes with the kept line that continues it, or that it continues."""
-    for i in range(len(lines) - 2, -1, -1):
-        if keep[i + 1] and not keep[i] and lines[i].reason is None:
-            keep[i] = rules._continues(lines[i], lines[i + 1])
-    for i in range(1, len(lines)):
-        if keep[i - 1] and not keep[i] and lines[i].reason is None:
-            keep[i] = rules._continues(lines[i - 1], lines[i])
-
-
-# Below this the model is sure the line is not body, closing sentence or not.
+_CLOSING = True
 _CLOSING_FLOOR = 0.3
 
 
-def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: list[bool]) -> None:
+def _keep_closing_sentence(lines: list[_Line], probabilities: Any, keep: list[bool]) -> None:
     """The article's last paragraph is often short (a closing quote, one sentence) and
     scores just under the line: right after the last kept line, a finished sentence
     with no rule against it and some support from the model is body when what follows

@@ -190,7 +190,6 @@ _SEPARATORS = re.compile(r"[|•·»›]|\s[/–—-]\s")
 _LINKISH = re.compile(r"(?i)https?://|www\.|\.(?:com|org|net|co\.uk|html?)\b|@\w")
 _QUOTE = re.compile(r"[\"“”«»]")
 _DIGITS = re.compile(r"\d")
-_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
 _FIRST = operator.itemgetter(0)  # words are never empty
 _CAMEL_GLUE = re.compile(r"[a-z](?=[A-Z])")  # counts what rules._CAMEL finds, faster
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -448,18 +447,23 @@ _RUN_GAP = 2
 _LEAD_LINES = 5
 
 
-def content_words(lines: Sequence[LineLike]) -> list[frozenset[str]]:
-    """The topic words of each line (lower-cased runs of four letters or more, no function
-    words): what an article's paragraphs share and a comment thread or a teaser list
-    about something else does not."""
-    return [
-        frozenset(_CONTENT_WORD.findall(" ".join(line.words).casefold())) - STOP_WORDS
-        for line in lines
-    ]
+def content_words(lines: Sequence[LineLike]) -> list[list[str]]:
+    """The topic words of each line (lower-cased, four letters or more, no function words):
+    what an article's paragraphs share and a comment thread or a teaser list does not."""
+    out = []
+    for line in lines:
+        out.append(
+            [
+                w
+                for w in map(str.casefold, line.words)
+                if len(w) >= 4 and w not in STOP_WORDS and w.isalpha()
+            ]
+        )
+    return out
 
 
 def stage2_rows(
-    first: np.ndarray, p: np.ndarray, sizes: np.ndarray, vocabulary: Sequence[frozenset[str]]
+    first: np.ndarray, p: np.ndarray, sizes: np.ndarray, vocabulary: Sequence[Sequence[str]]
 ) -> np.ndarray:
     """The second pass sees the first pass's belief about each neighbour (smoothing learnt
     from data instead of hand-set run lengths), the run of believed lines each line is in,
@@ -540,24 +544,25 @@ def _runs(p: np.ndarray, sizes: np.ndarray, mass: np.ndarray, total: float) -> n
 
 
 def _vocabulary_shares(
-    p: np.ndarray, vocabulary: Sequence[frozenset[str]], largest: tuple[int, int] | None
+    p: np.ndarray, vocabulary: Sequence[Sequence[str]], largest: tuple[int, int] | None
 ) -> np.ndarray:
-    """Share of a line's topic words found in the main run's other lines, and in its
-    first few lines (a line's own words do not count: set operations, no word loop)."""
     count = len(p)
     out = np.zeros((count, 3))
     if largest is None:
         return out
     core_lines = [i for i in range(largest[0], largest[1] + 1) if p[i] >= _RUN_P]
-    for column, group in ((0, core_lines), (1, core_lines[:_LEAD_LINES])):
-        seen = Counter(w for i in group for w in vocabulary[i])
-        anywhere = frozenset(seen)
-        elsewhere = frozenset(w for w, n in seen.items() if n > 1)
-        members = set(group)
-        for i, words in enumerate(vocabulary):
-            if words:
-                shared = words & (elsewhere if i in members else anywhere)
-                out[i, column] = len(shared) / len(words)
+    core = Counter(w for i in core_lines for w in set(vocabulary[i]))
+    lead_lines = core_lines[:_LEAD_LINES]
+    lead = Counter(w for i in lead_lines for w in set(vocabulary[i]))
+    in_core = set(core_lines)
+    in_lead = set(lead_lines)
+    for i, words in enumerate(vocabulary):
+        if not words:
+            continue
+        own_core = 1 if i in in_core else 0
+        own_lead = 1 if i in in_lead else 0
+        out[i, 0] = sum(1 for w in words if core[w] > own_core) / len(words)
+        out[i, 1] = sum(1 for w in words if lead[w] > own_lead) / len(words)
     cumulative = np.concatenate([[0.0], np.cumsum(out[:, 0])])
     index = np.arange(count)
     lo = np.maximum(0, index - 3)
