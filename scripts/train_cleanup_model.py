@@ -41,16 +41,13 @@ def _norm(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[list[str]]]
-
-
-def page_rows(page: dict[str, str]) -> Rows:
-    """Feature rows, body labels, word counts and topic words of a page's lines."""
+def page_rows(page: dict[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature rows, body labels and word counts of a page's lines."""
     lines, _ = prepare(page["raw_text"])
     labels = label_lines([line.text for line in lines], page["gold_body"])
     x = np.asarray(features.rows(lines), dtype=np.float64).reshape(len(lines), len(features.NAMES))
     sizes = np.asarray([line.size for line in lines], dtype=np.float64)
-    return x, np.asarray(labels), sizes, features.content_words(lines)
+    return x, np.asarray(labels), sizes
 
 
 def label_lines(texts: list[str], gold_body: str) -> list[float]:
@@ -129,12 +126,11 @@ def train_spec(pages: list[dict[str, str]]) -> dict[str, Any]:
         for i in held:
             out_of_fold[i] = model.predict_proba(data[i][0])[:, 1]
     x2 = np.vstack(
-        [features.stage2_rows(d[0], p, d[2], d[3]) for d, p in zip(data, out_of_fold, strict=True)]
+        [features.stage2_rows(d[0], p, d[2]) for d, p in zip(data, out_of_fold, strict=True)]
     )
     second = _fit(x2, y, w, SECOND)
     return {
         "features": list(features.NAMES),
-        "stage2_features": list(features.STAGE2_NAMES),
         "first": _export(first),
         "second": _export(second),
         "threshold": 0.5,

@@ -142,44 +142,7 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
             )
             for line, p in zip(lines, probabilities, strict=True)
         ]
-    if _CLOSING:
-        _keep_closing_sentence(lines, probabilities, keep)
     return keep
-
-
-_CLOSING = True
-_CLOSING_FLOOR = 0.3
-
-
-def _keep_closing_sentence(lines: list[_Line], probabilities: Any, keep: list[bool]) -> None:
-    """The article's last paragraph is often short (a closing quote, one sentence) and
-    scores just under the line: right after the last kept line, a finished sentence
-    with no rule against it and some support from the model is body when what follows
-    is page furniture or the end of the page."""
-    kept_at = [i for i, k in enumerate(keep) if k]
-    if not kept_at:
-        return
-    i = kept_at[-1] + 1
-    if i >= len(lines):
-        return
-    line = lines[i]
-    if (
-        line.reason is not None
-        or line.size < 4
-        or not rules._ends_sentence(line.text)
-        or float(probabilities[i]) < _CLOSING_FLOOR
-    ):
-        return
-    following = lines[i + 1] if i + 1 < len(lines) else None
-    if (
-        following is None
-        or following.reason is not None
-        or (
-            float(probabilities[i + 1]) < _CLOSING_FLOOR
-            and not rules._ends_sentence(following.text)
-        )
-    ):
-        keep[i] = True
 
 
 def clean_text(

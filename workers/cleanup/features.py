@@ -431,44 +431,12 @@ STAGE2_NAMES = (
     "p_mass_after",
     "p_over_page_max",
     "page_max_p",
-    "run_share",
-    "in_largest_run",
-    "log_lines_to_largest_run",
-    "after_largest_run",
-    "log_low_words_to_largest_run",
-    "core_vocabulary_share",
-    "lead_vocabulary_share",
-    "core_vocabulary_share~3",
 )
-# Lines the first pass believes in; runs of them may skip this many doubtful lines
-# (an "Advertisement" label, a caption) and still be one run.
-_RUN_P = 0.5
-_RUN_GAP = 2
-_LEAD_LINES = 5
 
 
-def content_words(lines: Sequence[LineLike]) -> list[list[str]]:
-    """The topic words of each line (lower-cased, four letters or more, no function words):
-    what an article's paragraphs share and a comment thread or a teaser list does not."""
-    out = []
-    for line in lines:
-        out.append(
-            [
-                w
-                for w in map(str.casefold, line.words)
-                if len(w) >= 4 and w not in STOP_WORDS and w.isalpha()
-            ]
-        )
-    return out
-
-
-def stage2_rows(
-    first: np.ndarray, p: np.ndarray, sizes: np.ndarray, vocabulary: Sequence[Sequence[str]]
-) -> np.ndarray:
-    """The second pass sees the first pass's belief about each neighbour (smoothing learnt
-    from data instead of hand-set run lengths), the run of believed lines each line is in,
-    and how much of its vocabulary it shares with the page's main run: prose after the
-    article that is about something else (comments, teasers) shares little."""
+def stage2_rows(first: np.ndarray, p: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The second pass sees the first pass's belief about each neighbour: smoothing learnt
+    from data instead of hand-set run lengths."""
     count = len(p)
     columns = [first[:, : len(BASE_NAMES)], p[:, None]]
     padded = np.concatenate([np.zeros(3), p, np.zeros(3)])
@@ -490,82 +458,4 @@ def stage2_rows(
     top = float(p.max()) if count else 0.0
     columns.append((p / (top or 1.0))[:, None])
     columns.append(np.full((count, 1), top))
-    columns.append(_runs(p, sizes, mass, total))
-    columns.append(_vocabulary_shares(p, vocabulary, _largest_run(p, mass)))
     return np.hstack(columns)
-
-
-def _run_spans(p: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) line of each run of believed lines, bridging short doubtful gaps."""
-    spans: list[tuple[int, int]] = []
-    for i in np.flatnonzero(p >= _RUN_P).tolist():
-        if spans and i - spans[-1][1] <= _RUN_GAP + 1:
-            spans[-1] = (spans[-1][0], i)
-        else:
-            spans.append((i, i))
-    return spans
-
-
-def _largest_run(p: np.ndarray, mass: np.ndarray) -> tuple[int, int] | None:
-    spans = _run_spans(p)
-    if not spans:
-        return None
-    prefix = np.concatenate([[0.0], np.cumsum(mass)])
-    return max(spans, key=lambda span: prefix[span[1] + 1] - prefix[span[0]])
-
-
-def _runs(p: np.ndarray, sizes: np.ndarray, mass: np.ndarray, total: float) -> np.ndarray:
-    count = len(p)
-    out = np.zeros((count, 5))
-    spans = _run_spans(p)
-    if not spans:
-        out[:, 2] = math.log1p(1_000)
-        out[:, 4] = math.log1p(10_000)
-        return out
-    prefix = np.concatenate([[0.0], np.cumsum(mass)])
-    weights = [prefix[b + 1] - prefix[a] for a, b in spans]
-    lo, hi = spans[int(np.argmax(weights))]
-    for (a, b), weight in zip(spans, weights, strict=True):
-        out[a : b + 1, 0] = weight / total
-    out[lo : hi + 1, 1] = 1.0
-    index = np.arange(count)
-    distance = np.where(index < lo, lo - index, np.where(index > hi, index - hi, 0))
-    out[:, 2] = np.log1p(distance)
-    out[:, 3] = (index > hi).astype(np.float64)
-    low_words = np.where(p < _RUN_P, sizes, 0.0)
-    low_prefix = np.concatenate([[0.0], np.cumsum(low_words)])
-    between = np.where(
-        index < lo,
-        low_prefix[lo] - low_prefix[index + 1],
-        np.where(index > hi, low_prefix[index] - low_prefix[hi + 1], 0.0),
-    )
-    out[:, 4] = np.log1p(np.maximum(between, 0.0))
-    return out
-
-
-def _vocabulary_shares(
-    p: np.ndarray, vocabulary: Sequence[Sequence[str]], largest: tuple[int, int] | None
-) -> np.ndarray:
-    count = len(p)
-    out = np.zeros((count, 3))
-    if largest is None:
-        return out
-    core_lines = [i for i in range(largest[0], largest[1] + 1) if p[i] >= _RUN_P]
-    core = Counter(w for i in core_lines for w in set(vocabulary[i]))
-    lead_lines = core_lines[:_LEAD_LINES]
-    lead = Counter(w for i in lead_lines for w in set(vocabulary[i]))
-    in_core = set(core_lines)
-    in_lead = set(lead_lines)
-    for i, words in enumerate(vocabulary):
-        if not words:
-            continue
-        own_core = 1 if i in in_core else 0
-        own_lead = 1 if i in in_lead else 0
-        out[i, 0] = sum(1 for w in words if core[w] > own_core) / len(words)
-        out[i, 1] = sum(1 for w in words if lead[w] > own_lead) / len(words)
-    cumulative = np.concatenate([[0.0], np.cumsum(out[:, 0])])
-    index = np.arange(count)
-    lo = np.maximum(0, index - 3)
-    hi = np.minimum(count, index + 4)
-    out[:, 2] = (cumulative[hi] - cumulative[lo]) / (hi - lo)
-    return out

@@ -92,9 +92,7 @@ class LineModel:
     """Probability that each line belongs to the article body."""
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
-        if tuple(spec["features"]) != features.NAMES or tuple(
-            spec.get("stage2_features", ())
-        ) != tuple(features.STAGE2_NAMES):
+        if tuple(spec["features"]) != features.NAMES:
             raise ValueError("line model was trained on other features; retrain it")
         self.first = TreeEnsemble(spec["first"])
         self.second = TreeEnsemble(spec["second"])
@@ -106,8 +104,7 @@ class LineModel:
         x = np.asarray(features.rows(lines), dtype=np.float64)
         p = self.first.probability(x)
         sizes = np.asarray([line.size for line in lines], dtype=np.float64)
-        vocabulary = features.content_words(lines)
-        return self.second.probability(features.stage2_rows(x, p, sizes, vocabulary))
+        return self.second.probability(features.stage2_rows(x, p, sizes))
 
 
 @cache
