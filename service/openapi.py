@@ -184,6 +184,22 @@ def _secure(spec: dict[str, Any]) -> None:
                 operation["security"] = [{SECURITY_SCHEME: []}]
 
 
+def _text_bodies(spec: dict[str, Any]) -> None:
+    """POST /v1/articles also takes the article itself as its body (see routes.articles)."""
+    body = spec.get("paths", {}).get("/v1/articles", {}).get("post", {}).get("requestBody")
+    if body is None:
+        return
+    for media_type, what in (("text/plain", "plain text"), ("text/html", "an HTML page")):
+        body["content"][media_type] = {
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "description": f"The article itself, as {what}; the other fields go in the "
+                "query string (`analyses` comma-separated, `title`, `url`, `language`).",
+            }
+        }
+
+
 _TOP_LEVEL_ORDER = ("openapi", "info", "tags", "paths", "components")
 
 
@@ -192,6 +208,7 @@ def _tidy(spec: dict[str, Any]) -> dict[str, Any]:
     # flask-smorest registers this for pagination, which the API does not use
     spec.get("components", {}).get("schemas", {}).pop("PaginationMetadata", None)
     _secure(spec)
+    _text_bodies(spec)
     for path in spec.get("paths", {}).values():
         for operation in path.values():
             if isinstance(operation, dict) and "responses" in operation:

@@ -50,6 +50,8 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
     }
 )
 
+TEXT_BODIES = ("text/plain", "text/html")
+
 schema = schemathesis.openapi.from_path(OPENAPI_YAML, config=CONFIG)
 
 
@@ -80,4 +82,9 @@ def app(redis_server: RedisServer) -> Iterator[Flask]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_api_honours_its_openapi_document(case: schemathesis.Case, app: Flask) -> None:
-    case.call_and_validate(app=app, checks=CHECKS, headers={"Authorization": f"Bearer {API_KEY}"})
+    checks = CHECKS
+    if case.media_type in TEXT_BODIES:
+        # Any text is an article, and a "wrongly typed" text body (schemathesis sends `{}`
+        # as the characters `{}`) is still text: there is no invalid text body to reject.
+        checks = [check for check in CHECKS if check is not negative_data_rejection]
+    case.call_and_validate(app=app, checks=checks, headers={"Authorization": f"Bearer {API_KEY}"})
