@@ -12,9 +12,15 @@ ends, and costs Redis one blocked command while it waits.
 
 from __future__ import annotations
 
+import uuid
+
 from redis import Redis
 from redis.client import Pipeline
+from rq import Queue, Retry
 from rq.serializers import JSONSerializer
+
+from newsdesk import webhooks
+from newsdesk.settings import Config
 
 JOB_FUNCTION = "workers.jobs.analyze_article"
 SERIALIZER = JSONSerializer
@@ -48,3 +54,37 @@ def wait_for_end(redis: Redis, job_id: str, seconds: float) -> bool:
     """
     key = ended_key(job_id)
     return redis.blmove(key, key, seconds, "RIGHT", "LEFT") is not None
+
+
+def queue_delivery(
+    redis: Redis, config: Config, job_id: str, owner: str, pipeline: Pipeline | None = None
+) -> str:
+    """Queue the webhook delivery of an ended job; its id is the `webhook-id`, the same on
+    every retry. A failed attempt raises, and RQ schedules the next one after the backoff
+    (the delivery worker runs RQ's scheduler).
+
+    With `pipeline`, the delivery is only written when that pipeline runs: the transaction
+    that ends a job queues its delivery too, so an ended job is never left undelivered and
+    a delivery never exists before its job has ended.
+    """
+    intervals = webhooks.retry_intervals(config.webhook_retry_base)
+    queue = Queue(webhooks.queue_name(config.queue_name), connection=redis, serializer=SERIALIZER)
+    delivery = queue.create_job(
+        webhooks.DELIVERY_FUNCTION,
+        args=(job_id,),
+        job_id=str(uuid.uuid4()),
+        timeout=int(config.webhook_timeout) + 30,
+        retry=Retry(max=len(intervals), interval=intervals),
+        result_ttl=webhooks.RETRY_HORIZON_SECONDS,
+        failure_ttl=webhooks.RETRY_HORIZON_SECONDS,
+        meta={"job_id": job_id, "owner": owner},
+        description=f"deliver webhook of job {job_id}",
+    )
+    if pipeline is None:
+        queue.enqueue_job(delivery)
+    else:
+        # RQ's public enqueue_job wants to open the transaction itself, which a pipeline
+        # that already holds the job's end cannot do; a delivery has no dependencies, so
+        # the step it would add is empty.
+        queue._enqueue_job(delivery, pipeline=pipeline)
+    return delivery.id

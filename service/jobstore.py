@@ -20,7 +20,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.results import Result
 
-from newsdesk import jobmetrics, webhooks
+from newsdesk import jobmetrics
 from newsdesk.duplicate_index import DuplicateIndex
 from newsdesk.jobcontrol import request_cancel
 from newsdesk.keys import ANONYMOUS
@@ -30,6 +30,7 @@ from newsdesk.queueing import (
     REUSE_KEY_PREFIX,
     SERIALIZER,
     announce_end,
+    queue_delivery,
     wait_for_end,
 )
 from newsdesk.results import REUSABLE_ANALYSES
@@ -247,6 +248,8 @@ class JobStore:
                 pipe.expire(job.key, self.config.failure_ttl)
                 jobmetrics.record_job(pipe, job.origin, "canceled", {})
                 announce_end(pipe, job.id)  # wakes its long-polls
+                if job.meta.get("webhook"):  # it has ended: its callback hears of it too
+                    queue_delivery(self.redis, self.config, job.id, owner, pipeline=pipe)
                 pipe.execute()
         return self._view(self._fetch(job_id, owner))
 
@@ -399,27 +402,8 @@ class JobStore:
         return job
 
     def enqueue_delivery(self, job_id: str, owner: str) -> str:
-        """Queue the webhook delivery of an ended job on the webhook queue; its id is the
-        `webhook-id`, the same on every retry. A failed attempt raises, and RQ schedules the
-        next one after the backoff (the delivery worker runs RQ's scheduler)."""
-        intervals = webhooks.retry_intervals(self.config.webhook_retry_base)
-        queue = Queue(
-            webhooks.queue_name(self.config.queue_name),
-            connection=self.redis,
-            serializer=SERIALIZER,
-        )
-        delivery = queue.enqueue_call(
-            webhooks.DELIVERY_FUNCTION,
-            args=(job_id,),
-            job_id=str(uuid.uuid4()),
-            timeout=int(self.config.webhook_timeout) + 30,
-            retry=Retry(max=len(intervals), interval=intervals),
-            result_ttl=webhooks.RETRY_HORIZON_SECONDS,
-            failure_ttl=webhooks.RETRY_HORIZON_SECONDS,
-            meta={"job_id": job_id, "owner": owner},
-            description=f"deliver webhook of job {job_id}",
-        )
-        return delivery.id
+        """Queue the webhook delivery of an ended job (see newsdesk.queueing.queue_delivery)."""
+        return queue_delivery(self.redis, self.config, job_id, owner)
 
     def create_batch(
         self,

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 from redis import Redis
+from test_api import long_article_paragraphs
 
 from newsdesk.client import (
     Client,
@@ -304,6 +305,40 @@ def test_a_failed_job_is_delivered_too(stack: Stack) -> None:
     delivered = verify_webhook(stack.secret(), delivery.headers, delivery.body)
     assert delivered["id"] == job["id"] and delivered["status"] == "failed"
     assert delivered["error"]["type"] == "analysis_error"
+
+
+def _cancel(stack: Stack, job_id: str) -> dict:
+    response = httpx.delete(
+        f"{stack.base_url}/v1/jobs/{job_id}",
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=30,
+    )
+    assert response.status_code in (200, 202), response.text  # ended now, or asked to stop
+    return response.json()
+
+
+def test_cancelled_jobs_are_delivered_too_running_or_queued(stack: Stack) -> None:
+    # A long job keeps the one worker busy, so the job after it waits in the queue.
+    running_url, queued_url = stack.receiver.endpoint(), stack.receiver.endpoint()
+    long_text = "\n\n".join(long_article_paragraphs(900))  # several seconds of work
+    with stack.client() as client:
+        running = client.submit(long_text, callback_url=running_url)
+        queued = client.submit(BRIEFS[1], analyses=["stats"], callback_url=queued_url)
+        deadline = time.monotonic() + 120
+        while client.job(running["id"])["status"] == "queued":
+            assert time.monotonic() < deadline, f"no worker took the job:\n{stack.tails()}"
+            time.sleep(0.05)
+        assert client.job(queued["id"])["status"] == "queued"
+
+        assert _cancel(stack, queued["id"])["status"] == "canceled"
+        assert _cancel(stack, running["id"])["status"] == "started"
+        for job, url in ((queued, queued_url), (running, running_url)):
+            [delivery] = stack.deliveries(url, 1)
+            delivered = verify_webhook(stack.secret(), delivery.headers, delivery.body)
+            assert delivered["id"] == job["id"] and delivered["status"] == "canceled"
+            assert "result" not in delivered
+            assert client.job(job["id"])["status"] == "canceled"
+            wait_for_webhook_state(client, job["id"], "delivered")
 
 
 def test_an_internal_address_is_refused_again_at_delivery(stack: Stack) -> None:

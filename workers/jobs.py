@@ -17,7 +17,7 @@ from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from newsdesk.duplicate_index import DuplicateIndex
-from newsdesk.jobcontrol import JobCanceled, cancel_requested
+from newsdesk.jobcontrol import WATCH, JobCanceled, cancel_requested
 from newsdesk.results import ResultSchema
 from newsdesk.settings import Config, load
 from newsdesk.similarity import Fingerprint, Thresholds
@@ -45,12 +45,23 @@ def _error(exc: BaseException) -> dict[str, str]:
 
 
 def _checkpoint(job: Job | None) -> Any:
-    """Called before each pipeline step: ends the job there if its owner cancelled it."""
+    """Called before each pipeline step: ends the job there if its owner cancelled it.
+
+    Only the first call (before any work) reads the flag from Redis; later ones ask what
+    the worker's lease thread has seen (newsdesk.jobcontrol.WATCH), which costs nothing.
+    """
     if job is None:
         return None
+    first = True
 
     def check() -> None:
-        if cancel_requested(job.connection, job.id):
+        nonlocal first
+        if first:
+            first = False
+            canceled = cancel_requested(job.connection, job.id)
+        else:
+            canceled = WATCH.requested(job.connection, job.id)
+        if canceled:
             raise JobCanceled(job.id)
 
     return check

@@ -35,6 +35,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from types import FrameType
 
 from redis.client import Pipeline
@@ -46,9 +47,9 @@ from rq.job import Job, JobStatus
 from rq.registry import clean_registries
 from rq.utils import now
 
-from newsdesk import jobmetrics, logs
+from newsdesk import jobcontrol, jobmetrics, logs
 from newsdesk.keys import ANONYMOUS
-from newsdesk.queueing import REUSE_KEY_PREFIX, SERIALIZER, announce_end
+from newsdesk.queueing import REUSE_KEY_PREFIX, SERIALIZER, announce_end, queue_delivery
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
 
@@ -84,6 +85,7 @@ class LeasedWorker(SimpleWorker):
     def prepare_execution(self, job: Job) -> Execution:
         execution = super().prepare_execution(job)
         self._renewing = threading.Event()
+        jobcontrol.WATCH.start(job.id)
         threading.Thread(
             target=self._renew_lease, args=(job, self._renewing), name="lease", daemon=True
         ).start()
@@ -94,11 +96,23 @@ class LeasedWorker(SimpleWorker):
             super().execute_job(job, queue)
         finally:
             self._renewing.set()
+            jobcontrol.WATCH.stop(job.id)
 
     def _renew_lease(self, job: Job, done: threading.Event) -> None:
-        while not done.wait(self.lease / 3):
+        """Renew the lease every third of it and look for a cancel every second meanwhile.
+
+        The job's checkpoints then read what this thread saw (newsdesk.jobcontrol.WATCH)
+        instead of asking Redis before every step: a job shorter than a second costs no
+        cancel read here at all.
+        """
+        tick = min(jobcontrol.POLL_SECONDS, self.lease / 3)
+        next_beat = time.monotonic() + self.lease / 3
+        while not done.wait(tick):
             try:
-                self.maintain_heartbeats(job)
+                jobcontrol.WATCH.poll(self.connection, job.id)
+                if time.monotonic() >= next_beat:
+                    next_beat += self.lease / 3
+                    self.maintain_heartbeats(job)
             except RedisError as exc:  # the next beat may get through; the lease has slack
                 log.warning("lease renewal failed", extra={"job_id": job.id, "error": str(exc)})
 
@@ -109,15 +123,10 @@ class LeasedWorker(SimpleWorker):
         # of time would do the same again: it fails now.
         job.retries_left = 0
         super().handle_job_failure(job, queue, started_job_registry, exc_string)
-        self._after_job(job, finished=False)
 
     # --- after a job has ended and is stored (issue 6, part B) -------------------------
 
     config: Config | None = None
-
-    def handle_job_success(self, job: Job, queue: Queue, started_job_registry) -> None:
-        super().handle_job_success(job, queue, started_job_registry)
-        self._after_job(job, finished=True)
 
     def on_abandoned(self, job: Job, exc_type: type, exc_value: object, tb: object) -> bool:
         """An exception handler for RQ's registry cleanup: a job whose worker died on its last
@@ -128,45 +137,58 @@ class LeasedWorker(SimpleWorker):
         return True  # let any other handler run as well
 
     def _after_job(self, job: Job, finished: bool) -> None:
-        """Record the result for reuse and queue the webhook: quick Redis writes only.
+        """Record the result for reuse and queue the webhook, on their own round trip.
 
-        Runs once the job's end is stored, so the reuse record never points at a job still
-        running and a delivery never sends a job that has not ended. The HTTP call itself
-        happens on the webhook worker: a slow receiver never holds up an analysis.
+        Only for a job RQ's registry cleanup fails (its worker died): a job that ends in a
+        worker does both in its ending transaction (cleanup_execution).
         """
-        from service.jobstore import JobStore
-
         try:
-            reuse_key = job.meta.get("reuse_key")
-            ttl = job.result_ttl
-            if finished and reuse_key and ttl != 0:
-                # as long as the result is kept (a negative TTL keeps it for ever)
-                expiry = ttl if ttl and ttl > 0 else None
-                self.connection.set(REUSE_KEY_PREFIX + reuse_key, job.id, ex=expiry)
-            if job.meta.get("webhook"):
-                store = JobStore(self.connection, self.config or load())
-                delivery = store.enqueue_delivery(job.id, job.meta.get("owner", ANONYMOUS))
-                log.info("webhook queued", extra={"job_id": job.id, "delivery_id": delivery})
+            with self.connection.pipeline() as pipe:
+                self._record_end(job, finished, pipe)
+                pipe.execute()
         except RedisError as exc:
             log.warning("after-job step failed", extra={"job_id": job.id, "error": str(exc)})
 
+    def _record_end(self, job: Job, finished: bool, pipeline: Pipeline) -> None:
+        """Queue on `pipeline` the reuse record of a finished job and the webhook of any.
+
+        Written with the job's end, so the reuse record never points at a job still running
+        and a delivery never sends a job that has not ended. The HTTP call itself happens on
+        the webhook worker: a slow receiver never holds up an analysis.
+        """
+        reuse_key = job.meta.get("reuse_key")
+        ttl = job.result_ttl
+        if finished and reuse_key and ttl != 0:
+            # as long as the result is kept (a negative TTL keeps it for ever)
+            expiry = ttl if ttl and ttl > 0 else None
+            pipeline.set(REUSE_KEY_PREFIX + reuse_key, job.id, ex=expiry)
+        if job.meta.get("webhook"):
+            owner = job.meta.get("owner", ANONYMOUS)
+            config = self.config or load()
+            delivery = queue_delivery(self.connection, config, job.id, owner, pipeline=pipeline)
+            log.info("webhook queued", extra={"job_id": job.id, "delivery_id": delivery})
+
     def cleanup_execution(self, job: Job, pipeline: Pipeline) -> None:
-        """Store the job's meta, count it and announce its end, in the transaction that ends it.
+        """Store the job's meta, count it, announce its end, record it for reuse and queue
+        its webhook, in the transaction that ends it.
 
         RQ calls this on the pipeline that records a job's success or failure, so the
-        job's timings and error, the metrics and the long-poll marker are written in the
-        same round trip and at the same moment as the outcome: a client woken by the
-        marker always finds the job ended, and no ended job goes uncounted.
+        job's timings and error, the metrics, the long-poll marker, the reuse record and
+        the webhook delivery are written in the same round trip and at the same moment as
+        the outcome: a client woken by the marker always finds the job ended, no ended job
+        goes uncounted, and a cancelled job's webhook goes out like any other.
         """
         super().cleanup_execution(job, pipeline)
         status = _ENDED.get(job.get_status(refresh=False))
         if status is None:  # put back on the queue: not ended
             return
+        finished = status == "finished"
         if job.meta.get("canceled"):  # stopped by its owner (newsdesk.jobcontrol)
             status = "canceled"
         pipeline.hset(job.key, "meta", self.serializer.dumps(job.meta))
         jobmetrics.record_job(pipeline, job.origin, status, job.meta.get("timings", {}))
         announce_end(pipeline, job.id)
+        self._record_end(job, finished, pipeline)
 
     def count_abandoned(self, job: Job, exc_type: type, exc_value: BaseException, tb) -> bool:
         """Count a job RQ fails because its worker died on every attempt.
