@@ -1,0 +1,146 @@
+"""CPU a worker spends per job beyond the pipeline and validation, this checkout against another.
+
+One private redis-server. For each checkout in turn (alternating, `--rounds` times), a
+fresh process loads the model, queues `--jobs` articles as the API does (owner, reuse
+key, a callback URL, so the reuse record and the webhook are part of every job), drains
+them with a `LeasedWorker` in burst mode, then runs the same articles through the job
+function outside RQ (pipeline and validation, no Redis). It prints the process's CPU
+per job for both, their difference (the worker's own overhead) and the Redis commands
+per job. The machine may be busy: compare the two checkouts within one run.
+
+    python bench/worker_overhead.py --baseline ../newsdesk-main --jobs 200 --rounds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CALLBACK_URL = "http://127.0.0.1:9/hook"  # never called: no webhook worker runs here
+
+
+def child(checkout: str, redis_url: str, jobs: int) -> None:
+    """Measure one checkout in this process (its code first on sys.path)."""
+    sys.path.insert(0, checkout)
+    sys.path.insert(1, str(HERE))
+    from dataclasses import replace
+
+    from redis import Redis
+    from rq import Queue
+    from throughput import make_articles
+
+    import workers
+    from newsdesk import logs
+    from newsdesk.queueing import SERIALIZER
+    from newsdesk.settings import load
+    from service.jobstore import JobStore
+    from workers.jobs import analyze_article
+    from workers.pipeline import warm_up
+    from workers.worker import WORKER_CLASS
+
+    assert Path(workers.__file__).resolve().is_relative_to(Path(checkout).resolve())
+    config = replace(load(), redis_url=redis_url, queue_name="overhead")
+    logs.configure(config.log_level)
+    warm_up()
+    redis = Redis.from_url(redis_url)
+    redis.flushall()
+    store = JobStore(redis, config)
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    analyses = ["cleanup", "entities", "quotes", "stats"]
+    articles = make_articles(jobs + 4)
+
+    def drain(texts: list[str]) -> float:
+        for text in texts:
+            store.submit({"text": text}, analyses, None, owner="bench", callback_url=CALLBACK_URL)
+        worker = WORKER_CLASS(
+            [queue],
+            connection=redis,
+            serializer=SERIALIZER,
+            worker_ttl=20,
+            maintenance_interval=config.job_lease,
+        )
+        worker.push_exc_handler(worker.count_abandoned)
+        worker.lease = config.job_lease
+        worker.config = config
+        worker.push_exc_handler(worker.on_abandoned)
+        began = time.process_time()
+        worker.work(burst=True, logging_level=config.log_level)
+        return time.process_time() - began
+
+    drain(articles[:4])  # first-call costs are not the worker's
+    commands = int(redis.info("stats")["total_commands_processed"])
+    worker_cpu = drain(articles[4:])
+    commands = int(redis.info("stats")["total_commands_processed"]) - commands
+    finished = redis.zcard(queue.finished_job_registry.key)
+    began = time.process_time()
+    for text in articles[4:]:
+        analyze_article({"text": text, "analyses": analyses})
+    pipeline_cpu = time.process_time() - began
+    print(
+        json.dumps(
+            {
+                "worker_ms": worker_cpu / jobs * 1000,
+                "pipeline_ms": pipeline_cpu / jobs * 1000,
+                "commands": commands / jobs,
+                "finished": finished,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", required=True, help="another checkout to compare with")
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--child", nargs=2, metavar=("CHECKOUT", "REDIS_URL"), help="internal")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], args.jobs)
+        return
+
+    sys.path.insert(0, str(HERE.parent))
+    from newsdesk.redis_server import RedisServer
+
+    checkouts = {"baseline": os.path.abspath(args.baseline), "this": str(HERE.parent)}
+    runs: dict[str, list[dict]] = {name: [] for name in checkouts}
+    with tempfile.TemporaryDirectory() as data_dir, RedisServer(data_dir) as redis:
+        for _ in range(args.rounds):
+            for name, checkout in checkouts.items():
+                command = [sys.executable, __file__, "--jobs", str(args.jobs)]
+                command += ["--baseline", checkout, "--child", checkout, redis.url]
+                out = subprocess.run(
+                    command,
+                    cwd=checkout,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                run = json.loads(out.strip().splitlines()[-1])
+                print(f"{name:<9}{json.dumps(run)}", flush=True)
+                runs[name].append(run)
+
+    print(f"{args.jobs} jobs x {args.rounds} rounds, CPU ms per job (mean of rounds)")
+    print(f"{'':<10}{'worker':>8}{'pipeline+valid.':>17}{'overhead':>10}{'commands':>10}")
+    overhead = {}
+    for name, results in runs.items():
+        worker = statistics.mean(r["worker_ms"] for r in results)
+        pipeline = statistics.mean(r["pipeline_ms"] for r in results)
+        commands = statistics.mean(r["commands"] for r in results)
+        overhead[name] = worker - pipeline
+        print(
+            f"{name:<10}{worker:>8.1f}{pipeline:>17.1f}{worker - pipeline:>10.1f}{commands:>10.1f}"
+        )
+    print(f"overhead, this / baseline: {overhead['this'] / overhead['baseline']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
