@@ -18,20 +18,12 @@ from rq.timeouts import JobTimeoutException
 
 from newsdesk.duplicate_index import DuplicateIndex
 from newsdesk.jobcontrol import WATCH, JobCanceled, cancel_requested
-from newsdesk.results import ResultSchema
 from newsdesk.settings import Config, load
 from newsdesk.similarity import Fingerprint, Thresholds
 from workers.pipeline import analyze
+from workers.validation import InvalidResult, check_result
 
 log = logging.getLogger("newsdesk.worker")
-
-# One instance for the process: marshmallow builds a schema's nested fields on first
-# use, and rebuilding them for every job cost about a third of the validation.
-_RESULT_SCHEMA = ResultSchema()
-
-
-class InvalidResult(RuntimeError):
-    """The pipeline produced something the result schema rejects: a bug, never stored."""
 
 
 def _error(exc: BaseException) -> dict[str, str]:
@@ -120,9 +112,7 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
             checkpoint=checkpoint,
             find_similar=similar.find if similar else None,
         )
-        errors = _RESULT_SCHEMA.validate(result)
-        if errors:
-            raise InvalidResult(f"result failed validation: {errors}")
+        check_result(result)  # ResultSchema's rules, compiled (workers.validation)
         if similar is not None:
             similar.add()  # only a valid result is indexed: a failed job is never a match
     except BaseException as exc:
