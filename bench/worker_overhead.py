@@ -5,8 +5,9 @@ fresh process loads the model, queues `--jobs` articles as the API does (owner, 
 key, a callback URL, so the reuse record and the webhook are part of every job), drains
 them with a `LeasedWorker` in burst mode, then runs the same articles through the job
 function outside RQ (pipeline and validation, no Redis). It prints the process's CPU
-per job for both, their difference (the worker's own overhead) and the Redis commands
-per job. The machine may be busy: compare the two checkouts within one run.
+per job for both, their difference (the worker's own overhead), the Redis commands
+per job, and the CPU of the result check alone (ResultSchema, and the compiled check
+where the checkout has one). The machine may be busy: compare the two checkouts within one run.
 
     python bench/worker_overhead.py --baseline ../newsdesk-main --jobs 200 --rounds 2
 """
@@ -81,19 +82,30 @@ def child(checkout: str, redis_url: str, jobs: int) -> None:
     commands = int(redis.info("stats")["total_commands_processed"]) - commands
     finished = redis.zcard(queue.finished_job_registry.key)
     began = time.process_time()
-    for text in articles[4:]:
-        analyze_article({"text": text, "analyses": analyses})
+    results = [analyze_article({"text": t, "analyses": analyses}) for t in articles[4:]]
     pipeline_cpu = time.process_time() - began
-    print(
-        json.dumps(
-            {
-                "worker_ms": worker_cpu / jobs * 1000,
-                "pipeline_ms": pipeline_cpu / jobs * 1000,
-                "commands": commands / jobs,
-                "finished": finished,
-            }
-        )
-    )
+    figures = {
+        "worker_ms": worker_cpu / jobs * 1000,
+        "pipeline_ms": pipeline_cpu / jobs * 1000,
+        "commands": commands / jobs,
+        "finished": finished,
+    }
+    # The result check alone, the marshmallow schema against the compiled one where there is one.
+    from newsdesk.results import ResultSchema
+
+    checks = {"marshmallow_ms": ResultSchema().validate}
+    try:
+        from workers.validation import check_result
+
+        checks["compiled_ms"] = check_result
+    except ImportError:
+        pass
+    for name, check in checks.items():
+        began = time.process_time()
+        for result in results:
+            check(result)
+        figures[name] = (time.process_time() - began) / jobs * 1000
+    print(json.dumps(figures))
 
 
 def main() -> None:
@@ -140,6 +152,10 @@ def main() -> None:
             f"{name:<10}{worker:>8.1f}{pipeline:>17.1f}{worker - pipeline:>10.1f}{commands:>10.1f}"
         )
     print(f"overhead, this / baseline: {overhead['this'] / overhead['baseline']:.2f}")
+    for name, results in runs.items():
+        checks = [key for key in ("marshmallow_ms", "compiled_ms") if key in results[0]]
+        shown = ", ".join(f"{k[:-3]} {statistics.mean(r[k] for r in results):.2f}" for k in checks)
+        print(f"{name}: result check alone, ms per job: {shown}")
 
 
 if __name__ == "__main__":

@@ -320,10 +320,12 @@ def _cancel(stack: Stack, job_id: str) -> dict:
 def test_cancelled_jobs_are_delivered_too_running_or_queued(stack: Stack) -> None:
     # A long job keeps the one worker busy, so the job after it waits in the queue.
     running_url, queued_url = stack.receiver.endpoint(), stack.receiver.endpoint()
-    long_text = "\n\n".join(long_article_paragraphs(900))  # several seconds of work
+    # Texts no earlier test sent: a repeat would be answered from its reused result at once.
+    fresh = f"Reference {uuid.uuid4().hex}."
+    long_text = "\n\n".join([*long_article_paragraphs(900), fresh])  # seconds of work
     with stack.client() as client:
         running = client.submit(long_text, callback_url=running_url)
-        queued = client.submit(BRIEFS[1], analyses=["stats"], callback_url=queued_url)
+        queued = client.submit(f"{BRIEFS[1]} {fresh}", analyses=["stats"], callback_url=queued_url)
         deadline = time.monotonic() + 120
         while client.job(running["id"])["status"] == "queued":
             assert time.monotonic() < deadline, f"no worker took the job:\n{stack.tails()}"
