@@ -5,11 +5,12 @@ fresh process loads the model, queues `--jobs` articles as the API does (owner, 
 key, a callback URL, so the reuse record and the webhook are part of every job), drains
 them with a `LeasedWorker` in burst mode, then runs the same articles through the job
 function outside RQ (pipeline and validation, no Redis). It prints the process's CPU
-per job for both, their difference (the worker's own overhead), the Redis commands
-per job, and the CPU of the result check alone (ResultSchema, and the compiled check
-where the checkout has one). The machine may be busy: compare the two checkouts within one run.
+per job for both and their difference (the worker's own overhead); the CPU of the Redis
+server and the commands it ran per job while the worker drained the queue; and the CPU
+of the result check alone (ResultSchema, and the compiled check where the checkout has
+one). The machine may be busy: compare the two checkouts within one run.
 
-    python bench/worker_overhead.py --baseline ../newsdesk-main --jobs 200 --rounds 2
+    python bench/worker_overhead.py --baseline ../newsdesk-main --jobs 200 --rounds 3
 """
 
 from __future__ import annotations
@@ -76,10 +77,18 @@ def child(checkout: str, redis_url: str, jobs: int) -> None:
         worker.work(burst=True, logging_level=config.log_level)
         return time.process_time() - began
 
+    def redis_counters() -> tuple[int, float]:
+        """Commands Redis has run and the CPU it has used so far."""
+        cpu = redis.info("cpu")
+        commands = int(redis.info("stats")["total_commands_processed"])
+        return commands, float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
+
     drain(articles[:4])  # first-call costs are not the worker's
-    commands = int(redis.info("stats")["total_commands_processed"])
+    commands, redis_cpu = redis_counters()
     worker_cpu = drain(articles[4:])
-    commands = int(redis.info("stats")["total_commands_processed"]) - commands
+    commands_after, redis_cpu_after = redis_counters()
+    commands = commands_after - commands
+    redis_cpu = redis_cpu_after - redis_cpu
     finished = redis.zcard(queue.finished_job_registry.key)
     began = time.process_time()
     results = [analyze_article({"text": t, "analyses": analyses}) for t in articles[4:]]
@@ -88,6 +97,7 @@ def child(checkout: str, redis_url: str, jobs: int) -> None:
         "worker_ms": worker_cpu / jobs * 1000,
         "pipeline_ms": pipeline_cpu / jobs * 1000,
         "commands": commands / jobs,
+        "redis_ms": redis_cpu / jobs * 1000,
         "finished": finished,
     }
     # The result check alone, the marshmallow schema against the compiled one where there is one.
@@ -106,6 +116,10 @@ def child(checkout: str, redis_url: str, jobs: int) -> None:
             check(result)
         figures[name] = (time.process_time() - began) / jobs * 1000
     print(json.dumps(figures))
+
+
+def runs_mean(results: list[dict], key: str) -> float:
+    return statistics.mean(r[key] for r in results)
 
 
 def main() -> None:
@@ -141,16 +155,20 @@ def main() -> None:
                 runs[name].append(run)
 
     print(f"{args.jobs} jobs x {args.rounds} rounds, CPU ms per job (mean of rounds)")
-    print(f"{'':<10}{'worker':>8}{'pipeline+valid.':>17}{'overhead':>10}{'commands':>10}")
+    print(
+        f"{'':<10}{'worker':>8}{'pipeline+valid.':>17}{'overhead':>10}{'redis':>7}{'commands':>10}"
+    )
     overhead = {}
     for name, results in runs.items():
-        worker = statistics.mean(r["worker_ms"] for r in results)
-        pipeline = statistics.mean(r["pipeline_ms"] for r in results)
-        commands = statistics.mean(r["commands"] for r in results)
+        worker = runs_mean(results, "worker_ms")
+        pipeline = runs_mean(results, "pipeline_ms")
         overhead[name] = worker - pipeline
         print(
-            f"{name:<10}{worker:>8.1f}{pipeline:>17.1f}{worker - pipeline:>10.1f}{commands:>10.1f}"
+            f"{name:<10}{worker:>8.1f}{pipeline:>17.1f}{worker - pipeline:>10.1f}"
+            f"{runs_mean(results, 'redis_ms'):>7.2f}{runs_mean(results, 'commands'):>10.1f}"
         )
+    worker_ratio = runs_mean(runs["this"], "worker_ms") / runs_mean(runs["baseline"], "worker_ms")
+    print(f"worker CPU per job, this / baseline: {worker_ratio:.3f}")
     print(f"overhead, this / baseline: {overhead['this'] / overhead['baseline']:.2f}")
     for name, results in runs.items():
         checks = [key for key in ("marshmallow_ms", "compiled_ms") if key in results[0]]
