@@ -26,6 +26,10 @@ def _jobs_key(queue: str) -> str:
     return f"{PREFIX}:{queue}:jobs"
 
 
+def _reused_key(queue: str) -> str:
+    return f"{PREFIX}:{queue}:reused"
+
+
 def _duration_key(queue: str, analysis: str) -> str:
     return f"{PREFIX}:{queue}:buckets:{analysis}"
 
@@ -54,6 +58,20 @@ def record_job(pipe: Pipeline, queue: str, status: str, durations: Mapping[str, 
         key = _duration_key(queue, analysis)
         pipe.hincrby(key, _bucket(seconds), 1)
         pipe.hincrbyfloat(key, "sum", seconds)
+
+
+def record_reused(pipe: Pipeline, queue: str) -> None:
+    """Queue on `pipe` the count of a job answered with an earlier job's result.
+
+    Such a job ends `finished` at once, so it counts there too (`record_job` with no
+    durations: nothing ran); this second counter tells how many of those were reused.
+    """
+    record_job(pipe, queue, "finished", {})
+    pipe.incr(_reused_key(queue))
+
+
+def read_reused(redis: Redis, queue: str) -> int:
+    return int(redis.get(_reused_key(queue)) or 0)
 
 
 def read_jobs(redis: Redis, queue: str) -> dict[str, int]:

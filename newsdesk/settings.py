@@ -59,18 +59,18 @@ SETTINGS: tuple[Setting, ...] = (
         "NEWSDESK_DUPLICATE_NEAR",
         "0.8",
         "Similarity (share of the shorter body's shingles found in the other) from which "
-        "`duplicates` calls two articles `near_duplicate`.",
+        "`duplicates` calls two articles `near_duplicate`; above 0, at most 1.",
     ),
     Setting(
         "NEWSDESK_DUPLICATE_SAME_STORY",
         "0.3",
         "Similarity from which `duplicates` lists an article as `same_story`; below it, "
-        "not at all.",
+        "not at all. Above 0, at most `NEWSDESK_DUPLICATE_NEAR`.",
     ),
     Setting(
         "NEWSDESK_DUPLICATE_MAX_MATCHES",
         "20",
-        "Most similar jobs `duplicates` and `/v1/jobs/{id}/similar` list.",
+        "Most similar jobs `duplicates` and `/v1/jobs/{id}/similar` list (at least 1).",
     ),
     Setting("NEWSDESK_HOST", "127.0.0.1", "Address `newsdesk api` and `serve` listen on."),
     Setting("NEWSDESK_PORT", "8000", "Port `newsdesk api` and `serve` listen on."),
@@ -170,6 +170,27 @@ def rate_limits(raw: str) -> str | None:
     return raw.strip()
 
 
+def duplicate_thresholds(near: float, same_story: float, max_matches: int) -> None:
+    """The duplicates settings must make sense together, or every verdict would be wrong.
+
+    Similarities run from 0 to 1: a threshold of 0 would list every article, one above 1
+    none; `same_story` above `near` would skip `same_story` altogether.
+    """
+    for name, value in (
+        ("NEWSDESK_DUPLICATE_NEAR", near),
+        ("NEWSDESK_DUPLICATE_SAME_STORY", same_story),
+    ):
+        if not 0 < value <= 1:  # also refuses nan
+            raise ValueError(f"{name} must be above 0 and at most 1, got {value!r}")
+    if same_story > near:
+        raise ValueError(
+            f"NEWSDESK_DUPLICATE_SAME_STORY ({same_story!r}) must not be above "
+            f"NEWSDESK_DUPLICATE_NEAR ({near!r})"
+        )
+    if max_matches < 1:
+        raise ValueError(f"NEWSDESK_DUPLICATE_MAX_MATCHES must be at least 1, got {max_matches!r}")
+
+
 @dataclass(frozen=True)
 class Config:
     redis_url: str = field(default_factory=lambda: _get("REDIS_URL") or DEFAULT_REDIS_URL)
@@ -205,7 +226,7 @@ class Config:
     rate_limit: str = field(default_factory=lambda: _get("NEWSDESK_RATE_LIMIT"))
 
     def __post_init__(self) -> None:
-        """A malformed key list or limit stops the program at start, naming the variable."""
+        """A malformed key list, limit or threshold stops the program at start, naming it."""
         from newsdesk.keys import KeyProblem, parse_env_keys
 
         if self.auth not in AUTH_MODES:
@@ -215,6 +236,9 @@ class Config:
         except KeyProblem as exc:
             raise ValueError(str(exc)) from None
         rate_limits(self.rate_limit)
+        duplicate_thresholds(
+            self.duplicate_near, self.duplicate_same_story, self.duplicate_max_matches
+        )
 
     @property
     def env_keys(self) -> dict[str, str]:

@@ -357,8 +357,9 @@ class JobStore:
 
         Workers record `reuse key -> job id` when a job finishes (workers.worker). The new job
         is written the way RQ stores a finished one (job hash, result, finished registry, TTL),
-        so reading it, expiring it and counting it behave as for any other job. Nothing is
-        queued and no model runs; `timings` stays empty, since nothing ran.
+        so reading it, expiring it and counting it behave as for any other job; /metrics counts
+        it as finished, and as reused. Nothing is queued and no model runs; `timings` stays
+        empty, since nothing ran.
         """
         earlier_id = self.redis.get(REUSE_KEY_PREFIX + reuse_key)
         if earlier_id is None:
@@ -398,6 +399,7 @@ class JobStore:
             )
             job.finished_job_registry.add(job, self.config.result_ttl, pipe)
             job.cleanup(self.config.result_ttl, pipeline=pipe)
+            jobmetrics.record_reused(pipe, job.origin)
             pipe.execute()
         return job
 

@@ -81,6 +81,7 @@ class ClusterCollector(Collector):
             }
             workers = Worker.count(queue=queue)
             ended = jobmetrics.read_jobs(redis, queue.name)
+            reused = jobmetrics.read_reused(redis, queue.name)
             durations = jobmetrics.read_durations(redis, queue.name)
         except RedisError:
             up = GaugeMetricFamily("newsdesk_redis_up", "1 when Redis answered this scrape.")
@@ -107,6 +108,13 @@ class ClusterCollector(Collector):
         for status, count in ended.items():
             total.add_metric([status], count)
         yield total
+        cached = CounterMetricFamily(
+            "newsdesk_jobs_reused",
+            "Jobs answered at once with an earlier identical job's result (`cached`); "
+            "also counted in newsdesk_jobs_total as finished.",
+        )
+        cached.add_metric([], reused)
+        yield cached
         duration = HistogramMetricFamily(
             "newsdesk_job_duration_seconds",
             "Time each analysis took in a job (`total`: the whole job).",

@@ -600,3 +600,8 @@ JOB_STOPPING_EXAMPLE: dict[str, Any] = {
 BATCH_REQUEST_EXAMPLE: dict[str, Any] = EXAMPLES["batch_request"]
 BATCH_QUEUED_EXAMPLE: dict[str, Any] = EXAMPLES["batch_queued"]
 BATCH_EXAMPLE: dict[str, Any] = EXAMPLES["batch"]
+# A lightly edited copy of an earlier article, both asking for `duplicates`: the copy's job
+# lists the earlier one, and GET /similar of the earlier one lists the copy.
+DUPLICATE_ARTICLES_EXAMPLE: list[dict[str, Any]] = EXAMPLES["duplicate_articles"]
+JOB_DUPLICATE_EXAMPLE: dict[str, Any] = EXAMPLES["duplicate"]
+SIMILAR_EXAMPLE: dict[str, Any] = EXAMPLES["similar"]

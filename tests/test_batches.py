@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import threading
 from typing import Any
 
 import pytest
@@ -268,6 +269,48 @@ def test_a_retry_while_the_first_is_in_flight_is_409(app: Flask, client: FlaskCl
     assert queued_ids(app) == []
     redis.delete(slot_key(ANONYMOUS, "order-9") + ":lock")
     assert post_article(client, "order-9").status_code == 202
+
+
+class HeldJobStore(jobstore.JobStore):
+    """The real store, but its first submission waits inside the handler until released."""
+
+    def __init__(self, store: jobstore.JobStore) -> None:
+        super().__init__(store.redis, store.config)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def submit(self, *args: Any, **kwargs: Any) -> dict:
+        if not self.entered.is_set():
+            self.entered.set()
+            assert self.release.wait(30), "the test never released the first request"
+        return super().submit(*args, **kwargs)
+
+
+def test_two_concurrent_requests_with_one_key_make_one_job(app: Flask) -> None:
+    store = HeldJobStore(app.extensions["newsdesk.jobstore"])
+    app.extensions["newsdesk.jobstore"] = store
+    answers: list[Any] = []
+    first = threading.Thread(
+        target=lambda: answers.append(post_article(app.test_client(), "order-10"))
+    )
+    first.start()
+    try:
+        assert store.entered.wait(30), "the first request never reached the handler"
+        # The first request holds the key inside its handler: the second one meets it there.
+        second = problem(post_article(app.test_client(), "order-10"), 409)
+        assert second["type"] == "urn:newsdesk:problem:idempotency-conflict"
+        assert queued_ids(app) == []
+    finally:
+        store.release.set()
+        first.join(30)
+    assert not first.is_alive()
+    [answer] = answers
+    assert answer.status_code == 202
+    retry = post_article(app.test_client(), "order-10")
+    assert retry.status_code == 202
+    assert retry.get_json() == answer.get_json()
+    assert retry.headers["Location"] == answer.headers["Location"]
+    assert queued_ids(app) == [answer.get_json()["id"]]
 
 
 def test_keys_are_per_owner(app: Flask, client: FlaskClient) -> None:

@@ -97,6 +97,27 @@ def test_queue_workers_and_jobs_come_from_redis(app: Flask, client: FlaskClient)
     assert value(text, "newsdesk_job_duration_seconds_bucket", analysis="total", le="+Inf") == 1
 
 
+def test_a_reused_result_counts_as_finished_and_as_reused(app: Flask, client: FlaskClient) -> None:
+    first = client.post("/v1/articles", json=ARTICLE)
+    store = app.extensions["newsdesk.jobstore"]
+    connection = Redis.from_url(store.config.redis_url)
+    queue = Queue(store.config.queue_name, connection=connection, serializer=SERIALIZER)
+    WORKER_CLASS([queue], connection=connection, serializer=SERIALIZER).work(burst=True)
+    assert client.get(first.headers["Location"]).get_json()["status"] == "finished"
+    text = scrape(client)
+    assert value(text, "newsdesk_jobs_total", status="finished") == 1
+    assert value(text, "newsdesk_jobs_reused_total") == 0
+
+    again = client.post("/v1/articles", json=ARTICLE).get_json()
+    assert again["cached"] is True and again["status"] == "finished"
+
+    text = scrape(client)
+    assert value(text, "newsdesk_jobs_total", status="finished") == 2
+    assert value(text, "newsdesk_jobs_reused_total") == 1
+    # Nothing ran for the reused job: the durations still count the one job that did.
+    assert value(text, "newsdesk_job_duration_seconds_count", analysis="total") == 1
+
+
 def test_redis_down_is_a_metric_not_an_error() -> None:
     config = replace(load(), redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout=0.5)
     text = scrape(create_app(config).test_client())

@@ -18,10 +18,12 @@ from service.openapi import REQUEST_ID
 from service.problems import Problem
 from service.schemas import (
     JOB_CANCELED_EXAMPLE,
+    JOB_DUPLICATE_EXAMPLE,
     JOB_FAILED_EXAMPLE,
     JOB_FINISHED_EXAMPLE,
     JOB_QUEUED_EXAMPLE,
     JOB_STOPPING_EXAMPLE,
+    SIMILAR_EXAMPLE,
     JobListQuerySchema,
     JobPageSchema,
     JobSchema,
@@ -106,6 +108,10 @@ def blueprint(config: Config) -> Blueprint:
             "finished": {"summary": "Done: read `result`", "value": JOB_FINISHED_EXAMPLE},
             "failed": {"summary": "Failed: read `error`", "value": JOB_FAILED_EXAMPLE},
             "canceled": {"summary": "Cancelled by its owner", "value": JOB_CANCELED_EXAMPLE},
+            "duplicate": {
+                "summary": "Done: `duplicates` found an earlier job it copies",
+                "value": JOB_DUPLICATE_EXAMPLE,
+            },
         },
         headers={"X-Request-ID": REQUEST_ID},
     )
@@ -181,6 +187,7 @@ def blueprint(config: Config) -> Blueprint:
         200,
         SimilarSchema,
         description="Jobs whose article is the same or much the same as this one's.",
+        example=SIMILAR_EXAMPLE,
         headers={"X-Request-ID": REQUEST_ID},
     )
     @blp.alt_response(401, "Unauthorized")
