@@ -8,7 +8,8 @@ function outside RQ (pipeline and validation, no Redis). It prints the process's
 per job for both and their difference (the worker's own overhead); the CPU of the Redis
 server and the commands it ran per job while the worker drained the queue; and the CPU
 of the result check alone (ResultSchema, and the compiled check where the checkout has
-one). The machine may be busy: compare the two checkouts within one run.
+one). The machine may be busy: compare the two checkouts within one run. Both
+checkouts must build their worker with `workers.worker.make_worker`.
 
     python bench/worker_overhead.py --baseline ../newsdesk-main --jobs 200 --rounds 3
 """
@@ -46,7 +47,7 @@ def child(checkout: str, redis_url: str, jobs: int) -> None:
     from service.jobstore import JobStore
     from workers.jobs import analyze_article
     from workers.pipeline import warm_up
-    from workers.worker import WORKER_CLASS
+    from workers.worker import make_worker
 
     assert Path(workers.__file__).resolve().is_relative_to(Path(checkout).resolve())
     config = replace(load(), redis_url=redis_url, queue_name="overhead")
@@ -62,17 +63,7 @@ def child(checkout: str, redis_url: str, jobs: int) -> None:
     def drain(texts: list[str]) -> float:
         for text in texts:
             store.submit({"text": text}, analyses, None, owner="bench", callback_url=CALLBACK_URL)
-        worker = WORKER_CLASS(
-            [queue],
-            connection=redis,
-            serializer=SERIALIZER,
-            worker_ttl=20,
-            maintenance_interval=config.job_lease,
-        )
-        worker.push_exc_handler(worker.count_abandoned)
-        worker.lease = config.job_lease
-        worker.config = config
-        worker.push_exc_handler(worker.on_abandoned)
+        worker = make_worker(queue, config)
         began = time.process_time()
         worker.work(burst=True, logging_level=config.log_level)
         return time.process_time() - began

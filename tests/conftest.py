@@ -38,6 +38,18 @@ def _open_api(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSDESK_AUTH", "disabled")
 
 
+def start_newsdesk(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`newsdesk COMMAND` as its own process, its output in `log` (for failure messages)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "newsdesk", *command],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     with RedisServer(tmp_path_factory.mktemp("redis")) as server:

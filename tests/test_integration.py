@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import start_newsdesk
 from redis import Redis
 
 from newsdesk.redis_server import RedisServer, free_port
@@ -65,17 +65,6 @@ class Stack:
         )
 
 
-def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "newsdesk", *command],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
 @pytest.fixture(scope="module")
 def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("stack-logs")
@@ -92,11 +81,12 @@ def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -
         "NEWSDESK_LOG_LEVEL": "INFO",
         "NEWSDESK_AUTH": "disabled",
     }
-    api = _start(["api"], env, log_dir / "api.log")
+    api = start_newsdesk(["api"], env, log_dir / "api.log")
     stack = Stack(f"http://127.0.0.1:{port}", queue, redis_server.url, log_dir, api)
     for number in (1, 2):
         name = f"{queue}-w{number}"
-        stack.workers[name] = _start(["worker", "--name", name], env, log_dir / f"{name}.log")
+        log = log_dir / f"{name}.log"
+        stack.workers[name] = start_newsdesk(["worker", "--name", name], env, log)
     try:
         deadline = time.monotonic() + READY_TIMEOUT
         while True:

@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import start_newsdesk
 from redis import Redis
 from test_api import long_article_paragraphs
 
@@ -145,17 +145,6 @@ API_KEY = "hooks-test-key-0123456789"
 API_KEYS = f"{OWNER}:{API_KEY}"
 
 
-def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "newsdesk", *command],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
 @pytest.fixture(scope="module")
 def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("webhook-stack-logs")
@@ -175,9 +164,9 @@ def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -
     }
     receiver = start_receiver()
     processes = [
-        _start(["api"], env, log_dir / "api.log"),
-        _start(["worker"], env, log_dir / "worker.log"),
-        _start(["worker", "--webhooks"], env, log_dir / "webhooks.log"),
+        start_newsdesk(["api"], env, log_dir / "api.log"),
+        start_newsdesk(["worker"], env, log_dir / "worker.log"),
+        start_newsdesk(["worker", "--webhooks"], env, log_dir / "webhooks.log"),
     ]
     stack = Stack(
         f"http://127.0.0.1:{port}",

@@ -229,6 +229,24 @@ def _exit_quietly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def make_worker(queue: Queue, config: Config, name: str | None = None) -> LeasedWorker:
+    """The analysis worker as `newsdesk worker` runs it (the benchmarks build it here too)."""
+    worker = WORKER_CLASS(
+        [queue],
+        connection=queue.connection,
+        serializer=SERIALIZER,
+        name=name,
+        # Idle workers wake every 5 s (worker_ttl - 15) to look for abandoned jobs.
+        worker_ttl=20,
+        maintenance_interval=config.job_lease,
+    )
+    worker.push_exc_handler(worker.count_abandoned)
+    worker.lease = config.job_lease
+    worker.config = config
+    worker.push_exc_handler(worker.on_abandoned)
+    return worker
+
+
 def run_worker(config: Config, burst: bool = False, name: str | None = None) -> None:
     """Work until a signal asks to stop (or, with `burst`, until the queue is empty)."""
     logs.configure(config.log_level)
@@ -241,19 +259,7 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     log.info("loading the language model", extra={"pid": os.getpid()})
     warm_up()
     queue = Queue(config.queue_name, connection=connection, serializer=SERIALIZER)
-    worker = WORKER_CLASS(
-        [queue],
-        connection=connection,
-        serializer=SERIALIZER,
-        name=name,
-        # Idle workers wake every 5 s (worker_ttl - 15) to look for abandoned jobs.
-        worker_ttl=20,
-        maintenance_interval=config.job_lease,
-    )
-    worker.push_exc_handler(worker.count_abandoned)
-    worker.lease = config.job_lease
-    worker.config = config
-    worker.push_exc_handler(worker.on_abandoned)
+    worker = make_worker(queue, config, name)
     log.info(
         "worker starting",
         extra={"worker": worker.name, "queue": config.queue_name, "pid": os.getpid()},
