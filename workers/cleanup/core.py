@@ -15,6 +15,8 @@ import itertools
 import re
 from typing import Any
 
+import numpy as np
+
 from workers.cleanup import html, metadata, rules
 from workers.cleanup.model import LineModel, shipped
 from workers.cleanup.rules import _Line
@@ -142,7 +144,54 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
             )
             for line, p in zip(lines, probabilities, strict=True)
         ]
+    _keep_closing_sentence(lines, probabilities, keep)
     return keep
+
+
+# Below this the model is sure the line is not body, closing sentence or not.
+_CLOSING_FLOOR = 0.3
+
+
+def _edge_sentence(
+    lines: list[_Line], probabilities: np.ndarray, i: int, beyond: int, min_words: int
+) -> bool:
+    """Line `i` is a finished sentence with some support from the model and no rule
+    against it, and line `beyond` (past it, away from the body) is furniture or the page's
+    edge: neither a line the model believes nor prose."""
+    line = lines[i]
+    if (
+        line.reason is not None
+        or line.size < min_words
+        or not rules._ends_sentence(line.text)
+        or float(probabilities[i]) < _CLOSING_FLOOR
+    ):
+        return False
+    if not 0 <= beyond < len(lines):
+        return True
+    other = lines[beyond]
+    return other.reason is not None or (
+        float(probabilities[beyond]) < _CLOSING_FLOOR and not rules._ends_sentence(other.text)
+    )
+
+
+def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: list[bool]) -> None:
+    """The edges of the body often score just under the line: a short article's last
+    paragraph (a closing quote, one sentence), and the lead right under the page's
+    navigation. Next to the kept run, a finished sentence the model gives some support
+    is body when page furniture or the edge of the page lies beyond it."""
+    kept_at = [i for i, k in enumerate(keep) if k]
+    if not kept_at:
+        return
+    last = kept_at[-1] + 1
+    if last < len(lines) and _edge_sentence(lines, probabilities, last, last + 1, 4):
+        keep[last] = True
+    first = kept_at[0] - 1
+    # A lead is a full sentence: longer than a headline or a caption line.
+    if first >= 0 and _edge_sentence(lines, probabilities, first, first - 1, _LEAD_WORDS):
+        keep[first] = True
+
+
+_LEAD_WORDS = 15
 
 
 def clean_text(
