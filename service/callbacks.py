@@ -9,20 +9,28 @@ from newsdesk.webhooks import UnsafeCallback, allowed_hosts, check_callback_url
 from service.problems import Problem
 
 
-def check_callback(url: str | None, field: str = "callback_url") -> None:
+def callback_refusal(url: str | None, field: str) -> dict[str, str] | None:
+    """The field error for an unsafe `url`; None when there is no URL or it is safe."""
     if not url:
-        return
+        return None
     config = current_app.extensions["newsdesk.config"]
     try:
         check_callback_url(url, allowed_hosts(config.webhook_allowed_hosts))
     except UnsafeCallback as exc:
+        return callback_error(field, str(exc))
+    return None
+
+
+def check_callback(url: str | None, field: str = "callback_url") -> None:
+    refusal = callback_refusal(url, field)
+    if refusal is not None:
         raise Problem(
             422,
             "validation-error",
             "Invalid request",
             "Some fields are invalid; see `errors`.",
-            errors=[callback_error(field, str(exc))],
-        ) from None
+            errors=[refusal],
+        )
 
 
 def callback_error(field: str, detail: str) -> dict[str, str]:

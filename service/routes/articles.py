@@ -136,6 +136,29 @@ class BodyParser(FlaskParser):
         )
 
 
+def submit(
+    store: JobStore,
+    article: dict[str, Any],
+    owner: str,
+    *,
+    callback_url: str | None = None,
+    batch_id: str | None = None,
+) -> dict:
+    """Queue one validated article (of a POST or of a batch): its analyses in run order.
+
+    `callback_url` (a batch's) is used when the article names none of its own.
+    """
+    asked = set(article["analyses"])
+    return store.submit(
+        {key: article[key] for key in ARTICLE_FIELDS if key in article},
+        analyses=[name for name in ANALYSES if name in asked],
+        metadata=article.get("metadata"),
+        owner=owner,
+        callback_url=article.get("callback_url") or callback_url,
+        batch_id=batch_id,
+    )
+
+
 def blueprint(config: Config) -> Blueprint:
     blp = Blueprint(
         "articles", __name__, url_prefix="/v1/articles", description="Submit articles for analysis."
@@ -182,14 +205,7 @@ def blueprint(config: Config) -> Blueprint:
         """
         store: JobStore = current_app.extensions["newsdesk.jobstore"]
         check_callback(article.get("callback_url"))
-        asked = set(article["analyses"])
-        job = store.submit(
-            {key: article[key] for key in ARTICLE_FIELDS if key in article},
-            analyses=[name for name in ANALYSES if name in asked],
-            metadata=article.get("metadata"),
-            owner=g.get("owner", ANONYMOUS),
-            callback_url=article.get("callback_url"),
-        )
+        job = submit(store, article, g.get("owner", ANONYMOUS))
         g.job_id = job["id"]
         return job, 202, {"Location": url_for("jobs.get_job", job_id=job["id"])}
 

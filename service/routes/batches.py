@@ -16,15 +16,13 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from newsdesk.keys import ANONYMOUS
-from newsdesk.results import ANALYSES
 from newsdesk.settings import Config
-from newsdesk.webhooks import UnsafeCallback, allowed_hosts, check_callback_url
-from service.callbacks import callback_error, check_callback
+from service.callbacks import callback_refusal, check_callback
 from service.idempotency import HEADER_PARAMETER, idempotent
 from service.jobstore import BatchNotFound, JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem, field_errors
-from service.routes.articles import ARTICLE_FIELDS, BodyParser
+from service.routes.articles import BodyParser, submit
 from service.schemas import (
     BATCH_EXAMPLE,
     BATCH_JOB_STATUSES,
@@ -117,7 +115,6 @@ def blueprint(config: Config) -> Blueprint:
         store: JobStore = current_app.extensions["newsdesk.jobstore"]
         owner = g.get("owner", ANONYMOUS)
         check_callback(body.get("callback_url"))
-        hosts = allowed_hosts(store.config.webhook_allowed_hosts)
         valid: list[tuple[int, dict[str, Any]]] = []
         errors: list[dict[str, Any]] = []
         for index, raw in enumerate(body["articles"]):
@@ -126,13 +123,11 @@ def blueprint(config: Config) -> Blueprint:
             except ValidationError as exc:
                 errors.append(_article_errors(index, exc.messages))
                 continue
-            if article.get("callback_url"):
-                try:
-                    check_callback_url(article["callback_url"], hosts)
-                except UnsafeCallback as exc:
-                    field = f"articles.{index}.callback_url"
-                    errors.append({"index": index, "errors": [callback_error(field, str(exc))]})
-                    continue
+            field = f"articles.{index}.callback_url"
+            refusal = callback_refusal(article.get("callback_url"), field)
+            if refusal is not None:
+                errors.append({"index": index, "errors": [refusal]})
+                continue
             valid.append((index, article))
         if not valid:
             raise Problem(
@@ -145,14 +140,8 @@ def blueprint(config: Config) -> Blueprint:
         batch_id = str(uuid.uuid4())
         jobs = []
         for index, article in valid:
-            asked = set(article["analyses"])
-            job = store.submit(
-                {key: article[key] for key in ARTICLE_FIELDS if key in article},
-                analyses=[name for name in ANALYSES if name in asked],
-                metadata=article.get("metadata"),
-                owner=owner,
-                callback_url=article.get("callback_url") or body.get("callback_url"),
-                batch_id=batch_id,
+            job = submit(
+                store, article, owner, callback_url=body.get("callback_url"), batch_id=batch_id
             )
             jobs.append({"index": index, "id": job["id"], "status": job["status"]})
         batch = store.create_batch(owner, jobs, errors, body.get("callback_url"), batch_id)
