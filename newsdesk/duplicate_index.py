@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 import numpy as np
 from redis import Redis
 
+from newsdesk.settings import Config
 from newsdesk.similarity import Fingerprint, Thresholds, compare
 
 BANDS = 64
@@ -145,6 +146,12 @@ class DuplicateIndex:
         self.limit = limit
         self._add_bands = redis.register_script(_ADD_BANDS)
         self._read_bands = redis.register_script(_READ_BANDS)
+
+    @classmethod
+    def for_owner(cls, redis: Redis, owner: str, config: Config) -> DuplicateIndex:
+        """`owner`'s index with the thresholds and match count the settings give."""
+        thresholds = Thresholds(config.duplicate_near, config.duplicate_same_story)
+        return cls(redis, owner, thresholds, config.duplicate_max_matches)
 
     def record(self, job_id: str) -> Record | None:
         """The job's record; None when it was not indexed or has gone."""

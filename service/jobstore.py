@@ -35,7 +35,6 @@ from newsdesk.queueing import (
 )
 from newsdesk.results import REUSABLE_ANALYSES
 from newsdesk.settings import Config
-from newsdesk.similarity import Thresholds
 
 # RQ has more states than a client needs to care about; these are the five we promise.
 _STATUS = {
@@ -183,12 +182,7 @@ class JobStore:
     def similar(self, job_id: str, *, owner: str | None = None) -> dict:
         """Jobs similar to this one now, looked up afresh: later jobs are found too."""
         job = self._fetch(job_id, owner)
-        index = DuplicateIndex(
-            self.redis,
-            job.meta.get("owner", "anonymous"),
-            Thresholds(self.config.duplicate_near, self.config.duplicate_same_story),
-            self.config.duplicate_max_matches,
-        )
+        index = DuplicateIndex.for_owner(self.redis, job.meta.get("owner", ANONYMOUS), self.config)
         record = index.record(job.id)
         if record is None:
             return {"job_id": job.id, "indexed": False, "matches": []}

@@ -18,8 +18,9 @@ from rq.timeouts import JobTimeoutException
 
 from newsdesk.duplicate_index import DuplicateIndex
 from newsdesk.jobcontrol import WATCH, JobCanceled, cancel_requested
+from newsdesk.keys import ANONYMOUS
 from newsdesk.settings import Config, load
-from newsdesk.similarity import Fingerprint, Thresholds
+from newsdesk.similarity import Fingerprint
 from workers.pipeline import analyze
 from workers.validation import InvalidResult, check_result
 
@@ -63,26 +64,25 @@ class _JobDuplicates:
     """The job's view of the duplicates index: look up while analysing, add once stored.
 
     Jobs are indexed under their owner (the API key's name) and only ever meet that
-    owner's jobs. The entry lives as long as the job's result.
+    owner's jobs. The entry lives as long as the job's result. The index is opened only
+    by a job that asks for `duplicates`.
     """
 
     def __init__(self, job: Job, config: Config) -> None:
         self.job = job
+        self.config = config
         self.ttl = job.result_ttl if job.result_ttl is not None else config.result_ttl
-        self.index = DuplicateIndex(
-            job.connection,
-            job.meta.get("owner", "anonymous"),
-            Thresholds(config.duplicate_near, config.duplicate_same_story),
-            config.duplicate_max_matches,
-        )
+        self.index: DuplicateIndex | None = None
         self.fingerprint: Fingerprint | None = None
 
     def find(self, fingerprint: Fingerprint) -> list[dict[str, Any]]:
+        owner = self.job.meta.get("owner", ANONYMOUS)
+        self.index = DuplicateIndex.for_owner(self.job.connection, owner, self.config)
         self.fingerprint = fingerprint
         return self.index.lookup(fingerprint, exclude=self.job.id)
 
     def add(self) -> None:
-        if self.fingerprint is not None and self.ttl > 0:
+        if self.index is not None and self.fingerprint is not None and self.ttl > 0:
             self.index.add(self.job.id, self.fingerprint, self.ttl)
 
 
