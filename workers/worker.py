@@ -124,30 +124,27 @@ class LeasedWorker(SimpleWorker):
         job.retries_left = 0
         super().handle_job_failure(job, queue, started_job_registry, exc_string)
 
-    # --- after a job has ended and is stored (issue 6, part B) -------------------------
+    # --- after a job has ended: metrics, reuse record, webhook -------------------------
 
     config: Config | None = None
 
     def on_abandoned(self, job: Job, exc_type: type, exc_value: object, tb: object) -> bool:
-        """An exception handler for RQ's registry cleanup: a job whose worker died on its last
-        attempt ends `failed` there, not through handle_job_failure; its webhook goes out too.
-        (The status is written just after this runs; the delivery waits for it.)"""
-        if exc_type is AbandonedJobError and not (job.retries_left and job.retries_left > 0):
-            self._after_job(job, finished=False)
-        return True  # let any other handler run as well
+        """An exception handler for RQ's registry cleanup, for a job whose worker died on
+        its last attempt.
 
-    def _after_job(self, job: Job, finished: bool) -> None:
-        """Record the result for reuse and queue the webhook, on their own round trip.
-
-        Only for a job RQ's registry cleanup fails (its worker died): a job that ends in a
-        worker does both in its ending transaction (cleanup_execution).
+        Such a job ends `failed` there, never in a worker's ending transaction, so it is
+        counted and its webhook queued here, in one round trip. (RQ writes the status just
+        after this runs; the delivery waits for it.)
         """
-        try:
-            with self.connection.pipeline() as pipe:
-                self._record_end(job, finished, pipe)
-                pipe.execute()
-        except RedisError as exc:
-            log.warning("after-job step failed", extra={"job_id": job.id, "error": str(exc)})
+        if exc_type is AbandonedJobError and not (job.retries_left and job.retries_left > 0):
+            try:
+                with self.connection.pipeline() as pipe:
+                    jobmetrics.record_job(pipe, job.origin, "failed", {})
+                    self._record_end(job, False, pipe)
+                    pipe.execute()
+            except RedisError as exc:
+                log.warning("lost job not recorded", extra={"job_id": job.id, "error": str(exc)})
+        return True  # let any other handler run as well
 
     def _record_end(self, job: Job, finished: bool, pipeline: Pipeline) -> None:
         """Queue on `pipeline` the reuse record of a finished job and the webhook of any.
@@ -190,21 +187,6 @@ class LeasedWorker(SimpleWorker):
         announce_end(pipeline, job.id)
         self._record_end(job, finished, pipeline)
 
-    def count_abandoned(self, job: Job, exc_type: type, exc_value: BaseException, tb) -> bool:
-        """Count a job RQ fails because its worker died on every attempt.
-
-        Such a job never reaches a worker's ending transaction: RQ's registry
-        maintenance fails it (this handler runs just before), so it is counted here.
-        """
-        if exc_type is AbandonedJobError and not (job.retries_left and job.retries_left > 0):
-            try:
-                with self.connection.pipeline(transaction=False) as pipe:
-                    jobmetrics.record_job(pipe, job.origin, "failed", {})
-                    pipe.execute()
-            except RedisError as exc:
-                log.warning("metrics not recorded", extra={"job_id": job.id, "error": str(exc)})
-        return True
-
     def clean_registries(self) -> None:
         """RQ's registry maintenance, under a lock that is always released (see above)."""
         for queue in self.queues:
@@ -240,7 +222,6 @@ def make_worker(queue: Queue, config: Config, name: str | None = None) -> Leased
         worker_ttl=20,
         maintenance_interval=config.job_lease,
     )
-    worker.push_exc_handler(worker.count_abandoned)
     worker.lease = config.job_lease
     worker.config = config
     worker.push_exc_handler(worker.on_abandoned)
