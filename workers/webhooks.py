@@ -55,11 +55,6 @@ def _record(redis: Any, job_id: str, attempt: dict[str, Any] | None, state: str)
         job.save_meta()
 
 
-def _signing_secret(redis: Any, owner: str) -> str:
-    # Keys from NEWSDESK_API_KEYS sign with a secret derived from the key itself.
-    return KeyStore(redis, load().env_keys).signing_secret(owner)
-
-
 def deliver(job_id: str) -> dict[str, Any]:
     delivery = get_current_job()
     assert delivery is not None, "deliver runs as an RQ job"
@@ -96,7 +91,8 @@ def deliver(job_id: str) -> dict[str, Any]:
         return {"state": "refused"}  # no retry: the URL is the problem, not the receiver
 
     try:
-        secret = _signing_secret(redis, owner)
+        # Keys from NEWSDESK_API_KEYS sign with a secret derived from the key itself.
+        secret = KeyStore(redis, config.env_keys).signing_secret(owner)
     except KeyProblem:  # the key was revoked since: nobody left to deliver to
         attempt["error"] = "the API key that made the job has been revoked"
         _record(redis, job_id, attempt, "failed")
