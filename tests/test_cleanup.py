@@ -164,6 +164,60 @@ def test_non_english_passes_through_structurally() -> None:
     assert result["title"] == "Neue Fahrradwege für die Innenstadt"
 
 
+def test_a_row_of_share_buttons_in_another_language_is_share() -> None:
+    """Network names are the same in every language; the words around them are not."""
+    body = (
+        "Der Stadtrat von Lindenfeld hat am Dienstag neue Radwege beschlossen. "
+        "Die Arbeiten beginnen im Frühjahr und sollen zwei Jahre dauern."
+    )
+    row = "WhatsApp Facebook Pinterest Herunterladen"
+    sentence = "Facebook, Twitter und Telegram fallen aus."
+    result = clean(f"{row}\n\n{body}\n\n{row}\n\n{sentence}\n")
+    assert reasons_by_text(result)[row] == "share"
+    assert "Herunterladen" not in result["text"]
+    assert reasons_by_text(result).get(sentence) != "share"  # a sentence is not a button row
+
+
+def test_a_long_consent_banner_is_cookie_and_a_paragraph_about_cookies_is_not() -> None:
+    banner = (
+        "We use cookies and similar tools to keep you signed in, remember your settings, "
+        "measure how our pages are read and show offers that match what you read here. "
+        "Some of these partners also combine this with what they know about you from other "
+        "places. You can change your choice at any time from the link at the bottom of every "
+        "page, and read more in our Cookie Policy and our Privacy Notice, updated this spring."
+    )
+    consent = "By choosing Accept, you agree to our use of cookies and other tracking tools."
+    body = (
+        "Regulators in Velmora fined three retailers on Tuesday for tracking shoppers without "
+        "asking first. The companies placed cookies on visitors' computers as soon as a page "
+        "opened, the agency said, and kept the data for years. Two of them will appeal.\n\n"
+        "The agency said it would check a hundred more sites before the end of the year."
+    )
+    result = clean(f"{banner}\n\n{consent}\n\n{body}\n")
+    reasons = reasons_by_text(result)
+    assert len(banner.split()) > 60
+    assert reasons[banner] == "cookie"
+    assert reasons[consent] == "cookie"
+    assert result["text"].startswith("Regulators in Velmora fined three retailers")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Related: Divers find a second wreck off the northern cape", "related"),
+        ("READ MORE: Ferry fares to rise in spring", "related"),
+        ("Related coverage | Council votes on the mill", "related"),
+        ("Read more about the ferry on the council's own site.", None),
+        ("Relatedly, the council said it would wait.", None),
+    ],
+)
+def test_an_inline_link_to_another_story_is_related(line: str, reason: str | None) -> None:
+    lead = "The council met on Tuesday and voted to reopen the mill as an arts centre next year."
+    close = "The vote was close, with six councillors for the plan and five against it."
+    result = clean(f"{lead}\n\n{line}\n\n{close}\n")
+    assert reasons_by_text(result).get(line) == reason
+
+
 def test_request_title_wins_and_its_line_is_removed() -> None:
     submitted = fixture("wire_story")
     given_title = "Port expansion approved"
@@ -338,10 +392,24 @@ def test_each_reason_on_written_pages(name: str, line: str, reason: str) -> None
     assert_spans_map_back(submitted, result)
 
 
-@pytest.mark.parametrize("name", ["ferry_page.txt", "market_page.txt", "wire_copy.txt"])
+@pytest.mark.parametrize(
+    "name", ["ferry_page.txt", "market_page.txt", "wire_copy.txt", "bus_page.txt"]
+)
 def test_written_pages_give_their_gold_body(name: str) -> None:
     body = clean(page(name))["text"]
     assert body.split() == gold(name).split()
+
+
+def test_subheadings_and_list_items_inside_the_body_stay_in_it() -> None:
+    """Short lines between body lines are the body's own (the model alone drops some)."""
+    result = clean(page("bus_page.txt"))
+    paragraphs = result["text"].split("\n\n")
+    assert "What changes" in paragraphs
+    assert "Fares" in paragraphs  # a list item ends at its line
+    assert "* Route N3: town centre to Millbank, every hour" in paragraphs
+    reasons = reasons_by_text(result)
+    assert reasons["Advertisement"] == "advertisement"
+    assert reasons["Station car park to close for resurfacing"] == "related"
 
 
 def test_ferry_page_fields() -> None:

@@ -99,6 +99,17 @@ def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rule
     return lines, header
 
 
+# What plain copy has besides its body: the header, and separators such as "* * *".
+_COPY_REASONS = frozenset((None, "metadata", "other"))
+
+
+def _sure_furniture(line: _Line) -> bool:
+    """Named by its own words, so removed even where the model would keep it."""
+    return line.reason in _SURE or (
+        line.reason == "related" and rules._RELATED_LINK.match(line.text) is not None
+    )
+
+
 def _fallback_reason(line: _Line, after_body: bool) -> str:
     if line.size <= 4 or rules._navigation(line):
         return "navigation"
@@ -123,12 +134,14 @@ def _join(paragraph: list[_Line]) -> str:
 
 
 def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[bool]:
-    if not use_model:
+    if not use_model or all(line.reason in _COPY_REASONS for line in lines):
+        # Nothing of a web page around the text (wire copy, a CMS export): every line
+        # but the header is the article's, whatever its shape.
         return [line.reason is None for line in lines]
     chosen = model or shipped()
     probabilities = chosen.probabilities(lines)
     keep = [
-        bool(p >= chosen.threshold) and line.reason not in _SURE
+        bool(p >= chosen.threshold) and not _sure_furniture(line)
         for line, p in zip(lines, probabilities, strict=True)
     ]
     if not any(keep) and len(lines):
@@ -145,7 +158,28 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
             for line, p in zip(lines, probabilities, strict=True)
         ]
     _keep_closing_sentence(lines, probabilities, keep)
+    _fill_gaps(lines, keep)
     return keep
+
+
+# Longest run of unnamed lines between two body lines that is taken into the body.
+_MAX_GAP = 40
+
+
+def _fill_gaps(lines: list[_Line], keep: list[bool]) -> None:
+    """Lines the model doubts between two body lines are body when nothing between them is
+    page structure (navigation, teasers, footer): a body is one run of text, and what
+    interrupts it on a real page (an advertisement label, a caption, a share row) is named
+    by its own words and stays removed. What falls in such gaps is the body's own short
+    lines: subheadings, list items, table rows, one-line paragraphs."""
+    kept_at = [i for i, k in enumerate(keep) if k]
+    for before, after in itertools.pairwise(kept_at):
+        gap = range(before + 1, after)
+        if 0 < len(gap) <= _MAX_GAP and all(
+            lines[j].reason is None or _sure_furniture(lines[j]) for j in gap
+        ):
+            for j in gap:
+                keep[j] = lines[j].reason is None
 
 
 # Below this the model is sure the line is not body, closing sentence or not.

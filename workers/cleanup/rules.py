@@ -124,9 +124,15 @@ _NEWSLETTER = _Hinted(
 _COOKIE = _Hinted(
     re.compile(
         r"(?i)\bcookies?\b.*\b(?:use|uses|using|accept|consent|privacy|settings|preferences|"
-        r"browsing|experience|policy|continuing|agree)\b|\bby continuing to (?:use|browse|visit)\b"
+        r"browsing|experience|policy|continuing|agree)\b|\bby continuing to (?:use|browse|visit)\b|"
+        r"\buse of cookies\b"
     ),
     ("cookie", "by continuing to "),
+)
+# Consent banners run long; past 60 words only a site speaking of its own cookies counts.
+_COOKIE_BANNER = re.compile(
+    r"(?i)\b(?:we|this (?:web)?site|our (?:web)?site) uses? cookies\b|"
+    r"\bcookie (?:policy|settings)\b"
 )
 _LOGIN = _Hinted(
     re.compile(
@@ -196,6 +202,11 @@ _RELATED_STRONG = re.compile(
     r"see also|most (?:read|popular|viewed|shared|commented|emailed)|you (?:may|might)|"
     r"don'?t miss|editor'?s picks?|top stories|latest (?:news|stories|headlines)|"
     r"more (?:from|on|stories|news|in)|what to read next)\b"
+)
+# A link to another story, labelled inline: "Related: ...", "Read more: ...", "See also | ...".
+_RELATED_LINK = re.compile(
+    r"(?i)^\W{0,3}(?:related(?: (?:articles?|stor(?:y|ies)|content|news|coverage|videos?|links?|"
+    r"reading))?|read (?:more|also|next)|also read|see also|recommended(?: reading)?)\s*[:|»>]\s*\S"
 )
 _FOOTER = _Hinted(
     re.compile(
@@ -464,9 +475,11 @@ def _share(line: _Line) -> bool:
     )
     if not words or len(words) > 12:
         return False
-    return any(w in _SHARE_STRONG for w in words) and all(
-        w in _SHARE_STRONG or w in _SHARE_WEAK for w in words
-    )
+    strong = sum(w in _SHARE_STRONG for w in words)
+    if strong >= 2 and 2 * strong >= len(words) and not _ends_sentence(line.text):
+        # A row of share buttons in any language: "WhatsApp Facebook Pin Descargar".
+        return True
+    return strong > 0 and all(w in _SHARE_STRONG or w in _SHARE_WEAK for w in words)
 
 
 def _ui_words_only(line: _Line) -> bool:
@@ -566,6 +579,8 @@ def _classify(line: _Line) -> str | None:
         return "newsletter"
     if count <= 60 and _COOKIE.search(text):
         return "cookie"
+    if 60 < count <= 120 and "ookie" in text and _COOKIE_BANNER.search(text):
+        return "cookie"
     if count <= 20 and _COMMENTS.search(text):
         return "comments"
     if count <= 20 and _LOGIN.search(text):
@@ -577,6 +592,8 @@ def _classify(line: _Line) -> str | None:
     if count <= 12 and _ADVERTISEMENT.search(text):
         return "advertisement"
     if count <= 8 and not _ends_sentence(text) and _RELATED_STRONG.search(text):
+        return "related"
+    if count <= 25 and _RELATED_LINK.match(text):
         return "related"
     if count <= 25 and _FOOTER.search(text) and not _body_like(line):
         return "footer"
@@ -772,7 +789,14 @@ def _continues(previous: _Line, line: _Line) -> bool:
     if line.blank_before or _ends_sentence(previous.text) or _BULLET.match(line.text):
         return False
     first = line.text[:1]
-    return first.islower() or (len(previous.text) >= 40 and previous.text[-1:].isalnum())
+    if first.islower():
+        return True
+    # A list item ends at its line: what follows it in capitals is a new block.
+    return (
+        len(previous.text) >= 40
+        and previous.text[-1:].isalnum()
+        and not _BULLET.match(previous.text)
+    )
 
 
 def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
