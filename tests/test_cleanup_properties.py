@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
 from workers.cleanup import clean, rules
-from workers.cleanup.rules import _split_lines
+from workers.cleanup.rules import _EDGE_SPACE, _split_lines
+
+BLANK = _EDGE_SPACE  # what cleanup takes for blank: white space and zero-width marks
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
@@ -42,16 +44,16 @@ LINES = [
 
 def _covered(submitted: str, result: dict) -> None:
     """Body spans and removed spans: in order, not overlapping, together every
-    non-blank character of the input."""
+    non-blank character of the input (white space and zero-width marks are blank)."""
     spans = [(p["start"], p["end"]) for p in result["paragraphs"]]
     spans += [(r["start"], r["end"]) for r in result["removed"]]
     spans.sort()
     position = 0
     for start, end in spans:
         assert start >= position, "spans overlap"
-        assert submitted[position:start].strip() == "", "text between spans is not blank"
+        assert submitted[position:start].strip(BLANK) == "", "text between spans is not blank"
         position = end
-    assert submitted[position:].strip() == ""
+    assert submitted[position:].strip(BLANK) == ""
 
 
 def _paragraphs_map_back(submitted: str, result: dict) -> None:
