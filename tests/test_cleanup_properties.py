@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import ftfy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
@@ -86,6 +86,8 @@ def _check(submitted: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text())
+@example("\u200b")  # a line of a zero-width space alone is blank
+@example("Share\u200b\nBody text here.\n\ufeff")
 def test_any_text(submitted: str) -> None:
     _check(submitted)
 
