@@ -412,6 +412,58 @@ def test_subheadings_and_list_items_inside_the_body_stay_in_it() -> None:
     assert reasons["Station car park to close for resurfacing"] == "related"
 
 
+def test_a_comment_section_ends_the_article() -> None:
+    """Readers' comments look like more body; their section's heading ends the article."""
+    body = [
+        "The county will close the Dunmore footbridge for eight weeks from Monday while "
+        "engineers replace its deck, the council said on Thursday.",
+        "Walkers and cyclists will be sent over the road bridge half a mile downstream, "
+        "where temporary lights will hold traffic so that people can cross safely.",
+        "The footbridge carries about four thousand people a day, most of them on their way "
+        "to the station or the two schools on the far bank of the river.",
+        "Engineers found rot in the timber deck during an inspection last spring and "
+        "closed one side of the bridge at the time as a precaution.",
+        "The work will cost about 600,000 pounds, paid from the county's repair budget.",
+    ]
+    comments = [
+        "I walk over that bridge every day and the diversion will add twenty minutes to "
+        "my journey, which nobody at the council seems to have thought about.",
+        "Good to see the council finally doing something about the deck, it has been "
+        "soft in places for years and the railings are no better.",
+    ]
+    heading = "Top rated comments"
+    page = "\n".join(
+        [
+            "Home | News | Sport",
+            *body,
+            "Share on Facebook",
+            heading,
+            "rivergate_walker",
+            comments[0],
+            "Rating: 12",
+            "m.hollis",
+            comments[1],
+            "Privacy Policy | Terms of Use",
+        ]
+    )
+    result = clean(page + "\n")
+    assert result["text"].split("\n\n") == body
+    reasons = reasons_by_text(result)
+    assert reasons[heading] == "comments"
+    assert reasons[comments[0]] == "comments"
+    assert reasons[comments[1]] == "comments"
+
+
+def test_a_comments_link_in_a_short_lead_does_not_end_the_article() -> None:
+    lead = "The mill reopens on Saturday after a two-year repair."
+    rest = (
+        "Volunteers rebuilt the water wheel with oak from the estate, and the trust that "
+        "owns the mill says it will grind flour again by the spring."
+    )
+    result = clean(f"Home | News | Sport\n{lead}\nView 12 comments\n{rest}\n© 2025 Echo\n")
+    assert rest in result["text"]
+
+
 def test_ferry_page_fields() -> None:
     result = clean(page("ferry_page.txt"))
     assert result["title"] == "Ferry operator cuts winter timetable to Orla Island"

@@ -105,9 +105,7 @@ _COPY_REASONS = frozenset((None, "metadata", "other"))
 
 def _sure_furniture(line: _Line) -> bool:
     """Named by its own words, so removed even where the model would keep it."""
-    return line.reason in _SURE or (
-        line.reason == "related" and rules._RELATED_LINK.match(line.text) is not None
-    )
+    return line.reason in _SURE or line.sure
 
 
 def _fallback_reason(line: _Line, after_body: bool) -> str:
@@ -159,7 +157,32 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
         ]
     _keep_closing_sentence(lines, probabilities, keep)
     _fill_gaps(lines, keep)
+    _end_at_comments(lines, keep)
     return keep
+
+
+# Body words before a comment section's heading for it to end the article there.
+_COMMENTS_AFTER_WORDS = 100
+
+
+def _end_at_comments(lines: list[_Line], keep: list[bool]) -> None:
+    """Readers' comments are prose on the article's own topic, so the model takes them for
+    more body; but once an article's worth of body has been kept, a comment section's
+    heading ("Top comments", "Leave a reply", "[ 167 comments ]") ends the article. The
+    unnamed lines under it are comments until other page furniture begins."""
+    words = 0
+    for i, line in enumerate(lines):
+        if keep[i]:
+            words += line.size
+        elif words >= _COMMENTS_AFTER_WORDS and rules.comments_section(line):
+            in_section = True
+            for j in range(i + 1, len(lines)):
+                keep[j] = False
+                if lines[j].reason not in (None, "comments"):
+                    in_section = False
+                elif in_section:
+                    lines[j].reason = "comments"
+            return
 
 
 # Longest run of unnamed lines between two body lines that is taken into the body.

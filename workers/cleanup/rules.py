@@ -185,6 +185,21 @@ _COMMENTS = _Hinted(
     ),
     ("comment", "leave a ", "join the ", "what do you think"),
 )
+# The heading, count or prompt where a page's comment section begins.
+_COMMENTS_SECTION = re.compile(
+    r"(?i)^\W*\d*\s*comments?\W*$|"
+    r"^\W*(?:top|most|all|readers?'?|latest|newest|oldest|best|show|view|load|read|see|hide)\s+"
+    r"(?:(?:rated|liked|recent|all)\s+)?(?:\d+\s+)?comments?\b.{0,20}$|"
+    r"\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|discussion)\b|"
+    r"\bbe the first to comment\b|\bpost a comment\b|\bcomments? (?:are|have been) closed\b"
+)
+
+
+def comments_section(line: _Line) -> bool:
+    """Where the comment section begins: what follows it is readers' text, not the article's."""
+    return line.size <= 8 and "omment" in line.text and bool(_COMMENTS_SECTION.search(line.text))
+
+
 _ADVERTISEMENT = re.compile(
     r"(?i)^(?:advertisement|advertising|sponsored(?: content| post)?|ads?|promoted(?: content)?|"
     r"paid (?:content|post|partner(?:ship)?)|partner content)\W*$|\bstory continues below\b|"
@@ -302,6 +317,8 @@ class _Line:
     indent: int = 0  # characters of white space before the content on its raw line
     blank_after: bool = True
     reason: str | None = None
+    # Named by its own words, or listed under a heading that is: removed whatever the model says.
+    sure: bool = False
 
 
 def _size(words: list[str], text: str = "") -> int:
@@ -581,7 +598,7 @@ def _classify(line: _Line) -> str | None:
         return "cookie"
     if 60 < count <= 120 and "ookie" in text and _COOKIE_BANNER.search(text):
         return "cookie"
-    if count <= 20 and _COMMENTS.search(text):
+    if count <= 20 and (_COMMENTS.search(text) or (count <= 8 and _COMMENTS_SECTION.search(text))):
         return "comments"
     if count <= 20 and _LOGIN.search(text):
         return "login"
@@ -638,11 +655,19 @@ def _mark_caption_copies(lines: list[_Line]) -> None:
 
 
 def _mark_teasers(lines: list[_Line]) -> None:
-    """Headline-shaped lines under a "Related"/"Most read" heading are teasers too."""
-    in_teasers = False
+    """Headline-shaped lines under a "Related"/"Most read" heading are teasers too. Under a
+    heading in the words of web UI ("Most read", "Recommended for you"), they are sure to
+    be; a heading known by its shape alone ("Top...", "More...") may be the body's own."""
+    in_teasers = strong = False
     for line in lines:
         if line.reason == "related":
+            if _RELATED_LINK.match(line.text):  # an inline link: the body goes on after it
+                line.sure = True
+                in_teasers = False
+                continue
             in_teasers = True
+            strong = line.size <= 8 and bool(_RELATED_STRONG.search(line.text))
+            line.sure = strong
             continue
         if not in_teasers or line.reason is not None:
             continue
@@ -650,6 +675,7 @@ def _mark_teasers(lines: list[_Line]) -> None:
             in_teasers = False
         elif line.size <= 25:
             line.reason = "related"
+            line.sure = strong
         else:
             in_teasers = False
 
