@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -153,19 +154,25 @@ class JobStore:
                 if callback_url:
                     self.enqueue_delivery(reused.id, owner)
                 return self._view(reused)
-        job = self.queue.enqueue_call(
-            JOB_FUNCTION,
-            args=({**article, "analyses": analyses},),
-            job_id=job_id,
-            timeout=self.config.job_timeout,
-            # Only a worker dying mid-job uses these (see workers.worker.LeasedWorker).
-            retry=Retry(max=self.config.job_attempts - 1) if self.config.job_attempts > 1 else None,
-            result_ttl=self.config.result_ttl,
-            failure_ttl=self.config.failure_ttl,
-            meta=meta,
-            description=_description(article),
-        )
-        self._index(job, owner)
+        # The job, its place on the queue and in its owner's list: one transaction.
+        with self.redis.pipeline() as pipe:
+            job = self.queue.enqueue_call(
+                JOB_FUNCTION,
+                args=({**article, "analyses": analyses},),
+                job_id=job_id,
+                timeout=self.config.job_timeout,
+                # Only a worker dying mid-job uses these (see workers.worker.LeasedWorker).
+                retry=Retry(max=self.config.job_attempts - 1)
+                if self.config.job_attempts > 1
+                else None,
+                result_ttl=self.config.result_ttl,
+                failure_ttl=self.config.failure_ttl,
+                meta=meta,
+                description=_description(article),
+                pipeline=pipe,
+            )
+            self._index(job, owner, pipe)
+            pipe.execute()
         return self._view(job)
 
     def get(self, job_id: str, wait: float = 0, *, owner: str | None = None) -> dict:
@@ -251,7 +258,7 @@ class JobStore:
 
     # --- job control: cancel, list by owner ---
 
-    def _index(self, job: Job, owner: str) -> None:
+    def _index(self, job: Job, owner: str, pipeline: Pipeline | None = None) -> None:
         """Add the job to its owner's list, and drop entries too old to be kept anyway.
 
         An owner that never lists its jobs must not grow its index for ever: a job is
@@ -263,9 +270,12 @@ class JobStore:
         horizon = max(self.config.result_ttl, self.config.failure_ttl)
         horizon += self.config.job_timeout + _QUEUE_SLACK
         key = OWNER_INDEX.format(owner)
+        if pipeline is not None:  # written when the caller's pipeline runs
+            pipeline.zadd(key, {job.id: created})
+            pipeline.zremrangebyscore(key, "-inf", f"({created - horizon!r}")
+            return
         with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zadd(key, {job.id: created})
-            pipe.zremrangebyscore(key, "-inf", f"({created - horizon!r}")
+            self._index(job, owner, pipe)
             pipe.execute()
 
     def cancel(self, job_id: str, owner: str) -> dict:
