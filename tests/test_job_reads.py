@@ -71,3 +71,15 @@ def test_a_job_that_expires_during_a_long_poll_is_404_not_an_error(redis_url: st
     poll.join(30)
     assert answers[0].status_code == 404
     assert answers[0].get_json()["type"] == "urn:newsdesk:problem:job-not-found"
+
+
+def test_metadata_with_an_integer_beyond_64_bits_comes_back_whole(redis_url: str) -> None:
+    client = make_app(redis_url).test_client()
+    metadata = {"archive_id": 2**70, "tags": ["ferry"]}
+    posted = client.post("/v1/articles", json={"text": "Big numbers.", "metadata": metadata})
+    assert posted.status_code == 202 and posted.get_json()["metadata"] == metadata
+    job_id = posted.get_json()["id"]
+    finish(Redis.from_url(redis_url), job_id, RESULT)
+    read = client.get(f"/v1/jobs/{job_id}")
+    assert read.status_code == 200
+    assert read.get_json()["metadata"] == metadata and read.get_json()["result"] == RESULT

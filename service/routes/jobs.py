@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
@@ -17,6 +16,7 @@ from newsdesk.settings import Config
 from service.jobstore import BadCursor, JobEnded, JobNotFound, JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem
+from service.responses import json_response
 from service.schemas import (
     JOB_CANCELED_EXAMPLE,
     JOB_DUPLICATE_EXAMPLE,
@@ -139,9 +139,7 @@ def blueprint(config: Config) -> Blueprint:
         # was validated against the same schema before it was stored, and parsing and
         # encoding a long article's result again on every read cost the API more than
         # the rest of the request.
-        if result is not None:
-            job["result"] = orjson.Fragment(result)
-        return current_app.response_class(orjson.dumps(job) + b"\n", mimetype="application/json")
+        return json_response(job, result=result)
 
     @blp.route("/<job_id>", methods=["DELETE"])
     @blp.response(
