@@ -1,11 +1,13 @@
 """Rate limits per API key (per client address when auth is disabled), counted in Redis.
 
 Fixed windows, counted in the same Redis as the queue through the app's own client, so a
-Sentinel failover moves the counters with everything else. A /v1 request costs one round
-trip: a Lua script increments the counter of every limit, starts a window on its first
-request, and returns each count with the time left in its window, which is all the
-answer's headers need. (flask-limiter, used before, took three round trips and about a
-millisecond of Python per request for the same.) The `limits` library parses the setting.
+Sentinel failover moves the counters with everything else. Counting costs a /v1 request no
+round trip of its own: a Lua script looks the caller's key up (for service.auth), then
+increments the counter of every limit, starts a window on its first request, and returns
+each count with the time left in its window, which is all the answer's headers need.
+(flask-limiter, used before, took three round trips besides the key's lookup and about a
+millisecond of Python per request.) Keys from the environment and callers counted by
+address take one round trip, the counting alone. The `limits` library parses the setting.
 
 The answers follow the IETF httpapi draft "RateLimit header fields for HTTP"
 (draft-ietf-httpapi-ratelimit-headers-10): every counted /v1 answer carries
@@ -26,29 +28,50 @@ from flask import Flask, Response, g, request
 from limits import RateLimitItem, parse_many
 from redis import Redis
 
+from newsdesk.keys import HASHES, KeyStore, digest
 from newsdesk.settings import Config, rate_limits
 from service.problems import Problem
 
 KEY_PREFIX = "newsdesk:ratelimit"
 PROTECTED_PREFIX = "/v1/"
 
-# KEYS: one counter per limit; ARGV: each limit's window in seconds.
-# Returns each counter's new count and the milliseconds left in its window, in turn.
-# A counter found without an expiry (new, or one whose EXPIRE was lost) starts its window.
-_COUNT_SCRIPT = """
-local answer = {}
-for i, key in ipairs(KEYS) do
+# Counts one request against the counters in `counters`, each with its window in seconds
+# in `windows`, appending to `answer` each counter's new count and the milliseconds left
+# in its window. A counter found without an expiry (new, or one whose EXPIRE was lost)
+# starts its window.
+_COUNT = """
+for i, key in ipairs(counters) do
   local count = redis.call('INCR', key)
   local left = redis.call('PTTL', key)
   if left < 0 then
-    redis.call('EXPIRE', key, ARGV[i])
-    left = tonumber(ARGV[i]) * 1000
+    redis.call('EXPIRE', key, windows[i])
+    left = tonumber(windows[i]) * 1000
   end
-  answer[2 * i - 1] = count
-  answer[2 * i] = left
+  table.insert(answer, count)
+  table.insert(answer, left)
 end
 return answer
 """
+# KEYS: the counters; ARGV: their windows.
+_COUNT_SCRIPT = "local counters, windows, answer = KEYS, ARGV, {}" + _COUNT
+# A key's name looked up by its digest and its request counted, in one round trip (the
+# counters are named after the key's name, so they are not declared in KEYS: fine for a
+# single Redis or Sentinel, which is what Newsdesk runs on, not for Redis Cluster).
+# KEYS[1]: newsdesk.keys.HASHES; ARGV[1]: the key's digest; ARGV[2]: the counters' prefix;
+# ARGV[3...]: each limit's counter suffix, then each one's window. Nil for an unknown key.
+_KEY_AND_COUNT_SCRIPT = (
+    """
+local name = redis.call('HGET', KEYS[1], ARGV[1])
+if not name then return false end
+local limits = (#ARGV - 2) / 2
+local counters, windows, answer = {}, {}, {name}
+for i = 1, limits do
+  counters[i] = ARGV[2] .. name .. ARGV[2 + i]
+  windows[i] = ARGV[2 + limits + i]
+end
+"""
+    + _COUNT
+)
 
 
 def policy_name(item: RateLimitItem) -> str:
@@ -96,8 +119,13 @@ class RateLimiter:
         self.items = items
         self.per_address = per_address
         self.count = redis.register_script(_COUNT_SCRIPT)
+        self.key_and_count = redis.register_script(_KEY_AND_COUNT_SCRIPT)
         self.expiries = [item.get_expiry() for item in items]
         self.suffixes = [":" + policy_name(item) for item in items]
+
+    def counted(self) -> bool:
+        """Whether this request counts: a /v1 route (not a 404 or 405)."""
+        return request.url_rule is not None and request.path.startswith(PROTECTED_PREFIX)
 
     def caller(self) -> str:
         """Who is counted: the key's name, or the client address when there are no keys."""
@@ -109,6 +137,20 @@ class RateLimiter:
     def hit(self, caller: str) -> list[Window]:
         prefix = f"{KEY_PREFIX}:{caller}"
         found = self.count(keys=[prefix + suffix for suffix in self.suffixes], args=self.expiries)
+        return self._windows(found)
+
+    def authenticate_and_hit(self, keys: KeyStore, key: str) -> str | None:
+        """The name of a key kept in Redis, its request counted in the same round trip
+        (service.auth asks this for keys not given in the environment); None when the key
+        is not valid, and then nothing is counted."""
+        args = [digest(key), f"{KEY_PREFIX}:key:", *self.suffixes, *self.expiries]
+        found = self.key_and_count(keys=[HASHES], args=args, client=keys.redis)
+        if found is None:
+            return None
+        g.rate_limit_windows = self._windows(found[1:])
+        return found[0].decode()
+
+    def _windows(self, found: list[int]) -> list[Window]:
         return [
             Window(item, int(found[2 * i]), max(1, math.ceil(int(found[2 * i + 1]) / 1000)))
             for i, item in enumerate(self.items)
@@ -116,10 +158,11 @@ class RateLimiter:
 
     def check(self) -> None:
         """Before each request (after service.auth): count it, refuse it past a limit."""
-        if request.url_rule is None or not request.path.startswith(PROTECTED_PREFIX):
+        if not self.counted():
             return
-        windows = self.hit(self.caller())
-        g.rate_limit_windows = windows
+        windows = g.get("rate_limit_windows")
+        if windows is None:  # not counted along with the key's lookup
+            windows = g.rate_limit_windows = self.hit(self.caller())
         breached = [window.item for window in windows if window.breached]
         if breached:
             raise Problem(

@@ -55,3 +55,21 @@ def test_paths_that_match_no_route_are_not_counted(redis_url: str) -> None:
         missing = client.get("/v1/no-such-thing", headers=headers)
         assert missing.status_code == 404 and "RateLimit" not in missing.headers
     assert client.get("/v1/jobs", headers=headers).status_code == 200
+
+
+def test_a_key_that_is_not_valid_is_refused_and_counts_nothing(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    store = KeyStore(redis)
+    key = store.create("gone").key
+    client = make_app(redis_url, "5/minute").test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/v1/jobs", headers=headers).status_code == 200
+    store.revoke("gone")  # refused from the very next request
+    refused = client.get("/v1/jobs", headers=headers)
+    assert refused.status_code == 401 and "RateLimit" not in refused.headers
+    junk = client.get("/v1/jobs", headers={"Authorization": "Bearer nd_made-up-key"})
+    assert junk.status_code == 401
+    assert [k.decode() for k in redis.scan_iter(f"{KEY_PREFIX}:*")] == [
+        f"{KEY_PREFIX}:key:gone:5/minute"
+    ]
+    assert int(redis.get(f"{KEY_PREFIX}:key:gone:5/minute")) == 1
