@@ -1,8 +1,9 @@
 """What keys and rate limits cost per request: the same poll, open and with each added.
 
 In-process (Flask test client, no HTTP) over a real private redis-server, so the
-figures are the API's own work and its Redis round trips: a key check is one HGET, a
-rate limit one counter update plus one read for the `RateLimit` headers. Prints the
+figures are the API's own work and its Redis round trips: a key check is one HGET; with a
+rate limit, one script looks the key up and counts the request (a key from the environment
+needs the counting alone), and the `RateLimit` headers come from its answer. Prints the
 mean time per `GET /v1/jobs/{id}` for each set-up and its ratio to the open one,
 measured in the same run (rounds interleaved, best of them kept).
 """

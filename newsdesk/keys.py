@@ -55,7 +55,8 @@ class KeyInfo:
     source: str  # "redis" or "environment"
 
 
-def _digest(key: str) -> str:
+def digest(key: str) -> str:
+    """What a key is stored and looked up by (HASHES maps it to the key's name)."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -97,7 +98,7 @@ class KeyStore:
     def __init__(self, redis: Redis, env_keys: dict[str, str] | None = None) -> None:
         self.redis = redis
         self.env_keys = dict(env_keys or {})
-        self._env_by_digest = {_digest(key): name for name, key in self.env_keys.items()}
+        self._env_by_digest = {digest(key): name for name, key in self.env_keys.items()}
 
     def create(self, name: str) -> IssuedKey:
         """A new key, shown once: only its hash is kept."""
@@ -106,7 +107,7 @@ class KeyStore:
             raise KeyProblem(f"{name!r} is already a key from NEWSDESK_API_KEYS")
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         record = {
-            "hash": _digest(key),
+            "hash": digest(key),
             "prefix": key[:8],
             "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "signing_secret": _new_secret(),
@@ -137,13 +138,16 @@ class KeyStore:
     def any(self) -> bool:
         return bool(self.env_keys) or self.redis.hlen(KEYS) > 0
 
+    def from_environment(self, key: str) -> str | None:
+        """The name of a key given in NEWSDESK_API_KEYS (checked in memory), or None."""
+        return self._env_by_digest.get(digest(key))
+
     def authenticate(self, key: str) -> str | None:
         """The name of the key, or None when it is not a valid key."""
-        digest = _digest(key)
-        name = self._env_by_digest.get(digest)
+        name = self.from_environment(key)
         if name is not None:
             return name
-        found = self.redis.hget(HASHES, digest)
+        found = self.redis.hget(HASHES, digest(key))
         return found.decode() if found is not None else None
 
     def signing_secret(self, owner: str) -> str:

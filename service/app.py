@@ -17,7 +17,7 @@ from newsdesk.keys import KeyStore
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
 from service import access_log, auth, docs, metrics, problems, ratelimit
-from service.jobstore import JobStore
+from service.jobstore import WAIT_STEP, JobStore
 from service.openapi import API_DESCRIPTION, OPENAPI_VERSION, register_components
 from service.routes import articles, batches, health, jobs
 from service.schemas import ProblemSchema
@@ -36,12 +36,15 @@ class NewsdeskApi(Api):
         return problems.problem_response(problems.from_http_exception(error))
 
 
-def connect_redis(config: Config) -> Redis:
-    """Short timeouts and one quick retry: a dead Redis must give a fast 503, not a hang."""
+def connect_redis(config: Config, blocking: float = 0) -> Redis:
+    """Short timeouts and one quick retry: a dead Redis must give a fast 503, not a hang.
+
+    `blocking`: seconds a command may block in Redis (a long-poll's wait) on top of that.
+    """
     return connect(
         config.redis_url,
         socket_connect_timeout=config.redis_timeout,
-        socket_timeout=config.redis_timeout,
+        socket_timeout=config.redis_timeout + blocking,
         health_check_interval=HEALTH_CHECK_INTERVAL,
         retry=Retry(NoBackoff(), 1),
     )
@@ -61,7 +64,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["newsdesk.config"] = config
     redis = connect_redis(config)
-    app.extensions["newsdesk.jobstore"] = JobStore(redis, config)
+    waiter = connect_redis(config, blocking=WAIT_STEP)  # long-polls only
+    app.extensions["newsdesk.jobstore"] = JobStore(redis, config, waiter=waiter)
 
     access_log.install(app)
     metrics.install(app)

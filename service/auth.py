@@ -4,7 +4,8 @@ The key is looked up by its SHA-256 (newsdesk.keys), so nothing here compares a
 secret byte by byte: a lookup's timing can only tell about a hash, which is no
 use for guessing a key. Keys made with `newsdesk keys create` while the API runs
 work at once: each request asks Redis (one HGET); keys from NEWSDESK_API_KEYS are
-checked in memory first. The caller's key name becomes `g.owner`, which owns the
+checked in memory first. With a rate limit, the lookup and the request's count are one
+round trip (service.ratelimit). The caller's key name becomes `g.owner`, which owns the
 jobs it makes; with NEWSDESK_AUTH=disabled everyone is `anonymous`.
 
 Health, metrics, the docs and the OpenAPI document stay open. Keys are never logged.
@@ -56,7 +57,12 @@ def _authenticate() -> None:
             "The Authorization header must be `Bearer <key>`.", error="invalid_request"
         )
     store: KeyStore = current_app.extensions["newsdesk.keys"]
-    owner = store.authenticate(token)
+    owner = store.from_environment(token)
+    limiter = current_app.extensions.get("newsdesk.limiter")
+    if owner is None and limiter is not None and limiter.counted():
+        owner = limiter.authenticate_and_hit(store, token)  # one round trip for both
+    elif owner is None:
+        owner = store.authenticate(token)
     if owner is None:
         raise _unauthorized("This API key is not valid (unknown or revoked).", "invalid_token")
     g.owner = owner

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -49,6 +50,10 @@ _STATUS = {
     JobStatus.CANCELED: "canceled",
 }
 ENDED = frozenset({"finished", "failed", "canceled"})
+# The fields of a job's hash its view needs: not `data`, which holds the whole article.
+_VIEW_FIELDS = ("status", "created_at", "started_at", "ended_at", "meta")
+# Longest a long-poll blocks on Redis at a time, with a client that allows it (see `get`).
+WAIT_STEP = 5.0
 # Each owner's job ids, scored by creation time: what GET /v1/jobs pages through.
 OWNER_INDEX = "newsdesk:jobs:by-owner:{}"
 # Index entries read per round when a status filter skips most of them, and per request.
@@ -104,10 +109,15 @@ def _iso(value: datetime | None) -> str | None:
 
 
 class JobStore:
-    def __init__(self, redis: Redis, config: Config) -> None:
+    def __init__(self, redis: Redis, config: Config, *, waiter: Redis | None = None) -> None:
+        """`waiter`: a client of the same Redis whose socket timeout allows a command to block
+        for WAIT_STEP seconds, for long-polls; without one they block on `redis` in steps
+        shorter than its timeout."""
         self.redis = redis
         self.config = config
         self.queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+        self.waiter = waiter or redis
+        self.wait_step = WAIT_STEP if waiter else max(0.1, min(1.0, config.redis_timeout / 2))
 
     def submit(
         self,
@@ -144,19 +154,25 @@ class JobStore:
                 if callback_url:
                     self.enqueue_delivery(reused.id, owner)
                 return self._view(reused)
-        job = self.queue.enqueue_call(
-            JOB_FUNCTION,
-            args=({**article, "analyses": analyses},),
-            job_id=job_id,
-            timeout=self.config.job_timeout,
-            # Only a worker dying mid-job uses these (see workers.worker.LeasedWorker).
-            retry=Retry(max=self.config.job_attempts - 1) if self.config.job_attempts > 1 else None,
-            result_ttl=self.config.result_ttl,
-            failure_ttl=self.config.failure_ttl,
-            meta=meta,
-            description=_description(article),
-        )
-        self._index(job, owner)
+        # The job, its place on the queue and in its owner's list: one transaction.
+        with self.redis.pipeline() as pipe:
+            job = self.queue.enqueue_call(
+                JOB_FUNCTION,
+                args=({**article, "analyses": analyses},),
+                job_id=job_id,
+                timeout=self.config.job_timeout,
+                # Only a worker dying mid-job uses these (see workers.worker.LeasedWorker).
+                retry=Retry(max=self.config.job_attempts - 1)
+                if self.config.job_attempts > 1
+                else None,
+                result_ttl=self.config.result_ttl,
+                failure_ttl=self.config.failure_ttl,
+                meta=meta,
+                description=_description(article),
+                pipeline=pipe,
+            )
+            self._index(job, owner, pipe)
+            pipe.execute()
         return self._view(job)
 
     def get(self, job_id: str, wait: float = 0, *, owner: str | None = None) -> dict:
@@ -164,20 +180,61 @@ class JobStore:
 
         With `owner`, another owner's job is not found, exactly like an unknown one.
         """
-        job = self._fetch(job_id, owner)
-        if wait <= 0 or _STATUS.get(job.get_status(refresh=False), "queued") in ENDED:
-            return self._view(job)  # the common poll: one read of the job, no second one
-        # Block on the job's end marker (newsdesk.queueing) in steps shorter than the
-        # Redis socket timeout; between steps, read the status, for a job ended without
-        # a marker (RQ fails a job whose worker died on every attempt by itself).
+        view, result = self.read(job_id, wait, owner=owner)
+        if "result" in view:
+            view["result"] = json.loads(result) if result is not None else None
+        return view
+
+    def read(
+        self, job_id: str, wait: float = 0, *, owner: str | None = None
+    ) -> tuple[dict, bytes | None]:
+        """Like `get`, but the result is left as the JSON it is stored as, for the API to
+        send as it is (None when the job has none); the view holds `result: None` for it."""
+        view, result = self._read(job_id, owner)
+        if wait <= 0 or view["status"] in ENDED:
+            return view, result  # the common poll: one round trip
+        # Block on the job's end marker (newsdesk.queueing), WAIT_STEP seconds at a time;
+        # between steps, read the status, for a job ended without a marker (RQ fails a
+        # job whose worker died on every attempt by itself).
         deadline = time.monotonic() + wait
-        step = max(0.1, min(1.0, self.config.redis_timeout / 2))
+        key = Job.key_for(job_id)
         while (remaining := deadline - time.monotonic()) > 0:
-            if wait_for_end(self.redis, job_id, min(step, remaining)):
+            if wait_for_end(self.waiter, job_id, min(self.wait_step, remaining)):
                 break
-            if _STATUS.get(job.get_status(refresh=True), "queued") in ENDED:
+            status = self.redis.hget(key, "status")
+            if status is None or _STATUS.get(status.decode(), "queued") in ENDED:
                 break
-        return self._view(self._fetch(job_id))
+        return self._read(job_id)
+
+    def _read(self, job_id: str, owner: str | None = None) -> tuple[dict, bytes | None]:
+        """The job's view and its stored result JSON, in one round trip.
+
+        Only the job fields the view needs are read, and the latest result as stored:
+        RQ's Job.fetch would also read and decompress the article, and parsing the result
+        only to encode it again cost the API more than the rest of a request.
+        """
+        _check_id(job_id)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(Job.key_for(job_id), _VIEW_FIELDS)
+            pipe.xrevrange(Result.get_key(job_id), "+", "-", count=1)
+            fields, latest = pipe.execute()
+        status, created_at, started_at, ended_at, meta = fields
+        if status is None and created_at is None:
+            raise JobNotFound(job_id)
+        meta = SERIALIZER.loads(meta) if meta else {}
+        if owner is not None and meta.get("owner", ANONYMOUS) != owner:
+            raise JobNotFound(job_id)
+        view = _describe(
+            job_id,
+            status.decode() if status else JobStatus.CREATED,
+            _stored_date(created_at),
+            _stored_date(started_at),
+            _stored_date(ended_at),
+            meta,
+            with_result=True,
+        )
+        result = _successful_return_value(latest) if "result" in view else None
+        return view, result
 
     def similar(self, job_id: str, *, owner: str | None = None) -> dict:
         """Jobs similar to this one now, looked up afresh: later jobs are found too."""
@@ -190,10 +247,7 @@ class JobStore:
         return {"job_id": job.id, "indexed": True, "matches": matches}
 
     def _fetch(self, job_id: str, owner: str | None = None) -> Job:
-        try:
-            uuid.UUID(job_id)
-        except ValueError:
-            raise JobNotFound(job_id) from None
+        _check_id(job_id)
         try:
             job = Job.fetch(job_id, connection=self.redis, serializer=SERIALIZER)
         except NoSuchJobError:
@@ -204,7 +258,7 @@ class JobStore:
 
     # --- job control: cancel, list by owner ---
 
-    def _index(self, job: Job, owner: str) -> None:
+    def _index(self, job: Job, owner: str, pipeline: Pipeline | None = None) -> None:
         """Add the job to its owner's list, and drop entries too old to be kept anyway.
 
         An owner that never lists its jobs must not grow its index for ever: a job is
@@ -216,9 +270,12 @@ class JobStore:
         horizon = max(self.config.result_ttl, self.config.failure_ttl)
         horizon += self.config.job_timeout + _QUEUE_SLACK
         key = OWNER_INDEX.format(owner)
+        if pipeline is not None:  # written when the caller's pipeline runs
+            pipeline.zadd(key, {job.id: created})
+            pipeline.zremrangebyscore(key, "-inf", f"({created - horizon!r}")
+            return
         with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zadd(key, {job.id: created})
-            pipe.zremrangebyscore(key, "-inf", f"({created - horizon!r}")
+            self._index(job, owner, pipe)
             pipe.execute()
 
     def cancel(self, job_id: str, owner: str) -> dict:
@@ -306,29 +363,17 @@ class JobStore:
     # --- end job control ---
 
     def _view(self, job: Job, *, with_result: bool = True) -> dict:
-        status = _STATUS.get(job.get_status(refresh=False), "queued")
-        if job.meta.get("canceled") and status in ENDED:
-            status = "canceled"  # a running job that stopped at a cancel ends `failed` in RQ
-        view: dict[str, Any] = {
-            "id": job.id,
-            "status": status,
-            "created_at": _iso(job.created_at),
-            "started_at": _iso(job.started_at) if status != "queued" else None,
-            "ended_at": (_iso(job.ended_at) or job.meta.get("canceled_at"))
-            if status in ENDED
-            else None,
-            "analyses": job.meta.get("analyses", []),
-            "options": job.meta.get("options", {}),
-            "metadata": job.meta.get("metadata"),
-            "timings": job.meta.get("timings", {}),
-            "cached": bool(job.meta.get("cached", False)),
-            "batch_id": job.meta.get("batch_id"),
-            "webhook": _webhook_view(job.meta.get("webhook")),
-        }
-        if status == "finished" and with_result:
+        view = _describe(
+            job.id,
+            job.get_status(refresh=False),
+            job.created_at,
+            job.started_at,
+            job.ended_at,
+            job.meta,
+            with_result=with_result,
+        )
+        if "result" in view:
             view["result"] = job.return_value()
-        elif status == "failed":
-            view["error"] = job.meta.get("error") or _LOST
         return view
 
     # --- result reuse, batches and webhook deliveries (issue 6, part B) ----------------
@@ -445,6 +490,65 @@ class JobStore:
         for entry, raw in zip(batch["jobs"], statuses, strict=True):
             entry["status"] = "expired" if raw is None else _STATUS.get(raw.decode(), "queued")
         return batch
+
+
+def _check_id(job_id: str) -> None:
+    try:
+        uuid.UUID(job_id)
+    except ValueError:
+        raise JobNotFound(job_id) from None
+
+
+def _stored_date(raw: bytes | None) -> datetime | None:
+    """A date as RQ stores it (`2026-11-23T12:42:15.063788Z`), or None."""
+    return datetime.fromisoformat(raw.decode()) if raw else None
+
+
+def _successful_return_value(latest: list) -> bytes | None:
+    """The JSON a job returned, from the newest entry of its results stream (RQ's layout:
+    `type` 1 for success, `return_value` the serialized value in base64)."""
+    if not latest:
+        return None
+    _entry_id, payload = latest[0]
+    if int(payload.get(b"type", 0)) != Result.Type.SUCCESSFUL.value:
+        return None
+    value = payload.get(b"return_value")
+    return base64.b64decode(value) if value is not None else None
+
+
+def _describe(
+    job_id: str,
+    rq_status: str,
+    created_at: datetime | None,
+    started_at: datetime | None,
+    ended_at: datetime | None,
+    meta: dict[str, Any],
+    *,
+    with_result: bool,
+) -> dict[str, Any]:
+    """A job as clients see it; `result` is None here, to be filled in by the caller."""
+    status = _STATUS.get(rq_status, "queued")
+    if meta.get("canceled") and status in ENDED:
+        status = "canceled"  # a running job that stopped at a cancel ends `failed` in RQ
+    view: dict[str, Any] = {
+        "id": job_id,
+        "status": status,
+        "created_at": _iso(created_at),
+        "started_at": _iso(started_at) if status != "queued" else None,
+        "ended_at": (_iso(ended_at) or meta.get("canceled_at")) if status in ENDED else None,
+        "analyses": meta.get("analyses", []),
+        "options": meta.get("options", {}),
+        "metadata": meta.get("metadata"),
+        "timings": meta.get("timings", {}),
+        "cached": bool(meta.get("cached", False)),
+        "batch_id": meta.get("batch_id"),
+        "webhook": _webhook_view(meta.get("webhook")),
+    }
+    if status == "finished" and with_result:
+        view["result"] = None
+    elif status == "failed":
+        view["error"] = meta.get("error") or _LOST
+    return view
 
 
 def _description(article: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from service.idempotency import HEADER_PARAMETER, idempotent
 from service.jobstore import JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem
+from service.responses import sent_as_built
 from service.schemas import ARTICLE_EXAMPLE, JOB_QUEUED_EXAMPLE, ArticleRequestSchema, JobSchema
 
 ARTICLE_FIELDS = ("text", "title", "content_type", "url", "language", "options")
@@ -193,6 +194,7 @@ def blueprint(config: Config) -> Blueprint:
     @blp.alt_response(500, "InternalError")
     @blp.alt_response(503, "QueueUnavailable")
     @blp.doc(parameters=[HEADER_PARAMETER])
+    @sent_as_built  # the job view as GET /v1/jobs/{id} sends it, not dumped again
     @idempotent
     def submit_article(article: dict[str, Any]) -> tuple[dict, int, dict[str, str]]:
         """Submit an article for analysis

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, g, jsonify
+from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
 from newsdesk.keys import ANONYMOUS
@@ -16,6 +16,7 @@ from newsdesk.settings import Config
 from service.jobstore import BadCursor, JobEnded, JobNotFound, JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem
+from service.responses import json_response
 from service.schemas import (
     JOB_CANCELED_EXAMPLE,
     JOB_DUPLICATE_EXAMPLE,
@@ -131,12 +132,14 @@ def blueprint(config: Config) -> Blueprint:
         store: JobStore = current_app.extensions["newsdesk.jobstore"]
         g.job_id = job_id
         try:
-            # Sent as built, not dumped through JobSchema: the result was validated against
-            # the same schema before it was stored, and dumping a long article's result
-            # again on every read cost the API more than the rest of the request.
-            return jsonify(store.get(job_id, wait=query["wait"], owner=_owner()))
+            job, result = store.read(job_id, wait=query["wait"], owner=_owner())
         except JobNotFound:
             raise _not_found() from None
+        # Sent as built, not dumped through JobSchema, and the result as it is stored: it
+        # was validated against the same schema before it was stored, and parsing and
+        # encoding a long article's result again on every read cost the API more than
+        # the rest of the request.
+        return json_response(job, result=result)
 
     @blp.route("/<job_id>", methods=["DELETE"])
     @blp.response(
