@@ -31,6 +31,7 @@ second) is a cold shutdown.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -105,6 +106,14 @@ class LeasedWorker(SimpleWorker):
 
     def get_heartbeat_ttl(self, job: Job) -> int:
         return self.lease
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        # What is alive now (the model, its vocabulary, the gazetteer) lives as long as the
+        # process: leave it out of later collections. Otherwise every full collection,
+        # which a job's garbage sets off every couple of hundred jobs, walks all of it
+        # again: a quarter of a second each time, about 1 ms a job.
+        gc.freeze()
+        return super().work(*args, **kwargs)
 
     # --- fewer round trips around each job ---------------------------------------------
 
