@@ -103,6 +103,11 @@ class LeasedWorker(SimpleWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._last_beat = (0.0, 0)  # (monotonic time, expiry) of the last heartbeat sent
+        # The job whose lease the lease thread keeps, with when it started; the lock keeps
+        # a renewal from running into the job's end.
+        self._in_hand: tuple[Job, float] | None = None
+        self._lease_lock = threading.Lock()
+        self._stopping = threading.Event()  # set when work() ends: the lease thread stops
 
     def get_heartbeat_ttl(self, job: Job) -> int:
         return self.lease
@@ -113,7 +118,15 @@ class LeasedWorker(SimpleWorker):
         # which a job's garbage sets off every couple of hundred jobs, walks all of it
         # again: a quarter of a second each time, about 1 ms a job.
         gc.freeze()
+        self._stopping = threading.Event()
+        threading.Thread(
+            target=self._keep_leases, args=(self._stopping,), name="lease", daemon=True
+        ).start()
         return super().work(*args, **kwargs)
+
+    def teardown(self) -> None:
+        self._stopping.set()
+        super().teardown()
 
     # --- fewer round trips around each job ---------------------------------------------
 
@@ -162,10 +175,8 @@ class LeasedWorker(SimpleWorker):
             pipe.exists(jobcontrol.cancel_key(job.id))
             canceled = bool(pipe.execute()[-1])
         jobcontrol.WATCH.start(job.id, canceled=canceled)
-        self._renewing = threading.Event()
-        threading.Thread(
-            target=self._renew_lease, args=(job, self._renewing), name="lease", daemon=True
-        ).start()
+        with self._lease_lock:
+            self._in_hand = (job, time.monotonic())
         return self.execution
 
     def execute_job(self, job: Job, queue: Queue) -> None:
@@ -173,7 +184,7 @@ class LeasedWorker(SimpleWorker):
         try:
             self.perform_job(job, queue)
         finally:
-            self._renewing.set()
+            self._let_go()
             jobcontrol.WATCH.stop(job.id)
         self.set_state(WorkerStatus.IDLE)  # written with the job's end already: no round trip
 
@@ -229,7 +240,12 @@ class LeasedWorker(SimpleWorker):
         return True
 
     def handle_execution_ended(self, job: Job, queue: Queue, heartbeat_ttl: int) -> None:
-        """RQ's, without its round trip: the job's last heartbeat is written with its outcome."""
+        """RQ's, without its round trip: the job's last heartbeat is written with its outcome.
+
+        The lease is no longer renewed from here on: the transaction that ends the job
+        follows at once and removes it.
+        """
+        self._let_go()
         job.ended_at = now()
         job.last_heartbeat = job.ended_at
 
@@ -262,23 +278,42 @@ class LeasedWorker(SimpleWorker):
             self.cleanup_execution(job, pipeline=pipeline)
             pipeline.execute()
 
-    def _renew_lease(self, job: Job, done: threading.Event) -> None:
-        """Renew the lease every third of it and look for a cancel every second meanwhile.
+    def _let_go(self) -> None:
+        with self._lease_lock:
+            self._in_hand = None
 
-        The job's checkpoints then read what this thread saw (newsdesk.jobcontrol.WATCH)
-        instead of asking Redis before every step: a job shorter than a second costs no
-        cancel read here at all.
+    def _keep_leases(self, stopping: threading.Event) -> None:
+        """The lease thread: while a job is in hand, renew its lease every third of it and,
+        once it has run a second, read its cancel flag every second.
+
+        One thread for the worker's life, waking a few times a second, rather than one
+        started for every job. The job's checkpoints read what this thread saw
+        (newsdesk.jobcontrol.WATCH) instead of asking Redis before every step; the flag
+        was read as the job started, so a job shorter than a second costs no read here.
         """
-        tick = min(jobcontrol.POLL_SECONDS, self.lease / 3)
-        next_beat = time.monotonic() + self.lease / 3
-        while not done.wait(tick):
-            try:
-                jobcontrol.WATCH.poll(self.connection, job.id)
-                if time.monotonic() >= next_beat:
-                    next_beat += self.lease / 3
-                    self.maintain_heartbeats(job)
-            except RedisError as exc:  # the next beat may get through; the lease has slack
-                log.warning("lease renewal failed", extra={"job_id": job.id, "error": str(exc)})
+        beat_every = self.lease / 3
+        poll_every = jobcontrol.POLL_SECONDS
+        tick = min(poll_every, beat_every) / 4
+        held: Job | None = None
+        next_beat = next_poll = 0.0
+        while not stopping.wait(tick):
+            with self._lease_lock:
+                if self._in_hand is None:
+                    held = None
+                    continue
+                job, started = self._in_hand
+                if job is not held:
+                    held, next_beat, next_poll = job, started + beat_every, started + poll_every
+                moment = time.monotonic()
+                try:
+                    if moment >= next_poll:
+                        next_poll = moment + poll_every
+                        jobcontrol.WATCH.poll(self.connection, job.id)
+                    if moment >= next_beat:
+                        next_beat = moment + beat_every
+                        self.maintain_heartbeats(job)
+                except RedisError as exc:  # the next beat may get through; the lease has slack
+                    log.warning("lease renewal failed", extra={"job_id": job.id, "error": str(exc)})
 
     def handle_job_failure(
         self, job: Job, queue: Queue, started_job_registry=None, exc_string: str = ""
