@@ -77,6 +77,20 @@ MAINTENANCE_LOCK_SECONDS = 60
 HEARTBEAT_REPEAT_SECONDS = 1.0
 
 
+class _WorkerLog(logging.LoggerAdapter):
+    """RQ's worker log less the line RQ writes for every job it takes: the job logs its own
+    start, with its id as a field (workers.jobs), and RQ's line may show the job's arguments."""
+
+    TAKEN = ("Worker %s: %s: %s (%s)", "Worker %s: %s: %s")
+
+    def info(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        if msg not in self.TAKEN:
+            super().info(msg, *args, **kwargs)
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return msg, kwargs  # the caller's `extra` as it is (an adapter's would replace it)
+
+
 class LeasedWorker(SimpleWorker):
     """A SimpleWorker whose job in hand is held on a short, renewed lease, and whose
     bookkeeping around a job takes as few round trips to Redis as it can.
@@ -102,6 +116,7 @@ class LeasedWorker(SimpleWorker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.log = _WorkerLog(self.log, {})
         self._last_beat = (0.0, 0)  # (monotonic time, expiry) of the last heartbeat sent
         # The job whose lease the lease thread keeps, with when it started; the lock keeps
         # a renewal from running into the job's end.
