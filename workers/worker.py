@@ -112,7 +112,6 @@ class LeasedWorker(SimpleWorker):
 
     lease = 10
     job_class = AnalysisJob
-    log_result_lifespan = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,7 +130,7 @@ class LeasedWorker(SimpleWorker):
         # What is alive now (the model, its vocabulary, the gazetteer) lives as long as the
         # process: leave it out of later collections. Otherwise every full collection,
         # which a job's garbage sets off every couple of hundred jobs, walks all of it
-        # again: a quarter of a second each time, about 1 ms a job.
+        # again (about 390,000 objects): 0.15 to 0.3 s each time, about 1 ms a job.
         gc.freeze()
         self._stopping = threading.Event()
         threading.Thread(
