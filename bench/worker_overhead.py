@@ -12,6 +12,10 @@ one). The machine may be busy: compare the two checkouts within one run. Both
 checkouts must build their worker with `workers.worker.make_worker`.
 
     python bench/worker_overhead.py --baseline ../newsdesk-main --jobs 200 --rounds 3
+
+Both checkouts run in the same virtualenv. When this checkout added a dependency the
+baseline does not have (hiredis, which redis-py uses whenever it is installed), pass
+`--baseline-without hiredis` so that the baseline runs as it would be installed.
 """
 
 from __future__ import annotations
@@ -30,13 +34,16 @@ HERE = Path(__file__).resolve().parent
 CALLBACK_URL = "http://127.0.0.1:9/hook"  # never called: no webhook worker runs here
 
 
-def child(checkout: str, redis_url: str, jobs: int) -> None:
+def child(checkout: str, redis_url: str, jobs: int, without: list[str]) -> None:
     """Measure one checkout in this process (its code first on sys.path)."""
+    for module in without:  # not installed, as far as this process can tell
+        sys.modules[module] = None  # type: ignore[assignment]
     sys.path.insert(0, checkout)
     sys.path.insert(1, str(HERE))
     from dataclasses import replace
 
     from redis import Redis
+    from redis.utils import HIREDIS_AVAILABLE
     from rq import Queue
     from throughput import make_articles
 
@@ -90,6 +97,7 @@ def child(checkout: str, redis_url: str, jobs: int) -> None:
         "commands": commands / jobs,
         "redis_ms": redis_cpu / jobs * 1000,
         "finished": finished,
+        "hiredis": HIREDIS_AVAILABLE,
     }
     # The result check alone, the marshmallow schema against the compiled one where there is one.
     from newsdesk.results import ResultSchema
@@ -118,10 +126,18 @@ def main() -> None:
     parser.add_argument("--baseline", required=True, help="another checkout to compare with")
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--baseline-without",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="a module the baseline runs without (a dependency only this checkout has)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("CHECKOUT", "REDIS_URL"), help="internal")
+    parser.add_argument("--without", action="append", default=[], help="internal")
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], args.jobs)
+        child(args.child[0], args.child[1], args.jobs, args.without)
         return
 
     sys.path.insert(0, str(HERE.parent))
@@ -134,6 +150,8 @@ def main() -> None:
             for name, checkout in checkouts.items():
                 command = [sys.executable, __file__, "--jobs", str(args.jobs)]
                 command += ["--baseline", checkout, "--child", checkout, redis.url]
+                if name == "baseline":
+                    command += [f"--without={module}" for module in args.baseline_without]
                 out = subprocess.run(
                     command,
                     cwd=checkout,

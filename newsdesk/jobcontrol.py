@@ -7,10 +7,11 @@ the API sets the flag, and the job looks at it before each analysis step
 (workers.pipeline) and ends `canceled` at the first one after the flag is seen. A step
 in progress (one spaCy parse, say) runs to its end first.
 
-Reading the flag from Redis before every step cost six round trips a job. Now the job
-reads Redis once, as it starts (a job cancelled while it waited stops before its first
-step); after that, while it runs in a LeasedWorker, the worker's lease thread reads the
-flag once a second (`POLL_SECONDS`) and the checkpoints only look at what it saw (`WATCH`).
+Reading the flag from Redis before every step cost six round trips a job. Now the flag
+is read once as the job starts (a job cancelled while it waited stops before its first
+step): a LeasedWorker reads it in the transaction that starts the job. After that the
+worker's lease thread reads it once a second (`POLL_SECONDS`) and the checkpoints only
+look at what it saw (`WATCH`). A job run by any other worker reads Redis at each checkpoint.
 A cancel therefore takes effect at the first step that begins after the next poll: within
 about a second plus the step in progress.
 """
@@ -54,8 +55,12 @@ class CancelWatch:
         self._watched: set[str] = set()
         self._canceled: set[str] = set()
 
-    def start(self, job_id: str) -> None:
-        self._canceled.discard(job_id)
+    def start(self, job_id: str, canceled: bool = False) -> None:
+        """Watch the job from now on; `canceled` is its flag as the worker read it."""
+        if canceled:
+            self._canceled.add(job_id)
+        else:
+            self._canceled.discard(job_id)
         self._watched.add(job_id)
 
     def stop(self, job_id: str) -> None:

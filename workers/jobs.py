@@ -17,7 +17,7 @@ from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from newsdesk.duplicate_index import DuplicateIndex
-from newsdesk.jobcontrol import WATCH, JobCanceled, cancel_requested
+from newsdesk.jobcontrol import WATCH, JobCanceled
 from newsdesk.keys import ANONYMOUS
 from newsdesk.settings import Config, load
 from newsdesk.similarity import Fingerprint
@@ -40,21 +40,15 @@ def _error(exc: BaseException) -> dict[str, str]:
 def _checkpoint(job: Job | None) -> Any:
     """Called before each pipeline step: ends the job there if its owner cancelled it.
 
-    Only the first call (before any work) reads the flag from Redis; later ones ask what
-    the worker's lease thread has seen (newsdesk.jobcontrol.WATCH), which costs nothing.
+    It asks what the worker has seen (newsdesk.jobcontrol.WATCH), which costs nothing: a
+    LeasedWorker reads the flag in the transaction that starts the job, then once a second.
+    Under any other worker each call reads the flag from Redis.
     """
     if job is None:
         return None
-    first = True
 
     def check() -> None:
-        nonlocal first
-        if first:
-            first = False
-            canceled = cancel_requested(job.connection, job.id)
-        else:
-            canceled = WATCH.requested(job.connection, job.id)
-        if canceled:
+        if WATCH.requested(job.connection, job.id):
             raise JobCanceled(job.id)
 
     return check
@@ -112,7 +106,7 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
             checkpoint=checkpoint,
             find_similar=similar.find if similar else None,
         )
-        check_result(result)  # ResultSchema's rules, compiled (workers.validation)
+        checked = check_result(result)  # ResultSchema's rules, compiled (workers.validation)
         if similar is not None:
             similar.add()  # only a valid result is indexed: a failed job is never a match
     except BaseException as exc:
@@ -131,5 +125,8 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
     timings["total"] = round(time.perf_counter() - started, 6)
     if job is not None:
         job.meta["timings"] = timings
+        # The check's JSON is the result as RQ's serializer writes it: the worker stores
+        # this text rather than serializing the result again (workers.rqjob).
+        job.result_json = checked
     log.info("job finished", extra={"job_id": job_id, "timings": timings})
     return result

@@ -70,11 +70,15 @@ def json_schema() -> dict[str, Any]:
 _CHECK = fastjsonschema.compile(json_schema())
 
 
-def check_result(result: dict[str, Any]) -> None:
-    """Raise InvalidResult, naming the first problem, unless `result` may be stored."""
+def check_result(result: dict[str, Any]) -> bytes:
+    """Raise InvalidResult, naming the first problem, unless `result` may be stored.
+
+    Returns the result as JSON (UTF-8), exactly as the queue's JSON serializer writes it:
+    making it is how the check finds a NaN or infinity, and the worker stores it as is.
+    """
     try:
         _CHECK(result)
-        json.dumps(result, allow_nan=False)  # no NaN or infinity anywhere
+        return json.dumps(result, allow_nan=False).encode("utf-8")  # no NaN or infinity
     except fastjsonschema.JsonSchemaValueException as exc:
         raise InvalidResult(f"result failed validation: {exc.message}") from None
     except ValueError:  # the only one json.dumps raises here: JSON has no NaN or infinity

@@ -1,0 +1,161 @@
+"""A LeasedWorker leaves in Redis what RQ's own worker leaves, in fewer round trips.
+
+The API reads the job hash, the result stream and the registries as RQ writes them; the
+analysis worker writes them its own, shorter way (workers.worker, workers.rqjob). Here the
+same article goes through RQ's stock SimpleWorker and through a LeasedWorker, against a
+real Redis, and what each left behind is compared.
+"""
+
+from __future__ import annotations
+
+import uuid
+from base64 import b64decode
+from dataclasses import replace
+
+import pytest
+from redis import Redis
+from redis.connection import Connection, ConnectionPool
+from rq import Queue, SimpleWorker, get_current_job
+from rq.job import Job
+from rq.results import Result
+from rq.suspension import resume, suspend
+
+from newsdesk.jobcontrol import request_cancel
+from newsdesk.queueing import SERIALIZER
+from newsdesk.settings import Config, load
+from service.jobstore import JobStore
+from workers.worker import LeasedWorker, make_worker
+
+ARTICLE = (
+    "The town of Marrow Bay opened its new lifeboat station on Saturday. "
+    "Harbour master Ines Calloway said the crew had waited eleven years for it.\n\n"
+    '"We can launch in four minutes now," Calloway said.'
+)
+# Fields that name a moment or a worker: they differ between any two runs.
+MOMENTS = {"created_at", "enqueued_at", "started_at", "ended_at", "last_heartbeat", "worker_name"}
+
+
+@pytest.fixture
+def config(redis_url: str) -> Config:
+    return replace(load(), redis_url=redis_url, queue_name="writes")
+
+
+def submit(config: Config, owner: str, text: str = ARTICLE) -> str:
+    store = JobStore(Redis.from_url(config.redis_url), config)
+    return store.submit({"text": text}, ["cleanup", "stats"], None, owner=owner)["id"]
+
+
+def stock_worker(queue: Queue) -> SimpleWorker:
+    return SimpleWorker([queue], connection=queue.connection, serializer=SERIALIZER)
+
+
+def test_a_finished_job_is_stored_as_rq_stores_it(config: Config) -> None:
+    redis = Redis.from_url(config.redis_url)
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    stock_id = submit(config, "stock")
+    stock_worker(queue).work(burst=True)
+    lean_id = submit(config, "lean")
+    make_worker(queue, config).work(burst=True)
+
+    stock, lean = (redis.hgetall(Job.key_for(i)) for i in (stock_id, lean_id))
+    assert stock[b"status"] == lean[b"status"] == b"finished"
+    assert set(lean) == set(stock)
+    for field in set(stock) - {f.encode() for f in MOMENTS} - {b"meta"}:
+        assert lean[field] == stock[field], field  # the article itself (`data`) included
+    for job in (Job.fetch(i, connection=redis, serializer=SERIALIZER) for i in (lean_id,)):
+        assert job.started_at <= job.ended_at and job.last_heartbeat >= job.started_at
+    assert abs(redis.ttl(Job.key_for(lean_id)) - redis.ttl(Job.key_for(stock_id))) <= 2
+
+    # The result stream: one entry each, the same fields in the same order, the same value.
+    entries = [redis.xrange(Result.get_key(i)) for i in (stock_id, lean_id)]
+    assert [len(e) for e in entries] == [1, 1]
+    (_, stock_entry), (_, lean_entry) = entries[0][0], entries[1][0]
+    assert list(lean_entry) == list(stock_entry)
+    assert lean_entry[b"return_value"] == stock_entry[b"return_value"]
+    assert lean_entry[b"type"] == stock_entry[b"type"]
+    stored = Job.fetch(lean_id, connection=redis, serializer=SERIALIZER).return_value()
+    assert stored == SERIALIZER.loads(b64decode(stock_entry[b"return_value"]))
+    assert stored["stats"]["words"] > 10
+    assert abs(redis.ttl(Result.get_key(lean_id)) - redis.ttl(Result.get_key(stock_id))) <= 2
+
+    # Registries: finished, no longer started, nothing left of the execution.
+    assert set(queue.finished_job_registry.get_job_ids()) == {stock_id, lean_id}
+    assert redis.zcard(queue.started_job_registry.key) == 0
+    assert redis.llen(queue.intermediate_queue_key) == 0
+    assert redis.keys("rq:execution:*") == []
+    assert redis.zcard(f"rq:executions:{lean_id}") == 0
+
+
+class CountingConnection(Connection):
+    """Counts what a client sends: one send is one round trip (a pipeline is one send)."""
+
+    sends = 0
+
+    def send_packed_command(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        CountingConnection.sends += 1
+        return super().send_packed_command(command, check_health)
+
+
+def round_trips_per_job(config: Config, build) -> float:  # type: ignore[no-untyped-def]
+    """Round trips a burst worker makes for each job beyond the first (its start and stop
+    cost the same however many jobs it takes)."""
+    pool = ConnectionPool.from_url(config.redis_url, connection_class=CountingConnection)
+    redis = Redis(connection_pool=pool)
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    counts = []
+    # The first run loads what the pipeline loads on first use; every text is new, so no
+    # job is answered with an earlier one's result.
+    for run, jobs in enumerate((1, 1, 4)):
+        for n in range(jobs):
+            submit(config, "counted", text=f"{ARTICLE}\n\nCorrection {n} of run {run}.")
+        worker = build(queue)
+        CountingConnection.sends = 0
+        worker.work(burst=True)
+        counts.append(CountingConnection.sends)
+    return (counts[2] - counts[1]) / 3
+
+
+def test_a_leased_worker_takes_four_round_trips_a_job_where_rq_takes_many_more(
+    config: Config,
+) -> None:
+    stock = round_trips_per_job(config, stock_worker)
+    lean = round_trips_per_job(config, lambda queue: make_worker(queue, config))
+    # Take the job, read it, start it, end it (and look for a suspension).
+    assert lean == 4
+    assert stock >= 15
+
+
+def suspend_workers() -> str:
+    """A job that suspends the workers, as `rq suspend` does."""
+    job = get_current_job()
+    assert job is not None
+    suspend(job.connection)
+    return "suspended"
+
+
+def test_a_suspension_seen_as_a_job_ends_stops_the_worker_taking_more(config: Config) -> None:
+    redis = Redis.from_url(config.redis_url)
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    first = queue.enqueue_call(f"{__name__}.suspend_workers", job_id=str(uuid.uuid4()))
+    waiting = submit(config, "suspended")
+    try:
+        make_worker(queue, config).work(burst=True)  # a burst worker quits when suspended
+        assert first.get_status() == "finished"
+        assert Job.fetch(waiting, connection=redis, serializer=SERIALIZER).get_status() == "queued"
+        assert queue.job_ids == [waiting]
+    finally:
+        resume(redis)
+
+
+def test_a_job_cancelled_before_it_starts_stops_before_its_first_step(config: Config) -> None:
+    """The cancel flag is read in the transaction that starts the job, not at a checkpoint."""
+    redis = Redis.from_url(config.redis_url)
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    job_id = submit(config, "cancelled")
+    request_cancel(redis, job_id, ttl=60)  # as the API does first, before the job is taken
+    worker = LeasedWorker([queue], connection=redis, serializer=SERIALIZER)
+    worker.work(burst=True)
+    job = Job.fetch(job_id, connection=redis, serializer=SERIALIZER)
+    assert job.get_status() == "failed"
+    assert job.meta["canceled"] is True and job.meta["error"]["type"] == "canceled"
+    assert set(job.meta["timings"]) == {"total"}  # not one analysis step ran
