@@ -52,8 +52,11 @@ _STATUS = {
 ENDED = frozenset({"finished", "failed", "canceled"})
 # The fields of a job's hash its view needs: not `data`, which holds the whole article.
 _VIEW_FIELDS = ("status", "created_at", "started_at", "ended_at", "meta")
-# Longest a long-poll blocks on Redis at a time, with a client that allows it (see `get`).
-WAIT_STEP = 5.0
+# Longest a long-poll blocks on Redis at a time, with a client that allows it (see `read`):
+# the whole of a usual wait. A job's end always pushes the marker the poll blocks on (a job
+# failed after its worker died too, see workers.worker), so the status read between steps
+# is only a safety net, and each step costs a wake-up and two round trips.
+WAIT_STEP = 30.0
 # Each owner's job ids, scored by creation time: what GET /v1/jobs pages through.
 OWNER_INDEX = "newsdesk:jobs:by-owner:{}"
 # Index entries read per round when a status filter skips most of them, and per request.

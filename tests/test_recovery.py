@@ -25,7 +25,7 @@ from rq import Queue, Retry, Worker
 from rq.job import Job
 
 from newsdesk import jobmetrics, webhooks
-from newsdesk.queueing import SERIALIZER
+from newsdesk.queueing import SERIALIZER, ended_key
 from newsdesk.redis_server import RedisServer
 from newsdesk.results import ResultSchema
 from newsdesk.settings import load
@@ -202,6 +202,8 @@ def test_job_that_kills_its_worker_every_time_fails_after_the_attempts(
     )
     assert failed["error"]["type"] == "worker_lost"
     assert pool.deaths - deaths_before == ATTEMPTS
+    # Its long-polls wake as for any ended job: the end marker follows the failure.
+    wait_for(lambda: store.redis.exists(ended_key(crash.id)), 10, "the job's end marker")
     # RQ fails such a job itself, outside any job code; /metrics counts it all the same.
     assert jobmetrics.read_jobs(store.redis, store.config.queue_name)["failed"] == failed_before + 1
     # Failed by the registry cleanup, not by a worker's failure handling: its webhook is

@@ -124,6 +124,7 @@ class LeasedWorker(SimpleWorker):
         self._in_hand: tuple[Job, float] | None = None
         self._lease_lock = threading.Lock()
         self._stopping = threading.Event()  # set when work() ends: the lease thread stops
+        self._lost: list[str] = []  # jobs failed by the registry cleaning in progress
 
     def get_heartbeat_ttl(self, job: Job) -> int:
         return self.lease
@@ -369,6 +370,7 @@ class LeasedWorker(SimpleWorker):
                     pipe.execute()
             except RedisError as exc:
                 log.warning("lost job not recorded", extra={"job_id": job.id, "error": str(exc)})
+            self._lost.append(job.id)  # its long-polls wake once RQ has written the failure
         return True  # let any other handler run as well
 
     def _record_end(self, job: Job, finished: bool, pipeline: Pipeline) -> None:
@@ -421,14 +423,26 @@ class LeasedWorker(SimpleWorker):
             key = queue.registry_cleaning_key
             if not self.connection.set(key, 1, nx=True, ex=MAINTENANCE_LOCK_SECONDS):
                 continue
+            self._lost = []
             try:
                 clean_registries(queue, self._exc_handlers)
+                self._announce_lost()
                 worker_registration.clean_worker_registry(queue)
                 queue.intermediate_queue.cleanup(self, queue)
             finally:
                 with contextlib.suppress(RedisError):  # Redis gone: the lock lapses by itself
                     self.connection.delete(key)
         self.last_cleaned_at = now()
+
+    def _announce_lost(self) -> None:
+        """Wake the long-polls of the jobs this cleaning failed, now that their status says
+        so (RQ writes it after the exception handlers run), as a job's end does in a worker."""
+        if self._lost:
+            with self.connection.pipeline() as pipe:
+                for job_id in self._lost:
+                    announce_end(pipe, job_id)
+                pipe.execute()
+            self._lost = []
 
 
 WORKER_CLASS = LeasedWorker
