@@ -218,6 +218,30 @@ def test_an_inline_link_to_another_story_is_related(line: str, reason: str | Non
     assert reasons_by_text(result).get(line) == reason
 
 
+@pytest.mark.parametrize(
+    ("heading", "reason"),
+    [
+        ("Leia também", "related"),
+        ("Você pode gostar...", "related"),
+        ("Te puede interesar", "related"),
+        ("À lire aussi", "related"),
+        ("Mehr zum Thema", "related"),
+        ("Leggi anche", "related"),
+        ("You may also like…", "related"),
+        ("Comentários", "comments"),
+        ("12 comentarios", "comments"),
+        ("Laisser un commentaire", "comments"),
+        ("Kommentare", "comments"),
+        ("I recommended it.", None),  # a short sentence, not a heading
+    ],
+)
+def test_headings_of_web_ui_in_other_languages(heading: str, reason: str | None) -> None:
+    lead = "Der Stadtrat von Lindenfeld hat am Dienstag neue Radwege beschlossen."
+    close = "Die Arbeiten sollen im Frühjahr beginnen, sagte die Bürgermeisterin am Abend."
+    result = clean(f"{lead}\n\n{heading}\n\n{close}\n")
+    assert reasons_by_text(result).get(heading) == reason
+
+
 def test_request_title_wins_and_its_line_is_removed() -> None:
     submitted = fixture("wire_story")
     given_title = "Port expansion approved"

@@ -191,13 +191,16 @@ _COMMENTS_SECTION = re.compile(
     r"^\W*(?:top|most|all|readers?'?|latest|newest|oldest|best|show|view|load|read|see|hide)\s+"
     r"(?:(?:rated|liked|recent|all)\s+)?(?:\d+\s+)?comments?\b.{0,20}$|"
     r"\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|discussion)\b|"
-    r"\bbe the first to comment\b|\bpost a comment\b|\bcomments? (?:are|have been) closed\b"
+    r"\bbe the first to comment\b|\bpost a comment\b|\bcomments? (?:are|have been) closed\b|"
+    r"^\W*\d*\s*(?:comentários?|comentarios?|commentaires?|kommentare?|commenti|commento)\W*$|"
+    r"\b(?:deixe (?:um|o seu|seu) comentário|deja (?:un|tu) comentario|"
+    r"laisser un commentaire|kommentar schreiben|lascia un commento)\b"
 )
 
 
 def comments_section(line: _Line) -> bool:
     """Where the comment section begins: what follows it is readers' text, not the article's."""
-    return line.size <= 8 and "omment" in line.text and bool(_COMMENTS_SECTION.search(line.text))
+    return line.size <= 8 and "ment" in line.text and bool(_COMMENTS_SECTION.search(line.text))
 
 
 _ADVERTISEMENT = re.compile(
@@ -216,8 +219,16 @@ _RELATED_STRONG = re.compile(
     r"(?i)\b(?:related|recommended|trending|further reading|read (?:more|also|next)|also read|"
     r"see also|most (?:read|popular|viewed|shared|commented|emailed)|you (?:may|might)|"
     r"don'?t miss|editor'?s picks?|top stories|latest (?:news|stories|headlines)|"
-    r"more (?:from|on|stories|news|in)|what to read next)\b"
+    r"more (?:from|on|stories|news|in)|what to read next)\b|"
+    # The same headings in the other main European languages of the function-word list.
+    r"\b(?:leia (?:também|mais)|veja (?:também|mais)|você (?:também )?pode gostar|"
+    r"mais lid[ao]s|(?:notícias|matérias) relacionadas|lee (?:también|más)|"
+    r"te puede interesar|(?:noticias|artículos) relacionad[oa]s|(?:lo )?más leíd[oa]s?|"
+    r"à lire aussi|lire aussi|sur le même sujet|les plus lus|articles (?:liés|similaires)|"
+    r"das könnte sie auch interessieren|mehr zum thema|meistgelesen|weitere artikel|"
+    r"leggi anche|potrebbe interessarti|(?:articoli|notizie) correlat[ie]|(?:i )?più lett[ie])\b"
 )
+_ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)\s*$")
 # A link to another story, labelled inline: "Related: ...", "Read more: ...", "See also | ...".
 _RELATED_LINK = re.compile(
     r"(?i)^\W{0,3}(?:related(?: (?:articles?|stor(?:y|ies)|content|news|coverage|videos?|links?|"
@@ -540,7 +551,10 @@ _TRIGGERS = tuple(
     see|also most you|may you|might miss top|stories latest more popular © (c) copyright
     rights terms privacy contact about back|to|top follow powered sitemap site|map accessib
     do|not|sell shar tweet facebook twitter whatsapp linkedin pinterest reddit telegram
-    messenger flipboard print send copy permalink""".splitlines()
+    messenger flipboard print send copy permalink leia veja gostar lidas lidos relacionad
+    comentári comentario kommentar lee|también lee|más interesar leíd lire même|sujet plus|lus
+    liés similaires interessieren zum|thema meistgelesen weitere|artikel leggi interessarti
+    correlat più|lett""".splitlines()
     for word in line.split()
 )
 
@@ -608,7 +622,12 @@ def _classify(line: _Line) -> str | None:
         return "share"
     if count <= 12 and _ADVERTISEMENT.search(text):
         return "advertisement"
-    if count <= 8 and not _ends_sentence(text) and _RELATED_STRONG.search(text):
+    # "You may also like...": an ellipsis does not make a heading a sentence.
+    if (
+        count <= 8
+        and not _ends_sentence(_ELLIPSIS_END.sub("", text))
+        and _RELATED_STRONG.search(text)
+    ):
         return "related"
     if count <= 25 and _RELATED_LINK.match(text):
         return "related"
