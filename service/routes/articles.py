@@ -8,7 +8,7 @@ same schema, so the same rules give the same field-named errors.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from flask import Request, current_app, g, request, url_for
@@ -160,6 +160,33 @@ def submit(
     )
 
 
+# The problems a submission (one article or a batch) may answer with, by status.
+SUBMISSION_PROBLEMS = (
+    (400, "MalformedJson"),
+    (401, "Unauthorized"),
+    (409, "IdempotencyInProgress"),
+    (413, "BodyTooLarge"),
+    (415, "UnsupportedMediaType"),
+    (422, "ValidationError"),
+    (429, "TooManyRequests"),
+    (500, "InternalError"),
+    (503, "QueueUnavailable"),
+)
+
+
+def submission_problems(blp: Blueprint) -> Callable[[Callable], Callable]:
+    """Documents a submission's problems and its `Idempotency-Key` header, the same for
+    `POST /v1/articles` and `POST /v1/batches`."""
+
+    def document(view: Callable) -> Callable:
+        view = blp.doc(parameters=[HEADER_PARAMETER])(view)
+        for status, name in reversed(SUBMISSION_PROBLEMS):
+            view = blp.alt_response(status, name)(view)
+        return view
+
+    return document
+
+
 def blueprint(config: Config) -> Blueprint:
     blp = Blueprint(
         "articles", __name__, url_prefix="/v1/articles", description="Submit articles for analysis."
@@ -184,16 +211,7 @@ def blueprint(config: Config) -> Blueprint:
             "X-Request-ID": REQUEST_ID,
         },
     )
-    @blp.alt_response(400, "MalformedJson")
-    @blp.alt_response(401, "Unauthorized")
-    @blp.alt_response(409, "IdempotencyInProgress")
-    @blp.alt_response(413, "BodyTooLarge")
-    @blp.alt_response(415, "UnsupportedMediaType")
-    @blp.alt_response(422, "ValidationError")
-    @blp.alt_response(429, "TooManyRequests")
-    @blp.alt_response(500, "InternalError")
-    @blp.alt_response(503, "QueueUnavailable")
-    @blp.doc(parameters=[HEADER_PARAMETER])
+    @submission_problems(blp)
     @sent_as_built  # the job view as GET /v1/jobs/{id} sends it, not dumped again
     @idempotent
     def submit_article(article: dict[str, Any]) -> tuple[dict, int, dict[str, str]]:

@@ -18,11 +18,11 @@ from marshmallow import ValidationError
 from newsdesk.keys import ANONYMOUS
 from newsdesk.settings import Config
 from service.callbacks import callback_refusal, check_callback
-from service.idempotency import HEADER_PARAMETER, idempotent
+from service.idempotency import idempotent
 from service.jobstore import BatchNotFound, JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem, field_errors
-from service.routes.articles import BodyParser, submit
+from service.routes.articles import BodyParser, submission_problems, submit
 from service.schemas import (
     BATCH_EXAMPLE,
     BATCH_JOB_STATUSES,
@@ -94,16 +94,7 @@ def blueprint(config: Config) -> Blueprint:
             "X-Request-ID": REQUEST_ID,
         },
     )
-    @blp.alt_response(400, "MalformedJson")
-    @blp.alt_response(401, "Unauthorized")
-    @blp.alt_response(409, "IdempotencyInProgress")
-    @blp.alt_response(413, "BodyTooLarge")
-    @blp.alt_response(415, "UnsupportedMediaType")
-    @blp.alt_response(422, "ValidationError")
-    @blp.alt_response(429, "TooManyRequests")
-    @blp.alt_response(500, "InternalError")
-    @blp.alt_response(503, "QueueUnavailable")
-    @blp.doc(parameters=[HEADER_PARAMETER])
+    @submission_problems(blp)
     @idempotent
     def submit_batch(body: dict[str, Any]) -> tuple[dict, int, dict[str, str]]:
         """Submit a batch of articles
