@@ -41,13 +41,17 @@ def _norm(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def page_rows(page: dict[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Feature rows, body labels and word counts of a page's lines."""
+def page_rows(
+    page: dict[str, str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, features.Topics]:
+    """Feature rows, body labels, word counts and shared words of a page's lines."""
     lines, _ = prepare(page["raw_text"])
     labels = label_lines([line.text for line in lines], page["gold_body"])
-    x = np.asarray(features.rows(lines), dtype=np.float64).reshape(len(lines), len(features.NAMES))
+    topics = features.Topics(lines)
+    x = np.asarray(features.rows(lines, topics), dtype=np.float64)
+    x = x.reshape(len(lines), len(features.NAMES))
     sizes = np.asarray([line.size for line in lines], dtype=np.float64)
-    return x, np.asarray(labels), sizes
+    return x, np.asarray(labels), sizes, topics
 
 
 def label_lines(texts: list[str], gold_body: str) -> list[float]:
@@ -126,7 +130,7 @@ def train_spec(pages: list[dict[str, str]]) -> dict[str, Any]:
         for i in held:
             out_of_fold[i] = model.predict_proba(data[i][0])[:, 1]
     x2 = np.vstack(
-        [features.stage2_rows(d[0], p, d[2]) for d, p in zip(data, out_of_fold, strict=True)]
+        [features.stage2_rows(d[0], p, d[2], d[3]) for d, p in zip(data, out_of_fold, strict=True)]
     )
     second = _fit(x2, y, w, SECOND)
     return {

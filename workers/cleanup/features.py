@@ -204,6 +204,7 @@ class LineLike(Protocol):
     blank_before: bool
     blank_after: bool
     reason: str | None
+    headline: bool
 
 
 BASE_NAMES = (
@@ -231,8 +232,19 @@ BASE_NAMES = (
     "camel_glue",
     "prose",
     *(f"rule_{reason}" for reason in REASONS),
+    "topic_shared",
+    "topic_depth",
+    "headline_words",
 )
-_CONTEXT_BASE = ("log_words", "ends_sentence", "stop_ratio", "bullet", "capital_ratio", "prose")
+_CONTEXT_BASE = (
+    "log_words",
+    "ends_sentence",
+    "stop_ratio",
+    "bullet",
+    "capital_ratio",
+    "prose",
+    "topic_shared",
+)
 _OFFSETS = (-3, -2, -1, 1, 2, 3)
 _WINDOWS = (3, 10)
 NAMES = (
@@ -249,6 +261,7 @@ NAMES = (
     "log_block_rank",
     "blocks_from_largest",
     "log_furniture_between",
+    "page_has_headline",
 )
 _BASE_INDEX = {name: i for i, name in enumerate(BASE_NAMES)}
 _CONTEXT_INDEX = tuple(_BASE_INDEX[name] for name in _CONTEXT_BASE)
@@ -271,7 +284,9 @@ _REASON_COLUMNS = {
 }
 
 
-def _base(line: LineLike, position: float, repeats: int) -> list[float]:
+def _base(
+    line: LineLike, position: float, repeats: int, topic: tuple[float, float, float]
+) -> list[float]:
     text = line.text
     words = line.words
     n = len(words) or 1
@@ -318,19 +333,21 @@ def _base(line: LineLike, position: float, repeats: int) -> list[float]:
         prose,
     ]
     row.extend(_REASON_COLUMNS.get(line.reason, _NO_REASON))
+    row.extend(topic)
     return row
 
 
-def rows(lines: Sequence[LineLike]) -> np.ndarray:
+def rows(lines: Sequence[LineLike], topics: Topics | None = None) -> np.ndarray:
     """One feature row per line, in ``NAMES`` order."""
     count = len(lines)
     if count == 0:
         return np.zeros((0, len(NAMES)))
-    keys = [" ".join(line.words).casefold() for line in lines]
+    keys = _keys(lines)
     seen = Counter(keys)
     last = max(1, count - 1)
+    topic = (topics or Topics(lines, keys)).first_pass()
     base = np.asarray(
-        [_base(line, i / last, seen[keys[i]] - 1) for i, line in enumerate(lines)],
+        [_base(line, i / last, seen[keys[i]] - 1, topic[i]) for i, line in enumerate(lines)],
         dtype=np.float64,
     )
     context = base[:, _CONTEXT_INDEX]
@@ -368,7 +385,88 @@ def rows(lines: Sequence[LineLike]) -> np.ndarray:
     columns.append(np.log1p(np.minimum(below, 1_000))[:, None])
     columns.append(np.full((count, 1), math.log1p(float(sizes.sum()))))
     columns.append(np.asarray(_blocks(lines, base), dtype=np.float64).reshape(count, 5))
+    has_headline = any(line.headline for line in lines)
+    columns.append(np.full((count, 1), 1.0 if has_headline else 0.0))
     return np.hstack(columns)
+
+
+def _keys(lines: Sequence[LineLike]) -> list[str]:
+    return [" ".join(line.words).casefold() for line in lines]
+
+
+# Words this short are mostly grammar, whatever the language; topic words are longer.
+_TOPIC_MIN_LENGTH = 4
+
+
+def _topic_words(line: LineLike) -> frozenset[str]:
+    return frozenset(
+        w
+        for w in map(str.casefold, line.words)
+        if len(w) >= _TOPIC_MIN_LENGTH and not w[:1].isdigit() and w not in STOP_WORDS
+    )
+
+
+class Topics:
+    """Which lines share which longer words. An article's paragraphs keep coming back to
+    the same names and things; a teaser, a related headline or an advertisement is about
+    something else, so its words are seldom found anywhere else on the page. A line pasted
+    twice counts once, so a teaser does not vouch for its own copy."""
+
+    def __init__(self, lines: Sequence[LineLike], keys: Sequence[str] | None = None) -> None:
+        keys = keys if keys is not None else _keys(lines)
+        index: dict[str, int] = {}
+        first_of: dict[str, int] = {}
+        line_at: list[int] = []
+        word_at: list[int] = []
+        original: list[int] = []
+        headline: frozenset[str] = frozenset()
+        self.words = [_topic_words(line) for line in lines]
+        for i, (line, key) in enumerate(zip(lines, keys, strict=True)):
+            original.append(first_of.setdefault(key, i))
+            if line.headline and not headline:
+                headline = self.words[i]
+            if original[i] != i:
+                continue
+            for word in self.words[i]:
+                line_at.append(i)
+                word_at.append(index.setdefault(word, len(index)))
+        self.count = len(lines)
+        self.vocabulary = index
+        self.line_at = np.asarray(line_at, dtype=np.intp)
+        self.word_at = np.asarray(word_at, dtype=np.intp)
+        self.original = np.asarray(original, dtype=np.intp)
+        self.headline = headline
+        self.sizes = np.asarray([len(w) for w in self.words], dtype=np.float64)
+
+    def first_pass(self) -> list[tuple[float, float, float]]:
+        """Per line: the share of its topic words found on other lines, the mean log of
+        how many other lines hold them, and log of how many are the headline's."""
+        lines_with = np.bincount(self.word_at, minlength=len(self.vocabulary))
+        out = []
+        for words in self.words:
+            if not words:
+                out.append((-1.0, 0.0, 0.0))
+                continue
+            others = [int(lines_with[self.vocabulary[w]]) - 1 for w in words]
+            shared = sum(1 for n in others if n > 0) / len(words)
+            depth = sum(math.log1p(n) for n in others) / len(words)
+            out.append((shared, depth, math.log1p(len(words & self.headline))))
+        return out
+
+    def supported(self, p: np.ndarray) -> np.ndarray:
+        """Per line: the share of its topic words that lines the first pass believes hold
+        too (each word's belief summed over the other lines, at most 1): how much the line
+        is about what the body is about."""
+        if not len(self.line_at):
+            return np.full(self.count, -1.0)
+        belief = np.bincount(self.word_at, weights=p[self.line_at], minlength=len(self.vocabulary))
+        own = p[self.original]
+        out = np.full(self.count, -1.0)
+        for i, words in enumerate(self.words):
+            if words:
+                mass = belief[[self.vocabulary[w] for w in words]] - own[i]
+                out[i] = float(np.minimum(1.0, np.maximum(0.0, mass)).mean())
+        return out
 
 
 def _blocks(lines: Sequence[LineLike], base: np.ndarray) -> list[tuple[float, ...]]:
@@ -431,10 +529,12 @@ STAGE2_NAMES = (
     "p_mass_after",
     "p_over_page_max",
     "page_max_p",
+    "p_topic",
+    "p_topic~3",
 )
 
 
-def stage2_rows(first: np.ndarray, p: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+def stage2_rows(first: np.ndarray, p: np.ndarray, sizes: np.ndarray, topics: Topics) -> np.ndarray:
     """The second pass sees the first pass's belief about each neighbour: smoothing learnt
     from data instead of hand-set run lengths."""
     count = len(p)
@@ -458,4 +558,10 @@ def stage2_rows(first: np.ndarray, p: np.ndarray, sizes: np.ndarray) -> np.ndarr
     top = float(p.max()) if count else 0.0
     columns.append((p / (top or 1.0))[:, None])
     columns.append(np.full((count, 1), top))
+    supported = topics.supported(p)
+    columns.append(supported[:, None])
+    cumulative = np.concatenate([[0.0], np.cumsum(np.maximum(supported, 0.0))])
+    lo = np.maximum(0, index - 3)
+    hi = np.minimum(count, index + 4)
+    columns.append(((cumulative[hi] - cumulative[lo]) / (hi - lo))[:, None])
     return np.hstack(columns)

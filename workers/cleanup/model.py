@@ -101,10 +101,11 @@ class LineModel:
     def probabilities(self, lines: Sequence[features.LineLike]) -> np.ndarray:
         if not lines:
             return np.zeros(0)
-        x = np.asarray(features.rows(lines), dtype=np.float64)
+        topics = features.Topics(lines)
+        x = np.asarray(features.rows(lines, topics), dtype=np.float64)
         p = self.first.probability(x)
         sizes = np.asarray([line.size for line in lines], dtype=np.float64)
-        return self.second.probability(features.stage2_rows(x, p, sizes))
+        return self.second.probability(features.stage2_rows(x, p, sizes, topics))
 
 
 @cache

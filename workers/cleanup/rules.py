@@ -330,6 +330,7 @@ class _Line:
     reason: str | None = None
     # Named by its own words, or listed under a heading that is: removed whatever the model says.
     sure: bool = False
+    headline: bool = False  # the page's headline, whose words say what the article is about
 
 
 def _size(words: list[str], text: str = "") -> int:
@@ -739,12 +740,14 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
         for i in kept_head:
             if wanted and _key(lines[i].text) == wanted:
                 lines[i].reason = "metadata"
+                lines[i].headline = True
                 title_at = i if title_at is None else title_at
     if title_at is None:
         # The page's own headline leaves the body even when the request names the title.
         title_at = _find_headline(lines, head, kept_head)
         if title_at is not None:
             lines[title_at].reason = "metadata"
+            lines[title_at].headline = True
             header.title = _normalise(_fix_text(lines[title_at].text))
 
     if title_at is not None:
