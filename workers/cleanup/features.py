@@ -266,6 +266,8 @@ NAMES = (
 _BASE_INDEX = {name: i for i, name in enumerate(BASE_NAMES)}
 _CONTEXT_INDEX = tuple(_BASE_INDEX[name] for name in _CONTEXT_BASE)
 _PROSE = _BASE_INDEX["prose"]
+_TOPIC_COLUMNS = slice(_BASE_INDEX["topic_shared"], _BASE_INDEX["headline_words"] + 1)
+_TOPIC_PLACES = (0.0, 0.0, 0.0)
 
 
 def _has_stop(text: str) -> bool:
@@ -284,9 +286,7 @@ _REASON_COLUMNS = {
 }
 
 
-def _base(
-    line: LineLike, position: float, repeats: int, topic: tuple[float, float, float]
-) -> list[float]:
+def _base(line: LineLike, position: float, repeats: int) -> list[float]:
     text = line.text
     words = line.words
     n = len(words) or 1
@@ -333,7 +333,7 @@ def _base(
         prose,
     ]
     row.extend(_REASON_COLUMNS.get(line.reason, _NO_REASON))
-    row.extend(topic)
+    row.extend(_TOPIC_PLACES)  # filled for the whole page at once by ``rows``
     return row
 
 
@@ -345,11 +345,11 @@ def rows(lines: Sequence[LineLike], topics: Topics | None = None) -> np.ndarray:
     keys = _keys(lines)
     seen = Counter(keys)
     last = max(1, count - 1)
-    topic = (topics or Topics(lines, keys)).first_pass()
     base = np.asarray(
-        [_base(line, i / last, seen[keys[i]] - 1, topic[i]) for i, line in enumerate(lines)],
+        [_base(line, i / last, seen[keys[i]] - 1) for i, line in enumerate(lines)],
         dtype=np.float64,
     )
+    base[:, _TOPIC_COLUMNS] = (topics or Topics(lines, keys)).first_pass()
     context = base[:, _CONTEXT_INDEX]
     columns = [base]
     pad = np.zeros((3, context.shape[1]))
@@ -416,42 +416,50 @@ class Topics:
         keys = keys if keys is not None else _keys(lines)
         index: dict[str, int] = {}
         first_of: dict[str, int] = {}
-        line_at: list[int] = []
+        line_at: list[int] = []  # one (line, word) pair per topic word of each line
         word_at: list[int] = []
         original: list[int] = []
         headline: frozenset[str] = frozenset()
-        self.words = [_topic_words(line) for line in lines]
+        sizes: list[int] = []
         for i, (line, key) in enumerate(zip(lines, keys, strict=True)):
             original.append(first_of.setdefault(key, i))
+            words = _topic_words(line)
+            sizes.append(len(words))
             if line.headline and not headline:
-                headline = self.words[i]
-            if original[i] != i:
-                continue
-            for word in self.words[i]:
+                headline = words
+            for word in words:
                 line_at.append(i)
                 word_at.append(index.setdefault(word, len(index)))
-        self.count = len(lines)
-        self.vocabulary = index
+        self.count = len(keys)
         self.line_at = np.asarray(line_at, dtype=np.intp)
         self.word_at = np.asarray(word_at, dtype=np.intp)
         self.original = np.asarray(original, dtype=np.intp)
-        self.headline = headline
-        self.sizes = np.asarray([len(w) for w in self.words], dtype=np.float64)
+        # Pairs of lines that are not a copy of an earlier line: what vouches for a word.
+        self.counted = self.original[self.line_at] == self.line_at
+        self.in_headline = (
+            np.asarray([w in headline for w in index], dtype=np.float64)[self.word_at]
+            if index
+            else np.zeros(0)
+        )
+        self.sizes = np.asarray(sizes, dtype=np.float64)
+        self.words = len(index)
 
-    def first_pass(self) -> list[tuple[float, float, float]]:
+    def _per_line(self, values: np.ndarray) -> np.ndarray:
+        """Mean of a value over each line's topic words (-1 for a line without any)."""
+        total = np.bincount(self.line_at, weights=values, minlength=self.count)
+        return np.where(self.sizes > 0, total / np.maximum(self.sizes, 1.0), -1.0)
+
+    def first_pass(self) -> np.ndarray:
         """Per line: the share of its topic words found on other lines, the mean log of
         how many other lines hold them, and log of how many are the headline's."""
-        lines_with = np.bincount(self.word_at, minlength=len(self.vocabulary))
-        out = []
-        for words in self.words:
-            if not words:
-                out.append((-1.0, 0.0, 0.0))
-                continue
-            others = [int(lines_with[self.vocabulary[w]]) - 1 for w in words]
-            shared = sum(1 for n in others if n > 0) / len(words)
-            depth = sum(math.log1p(n) for n in others) / len(words)
-            out.append((shared, depth, math.log1p(len(words & self.headline))))
-        return out
+        if not len(self.line_at):
+            return np.tile([-1.0, 0.0, 0.0], (self.count, 1))
+        lines_with = np.bincount(self.word_at[self.counted], minlength=self.words)
+        others = np.maximum(0, lines_with[self.word_at] - 1).astype(np.float64)
+        shared = self._per_line((others > 0).astype(np.float64))
+        depth = np.maximum(0.0, self._per_line(np.log1p(others)))
+        headline = np.log1p(np.bincount(self.line_at, self.in_headline, minlength=self.count))
+        return np.column_stack([shared, depth, headline])
 
     def supported(self, p: np.ndarray) -> np.ndarray:
         """Per line: the share of its topic words that lines the first pass believes hold
@@ -459,14 +467,12 @@ class Topics:
         is about what the body is about."""
         if not len(self.line_at):
             return np.full(self.count, -1.0)
-        belief = np.bincount(self.word_at, weights=p[self.line_at], minlength=len(self.vocabulary))
-        own = p[self.original]
-        out = np.full(self.count, -1.0)
-        for i, words in enumerate(self.words):
-            if words:
-                mass = belief[[self.vocabulary[w] for w in words]] - own[i]
-                out[i] = float(np.minimum(1.0, np.maximum(0.0, mass)).mean())
-        return out
+        counted = self.counted
+        belief = np.bincount(
+            self.word_at[counted], weights=p[self.line_at[counted]], minlength=self.words
+        )
+        mass = belief[self.word_at] - p[self.original[self.line_at]]
+        return self._per_line(np.clip(mass, 0.0, 1.0))
 
 
 def _blocks(lines: Sequence[LineLike], base: np.ndarray) -> list[tuple[float, ...]]:
