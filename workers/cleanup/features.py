@@ -190,27 +190,6 @@ _SEPARATORS = re.compile(r"[|•·»›]|\s[/–—-]\s")
 _LINKISH = re.compile(r"(?i)https?://|www\.|\.(?:com|org|net|co\.uk|html?)\b|@\w")
 _QUOTE = re.compile(r"[\"“”«»]")
 _DIGITS = re.compile(r"\d")
-# A time stamp: "3 hours ago", "há 2 dias", "vor 5 Minuten", "10:48", "Nov 7", "5 min read".
-# Short lines made of one are what teaser feeds, live blogs and comment threads put beside
-# each item; an article's own date is named by the header rules.
-_STAMP = re.compile(
-    r"(?i)\b\d+\s*(?:s|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|months?|"
-    r"y|yrs?|years?)\.?\s+ago\b|\b(?:just now|yesterday|today)\b|\b(?:há|hace|vor|il y a)\s+"
-    r"(?:\d+|une?|um|uma|einer?|einem)\s+\w+|\b\d+\s+\w+\s+fa\b|\b[0-2]?\d:[0-5]\d\b|"
-    r"\b\d+\s*min(?:ute)?s?\.?\s+read\b|"
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
-    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
-    r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b"
-)
-# The buttons of a comment thread: "Reply", "12 likes", "Report", "Upvote".
-_COMMENT_UI = re.compile(
-    r"(?i)^\W*(?:\d+\s*)?(?:reply|replies|like|likes|upvotes?|downvotes?|report|flag|points?|"
-    r"votes?|recommend|responder|responda|répondre|antworten|rispondi|curtir|me gusta|j'aime)"
-    r"\b(?:\W+(?:\d+\s*)?(?:reply|replies|like|likes|upvotes?|downvotes?|report|flag|share|"
-    r"points?|votes?|recommend))*\W*$"
-)
-# Words of a stamp line besides its numbers: "Updated", "ago", the month.
-_STAMP_WORDS = 8
 _FIRST = operator.itemgetter(0)  # words are never empty
 _CAMEL_GLUE = re.compile(r"[a-z](?=[A-Z])")  # counts what rules._CAMEL finds, faster
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -256,8 +235,6 @@ BASE_NAMES = (
     "topic_shared",
     "topic_depth",
     "headline_words",
-    "stamp",
-    "comment_ui",
 )
 _CONTEXT_BASE = (
     "log_words",
@@ -267,7 +244,6 @@ _CONTEXT_BASE = (
     "capital_ratio",
     "prose",
     "topic_shared",
-    "stamp",
 )
 _OFFSETS = (-3, -2, -1, 1, 2, 3)
 _WINDOWS = (3, 10)
@@ -358,9 +334,6 @@ def _base(line: LineLike, position: float, repeats: int) -> list[float]:
     ]
     row.extend(_REASON_COLUMNS.get(line.reason, _NO_REASON))
     row.extend(_TOPIC_PLACES)  # filled for the whole page at once by ``rows``
-    short = size <= _STAMP_WORDS
-    row.append(1.0 if short and _STAMP.search(text) else 0.0)
-    row.append(1.0 if short and _COMMENT_UI.match(text) else 0.0)
     return row
 
 
