@@ -461,16 +461,6 @@ class Topics:
         headline = np.log1p(np.bincount(self.line_at, self.in_headline, minlength=self.count))
         return np.column_stack([shared, depth, headline])
 
-    def shared_with(self, lines: slice) -> np.ndarray:
-        """Per line: the share of its topic words that other lines within ``lines`` hold."""
-        if not len(self.line_at):
-            return np.full(self.count, -1.0)
-        counted = self.counted & (self.line_at >= lines.start) & (self.line_at < lines.stop)
-        holders = np.bincount(self.word_at[counted], minlength=self.words)
-        home = self.original[self.line_at]  # a copy's words are its original's
-        own = ((home >= lines.start) & (home < lines.stop)).astype(np.intp)
-        return self._per_line((holders[self.word_at] - own > 0).astype(np.float64))
-
     def supported(self, p: np.ndarray) -> np.ndarray:
         """Per line: the share of its topic words that lines the first pass believes hold
         too (each word's belief summed over the other lines, at most 1): how much the line
@@ -547,11 +537,6 @@ STAGE2_NAMES = (
     "page_max_p",
     "p_topic",
     "p_topic~3",
-    "run_share",
-    "in_main_run",
-    "log_lines_to_main_run",
-    "main_run_side",
-    "main_run_words",
 )
 
 
@@ -585,42 +570,4 @@ def stage2_rows(first: np.ndarray, p: np.ndarray, sizes: np.ndarray, topics: Top
     lo = np.maximum(0, index - 3)
     hi = np.minimum(count, index + 4)
     columns.append(((cumulative[hi] - cumulative[lo]) / (hi - lo))[:, None])
-    columns.append(_main_run(p, sizes, topics))
     return np.hstack(columns)
-
-
-# Lines the first pass doubts that a run of believed lines may span (subheadings, captions).
-_RUN_GAP = 2
-
-
-def _main_run(p: np.ndarray, sizes: np.ndarray, topics: Topics) -> np.ndarray:
-    """Where a line stands relative to the first pass's main run: the runs of believed
-    lines (short doubted gaps allowed) and the one holding the most believed words.
-    An article is one such run; a teaser list or a comment thread is another run, apart
-    from it and about other things."""
-    count = len(p)
-    out = np.zeros((count, 5))
-    believed = np.flatnonzero(p >= 0.5)
-    if not len(believed):
-        out[:, 2] = math.log1p(1_000)
-        return out
-    run_of = np.full(count, -1)
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(believed) > _RUN_GAP + 1) + 1])
-    ends = np.concatenate([starts[1:], [len(believed)]])
-    mass = np.zeros(len(starts))
-    bounds = []
-    for r, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        lo, hi = int(believed[a]), int(believed[b - 1])
-        run_of[lo : hi + 1] = r
-        mass[r] = float((p[lo : hi + 1] * sizes[lo : hi + 1]).sum())
-        bounds.append((lo, hi))
-    main = int(mass.argmax())
-    lo, hi = bounds[main]
-    index = np.arange(count)
-    inside = run_of >= 0
-    out[inside, 0] = mass[run_of[inside]] / (mass[main] or 1.0)
-    out[:, 1] = run_of == main
-    out[:, 2] = np.log1p(np.maximum(lo - index, 0) + np.maximum(index - hi, 0))
-    out[:, 3] = np.sign(index - lo) * (index > hi) + np.sign(index - hi) * (index < lo)
-    out[:, 4] = topics.shared_with(slice(lo, hi + 1))
-    return out
