@@ -83,6 +83,8 @@ def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rule
     lines = _split_glued(rules._split_lines(submitted))
     for line in lines:
         line.reason = rules._classify(line)
+        # Not prose whatever its neighbours: removed even where the model would keep it.
+        line.sure = line.reason == "navigation" and rules._word_list(line)
     for before, after in itertools.pairwise(lines):
         # Text glued to a credit is the photo's caption.
         if (

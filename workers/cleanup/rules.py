@@ -529,6 +529,21 @@ def _navigation(line: _Line) -> bool:
     return len(segments) >= 3 and all(len(_WORD.findall(s)) <= 4 for s in segments)
 
 
+# Any mark that prose of twenty words cannot do without, in the scripts we meet.
+_PUNCTUATION = re.compile(r"[.,;:!?…()\"“”«»，。、！？،؟۔]")
+_WORD_LIST_WORDS = 20
+
+
+def _word_list(line: _Line) -> bool:
+    """Twenty words or more with no punctuation at all: a tag cloud, a drop-down list or a
+    menu pasted as one line, not prose (scripts written without spaces aside)."""
+    return (
+        line.size >= _WORD_LIST_WORDS
+        and not _PUNCTUATION.search(line.text)
+        and not _UNSPACED.search(line.text)
+    )
+
+
 def _menu_bar(line: _Line) -> bool:
     """A long run of capitalised words with no sentence in it: a glued menu bar.
     Product names and headlines look the same, so only used outside the prose."""
@@ -596,6 +611,8 @@ def _classify(line: _Line) -> str | None:
         return "other"
     if _byline(line):
         return None  # the header pass turns it into a field
+    if _word_list(line):
+        return "navigation"
     if not _triggered(text):
         if _ui_words_only(line):
             return "navigation"
