@@ -94,7 +94,6 @@ def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rule
             and not rules._body_like(before)
         ):
             before.reason = "caption"
-    rules._mark_gallery_captions(lines)
     rules._mark_caption_copies(lines)
     rules._mark_menu_runs(lines)
     rules._mark_teasers(lines)

@@ -10,7 +10,6 @@ line; which of the remaining lines are body is the line model's call (``core``).
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -204,13 +203,6 @@ def comments_section(line: _Line) -> bool:
     return line.size <= 8 and "ment" in line.text and bool(_COMMENTS_SECTION.search(line.text))
 
 
-# A photo gallery's counter: "Image 3 of 12", "1 / 23", "Foto 2 de 5".
-_GALLERY_COUNTER = re.compile(
-    r"(?i)^\W*(?:(?:image|photo|picture|slide|foto|imagem|imagen|bild|immagine)s?\s*)?"
-    r"\d{1,3}\s*(?:of|/|de|von|di|sur)\s*\d{1,3}\W*$"
-)
-# Longest line taken for the caption under a gallery counter.
-_GALLERY_CAPTION_WORDS = 60
 _ADVERTISEMENT = re.compile(
     r"(?i)^(?:advertisement|advertising|sponsored(?: content| post)?|ads?|promoted(?: content)?|"
     r"paid (?:content|post|partner(?:ship)?)|partner content)\W*$|\bstory continues below\b|"
@@ -621,8 +613,6 @@ def _classify(line: _Line) -> str | None:
         return None  # the header pass turns it into a field
     if _word_list(line):
         return "navigation"
-    if count <= 4 and _GALLERY_COUNTER.match(text):
-        return "caption"
     if not _triggered(text):
         if _ui_words_only(line):
             return "navigation"
@@ -685,18 +675,6 @@ def _mark_menu_runs(lines: list[_Line]) -> None:
             for item in run:
                 item.reason = "navigation"
         run = []
-
-
-def _mark_gallery_captions(lines: list[_Line]) -> None:
-    """The line under a gallery's counter ("Image 3 of 12") is that photo's caption."""
-    for counter, line in itertools.pairwise(lines):
-        if (
-            counter.reason == "caption"
-            and line.reason is None
-            and line.size <= _GALLERY_CAPTION_WORDS
-            and _GALLERY_COUNTER.match(counter.text)
-        ):
-            line.reason = "caption"
 
 
 def _mark_caption_copies(lines: list[_Line]) -> None:
