@@ -201,6 +201,36 @@ def test_a_long_consent_banner_is_cookie_and_a_paragraph_about_cookies_is_not() 
     assert result["text"].startswith("Regulators in Velmora fined three retailers")
 
 
+def test_a_long_line_without_punctuation_is_a_word_list_not_prose() -> None:
+    """A tag cloud or a drop-down list pasted as one line reads like a run of words; prose of
+    twenty words always has a mark somewhere. Removed even between two body paragraphs."""
+    lead = (
+        "The council met on Tuesday and voted to reopen the old mill as an arts centre, "
+        "after two years of talks with the families who own the land beside the river."
+    )
+    tags = (
+        "arts centre council culture environment events festival ferry harbour heritage "
+        "housing library meadow mill museum parks planning river roads schools sport transport"
+    )
+    close = (
+        "The vote was close, with six councillors for the plan and five against it, and "
+        "work on the roof should begin in the spring if the weather allows it."
+    )
+    # Hard-wrapped prose, twenty words or more on a line, still has its commas and stops.
+    wrapped = (
+        "Residents who spoke at the meeting asked for the mill's wheel to be kept, and the "
+        "architects said it would turn again."
+    )
+    result = clean(f"{lead}\n\n{tags}\n\n{close}\n\n{wrapped}\n")
+    reasons = reasons_by_text(result)
+    assert len(tags.split()) >= 20
+    assert reasons[tags] == "navigation"
+    assert "festival ferry harbour" not in result["text"]
+    assert result["text"].startswith("The council met on Tuesday")
+    assert "The vote was close" in result["text"]
+    assert wrapped not in reasons
+
+
 @pytest.mark.parametrize(
     ("line", "reason"),
     [

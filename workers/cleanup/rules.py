@@ -547,10 +547,13 @@ def _word_list(line: _Line) -> bool:
 def _menu_bar(line: _Line) -> bool:
     """A long run of capitalised words with no sentence in it: a glued menu bar.
     Product names and headlines look the same, so only used outside the prose."""
+    words = line.words
     return (
-        len(line.words) >= 8
+        len(words) >= 8
         and not _ends_sentence(line.text)
-        and all(_is_capitalised(w) for w in line.words)
+        and all(_is_capitalised(w) for w in words)
+        # A row of figures ("3  Ana Ruiz  5033  4  6") is a table's, not a menu's.
+        and 4 * sum(1 for w in words if w[:1].isdigit()) < len(words)
     )
 
 
