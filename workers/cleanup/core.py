@@ -241,9 +241,15 @@ def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: 
     kept_at = [i for i, k in enumerate(keep) if k]
     if not kept_at:
         return
+    # The closing paragraphs: up to a few finished sentences in a row, then furniture.
     last = kept_at[-1] + 1
-    if last < len(lines) and _edge_sentence(lines, probabilities, last, last + 1, 4):
-        keep[last] = True
+    for end in range(last, min(len(lines), last + _CLOSING_LINES)):
+        if not _edge_sentence(lines, probabilities, end, len(lines), 4):
+            break
+        if _edge_sentence(lines, probabilities, end, end + 1, 4):
+            for i in range(last, end + 1):
+                keep[i] = True
+            break
     first = kept_at[0] - 1
     # A lead is a full sentence: longer than a headline or a caption line.
     if first >= 0 and _edge_sentence(lines, probabilities, first, first - 1, _LEAD_WORDS):
@@ -251,6 +257,8 @@ def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: 
 
 
 _LEAD_WORDS = 15
+# Most closing sentences taken together after the kept run.
+_CLOSING_LINES = 3
 
 
 def clean_text(
