@@ -262,6 +262,14 @@ def test_an_inline_link_to_another_story_is_related(line: str, reason: str | Non
         ("12 comentarios", "comments"),
         ("Laisser un commentaire", "comments"),
         ("Kommentare", "comments"),
+        ("Читайте также", "related"),
+        ("Lees ook", "related"),
+        ("Czytaj także", "related"),
+        ("Baca juga", "related"),
+        ("İlginizi çekebilir", "related"),
+        ("Комментарии", "comments"),
+        ("12 reacties", "comments"),
+        ("Yorumlar", "comments"),
         ("I recommended it.", None),  # a short sentence, not a heading
     ],
 )

@@ -192,15 +192,27 @@ _COMMENTS_SECTION = re.compile(
     r"(?:(?:rated|liked|recent|all)\s+)?(?:\d+\s+)?comments?\b.{0,20}$|"
     r"\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|discussion)\b|"
     r"\bbe the first to comment\b|\bpost a comment\b|\bcomments? (?:are|have been) closed\b|"
-    r"^\W*\d*\s*(?:comentários?|comentarios?|commentaires?|kommentare?|commenti|commento)\W*$|"
+    r"^\W*\d*\s*(?:comentários?|comentarios?|commentaires?|kommentare?|commenti|commento|"
+    r"комментари[йия]|комментариев|reacties?|komentarze?|komentar|yorumlar|yorum)\W*$|"
     r"\b(?:deixe (?:um|o seu|seu) comentário|deja (?:un|tu) comentario|"
-    r"laisser un commentaire|kommentar schreiben|lascia un commento)\b"
+    r"laisser un commentaire|kommentar schreiben|lascia un commento|"
+    r"(?:оставить|добавить|написать) комментарий|laat een reactie achter|dodaj komentarz|"
+    r"tinggalkan komentar|yorum yap)\b"
 )
+
+
+# Every match of _COMMENTS_SECTION holds one of these.
+_COMMENTS_HINTS = ("ment", "коммент", "reactie", "komentar", "yorum")
 
 
 def comments_section(line: _Line) -> bool:
     """Where the comment section begins: what follows it is readers' text, not the article's."""
-    return line.size <= 8 and "ment" in line.text and bool(_COMMENTS_SECTION.search(line.text))
+    low = line.text.casefold()
+    return (
+        line.size <= 8
+        and any(map(low.__contains__, _COMMENTS_HINTS))
+        and bool(_COMMENTS_SECTION.search(line.text))
+    )
 
 
 _ADVERTISEMENT = re.compile(
@@ -226,7 +238,14 @@ _RELATED_STRONG = re.compile(
     r"te puede interesar|(?:noticias|artículos) relacionad[oa]s|(?:lo )?más leíd[oa]s?|"
     r"à lire aussi|lire aussi|sur le même sujet|les plus lus|articles (?:liés|similaires)|"
     r"das könnte sie auch interessieren|mehr zum thema|meistgelesen|weitere artikel|"
-    r"leggi anche|potrebbe interessarti|(?:articoli|notizie) correlat[ie]|(?:i )?più lett[ie])\b"
+    r"leggi anche|potrebbe interessarti|(?:articoli|notizie) correlat[ie]|(?:i )?più lett[ie]|"
+    # Russian, Dutch, Polish, Indonesian and Turkish.
+    r"читайте также|смотрите также|(?:вам )?(?:также )?может быть интересно|"
+    r"похожие (?:статьи|записи|новости|материалы)|самое (?:читаемое|популярное)|"
+    r"lees ook|meer over|gerelateerde (?:artikelen|berichten)|meest gelezen|"
+    r"(?:czytaj|zobacz) (?:też|także|również)|podobne artykuły|najczęściej czytane|"
+    r"baca juga|(?:berita|artikel) terkait|[iİ]lginizi çekebilir|(?:benzer|ilgili) haberler|"
+    r"en çok okunanlar)\b"
 )
 _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)\s*$")
 # A link to another story, labelled inline: "Related: ...", "Read more: ...", "See also | ...".
@@ -573,7 +592,9 @@ _TRIGGERS = tuple(
     messenger flipboard print send copy permalink leia veja gostar lidas lidos relacionad
     comentári comentario kommentar lee|también lee|más interesar leíd lire même|sujet plus|lus
     liés similaires interessieren zum|thema meistgelesen weitere|artikel leggi interessarti
-    correlat più|lett""".splitlines()
+    correlat più|lett читайте смотрите интересно похожие самое|читаем самое|популяр коммент
+    lees|ook meer|over gerelateerde gelezen reactie czytaj zobacz podobne najczęściej komentar
+    baca|juga terkait lginizi benzer|haber ilgili|haber okunan yorum""".splitlines()
     for word in line.split()
 )
 
