@@ -139,7 +139,7 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
         # but the header is the article's, whatever its shape.
         return [line.reason is None for line in lines]
     chosen = model or shipped()
-    probabilities = chosen.probabilities(lines)
+    first_pass, probabilities = chosen.passes(lines)
     keep = [
         bool(p >= chosen.threshold) and not _sure_furniture(line)
         for line, p in zip(lines, probabilities, strict=True)
@@ -157,7 +157,9 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
             )
             for line, p in zip(lines, probabilities, strict=True)
         ]
-    _keep_closing_sentence(lines, probabilities, keep)
+    # At the edges of the body the second pass, which has learnt that furniture follows an
+    # article, can doubt a closing paragraph its own shape vouches for: either pass will do.
+    _keep_closing_sentence(lines, np.maximum(first_pass, probabilities), keep)
     _fill_gaps(lines, keep)
     _end_at_comments(lines, keep)
     return keep

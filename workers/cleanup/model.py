@@ -99,13 +99,18 @@ class LineModel:
         self.threshold = float(spec.get("threshold", 0.5))
 
     def probabilities(self, lines: Sequence[features.LineLike]) -> np.ndarray:
+        return self.passes(lines)[1]
+
+    def passes(self, lines: Sequence[features.LineLike]) -> tuple[np.ndarray, np.ndarray]:
+        """The first pass's probabilities (each line from its own shape and its neighbours')
+        and the second's (rescored from the first pass's belief around it)."""
         if not lines:
-            return np.zeros(0)
+            return np.zeros(0), np.zeros(0)
         topics = features.Topics(lines)
         x = np.asarray(features.rows(lines, topics), dtype=np.float64)
         p = self.first.probability(x)
         sizes = np.asarray([line.size for line in lines], dtype=np.float64)
-        return self.second.probability(features.stage2_rows(x, p, sizes, topics))
+        return p, self.second.probability(features.stage2_rows(x, p, sizes, topics))
 
 
 @cache
