@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
 from service.schemas import ArticleRequestSchema
-from workers.cleanup import clean, metadata
+from workers.cleanup import clean, core, metadata
 from workers.pipeline import analyze
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -342,6 +343,56 @@ def test_an_unfinished_line_at_the_edge_is_not_taken_for_body() -> None:
         "Sign up for our newsletter", "More from Alder Valley\n\nNew bus timetable for the valley"
     )
     assert "New bus timetable" not in clean(page)["text"]
+
+
+LEAD_PAGE = (
+    "Home | World | Business\n"
+    "(photo credit: Lena Ostrova)\n"
+    "The river authority said on Monday it would close the old lock at Brenn for a year while "
+    "engineers rebuild its gates.\n"
+    "Barge operators have asked the authority for two years to delay the work until a bypass "
+    "channel is dug beside the lock.\n"
+    "Traffic on the river has grown by a fifth since the port at Holm opened its new container "
+    "terminal last spring.\n"
+    "The authority said the gates were more than ninety years old.\n"
+    "Work begins in March.\n"
+)
+
+
+def _edges(text: str, probabilities: list[float]) -> list[bool]:
+    lines, _ = core.prepare(text)
+    assert len(lines) == len(probabilities)
+    scores = np.array(probabilities)
+    keep = [bool(p >= 0.5) for p in scores]
+    core._keep_closing_sentence(lines, scores, keep)
+    return keep
+
+
+def test_a_lead_of_several_sentences_above_the_body_is_kept_whole() -> None:
+    # On a short page the model is unsure of the opening one-sentence paragraphs: the
+    # whole run of full sentences between the page's furniture and the body is the lead.
+    keep = _edges(LEAD_PAGE, [0.1, 0.1, 0.42, 0.41, 0.40, 0.6, 0.7])
+    assert keep == [False, False, True, True, True, True, True]
+
+
+def test_a_lead_run_stops_at_a_sentence_the_model_rejects() -> None:
+    keep = _edges(LEAD_PAGE, [0.1, 0.1, 0.42, 0.2, 0.40, 0.6, 0.7])
+    # A full sentence the model rejects is neither lead nor furniture: with prose of
+    # doubtful standing above them, the sentences under it are not taken for the lead.
+    assert keep == [False, False, False, False, False, True, True]
+
+
+def test_a_caption_glued_to_its_credit_is_a_caption_however_long() -> None:
+    caption = (
+        "Engineers inspect the gates of the old lock at Brenn, which the river authority "
+        "will close for a year from March, on Monday, May 4."
+    )
+    result = clean(
+        LEAD_PAGE.replace("(photo credit: Lena Ostrova)\n", f"{caption}Credit: Lena Ostrova\n")
+    )
+    assert reasons_by_text(result)[caption] == "caption"
+    assert "Engineers inspect" not in result["text"]
+    assert result["text"].startswith("The river authority said on Monday")
 
 
 def test_page_headline_leaves_the_body_even_when_the_request_names_another_title() -> None:

@@ -84,13 +84,9 @@ def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rule
     for line in lines:
         line.reason = rules._classify(line)
     for before, after in itertools.pairwise(lines):
-        # Text glued to a credit is the photo's caption.
-        if (
-            after.reason == "credit"
-            and before.end == after.start
-            and before.reason is None
-            and not rules._body_like(before)
-        ):
+        # Text glued to a credit is the photo's caption, however long: a caption is often
+        # a full sentence, and body text never runs into a credit with no space.
+        if after.reason == "credit" and before.end == after.start and before.reason is None:
             before.reason = "caption"
     rules._mark_caption_copies(lines)
     rules._mark_menu_runs(lines)
@@ -209,26 +205,43 @@ def _fill_gaps(lines: list[_Line], keep: list[bool]) -> None:
 _CLOSING_FLOOR = 0.3
 
 
-def _edge_sentence(
-    lines: list[_Line], probabilities: np.ndarray, i: int, beyond: int, min_words: int
+def _supported_sentence(
+    lines: list[_Line], probabilities: np.ndarray, i: int, min_words: int
 ) -> bool:
-    """Line `i` is a finished sentence with some support from the model and no rule
-    against it, and line `beyond` (past it, away from the body) is furniture or the page's
-    edge: neither a line the model believes nor prose."""
+    """A finished sentence with some support from the model and no rule against it."""
     line = lines[i]
-    if (
-        line.reason is not None
-        or line.size < min_words
-        or not rules._ends_sentence(line.text)
-        or float(probabilities[i]) < _CLOSING_FLOOR
-    ):
-        return False
+    return (
+        line.reason is None
+        and line.size >= min_words
+        and rules._ends_sentence(line.text)
+        and float(probabilities[i]) >= _CLOSING_FLOOR
+    )
+
+
+def _beyond_edge(lines: list[_Line], probabilities: np.ndarray, beyond: int) -> bool:
+    """Line `beyond` is furniture or the page's edge: neither a line the model believes
+    nor prose."""
     if not 0 <= beyond < len(lines):
         return True
     other = lines[beyond]
     return other.reason is not None or (
         float(probabilities[beyond]) < _CLOSING_FLOOR and not rules._ends_sentence(other.text)
     )
+
+
+def _edge_sentence(
+    lines: list[_Line], probabilities: np.ndarray, i: int, beyond: int, min_words: int
+) -> bool:
+    """Line `i` is a supported sentence and line `beyond` (past it, away from the body)
+    is furniture or the page's edge."""
+    return _supported_sentence(lines, probabilities, i, min_words) and _beyond_edge(
+        lines, probabilities, beyond
+    )
+
+
+def _lead_sentence(lines: list[_Line], probabilities: np.ndarray, i: int) -> bool:
+    # A lead is a full sentence: longer than a headline or a caption line.
+    return _supported_sentence(lines, probabilities, i, _LEAD_WORDS)
 
 
 def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: list[bool]) -> None:
@@ -242,10 +255,15 @@ def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: 
     last = kept_at[-1] + 1
     if last < len(lines) and _edge_sentence(lines, probabilities, last, last + 1, 4):
         keep[last] = True
+    # The lead may be several paragraphs (wire copy often opens with one-sentence
+    # paragraphs the model is unsure of on a short page): take the whole run of full
+    # sentences above the body when page furniture or the page's top lies beyond it.
     first = kept_at[0] - 1
-    # A lead is a full sentence: longer than a headline or a caption line.
-    if first >= 0 and _edge_sentence(lines, probabilities, first, first - 1, _LEAD_WORDS):
-        keep[first] = True
+    while first >= 0 and _lead_sentence(lines, probabilities, first):
+        first -= 1
+    if first < kept_at[0] - 1 and _beyond_edge(lines, probabilities, first):
+        for i in range(first + 1, kept_at[0]):
+            keep[i] = True
 
 
 _LEAD_WORDS = 15
