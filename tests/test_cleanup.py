@@ -662,3 +662,65 @@ def test_pipeline_passes_the_content_type_to_cleanup() -> None:
     assert as_html["cleanup"]["source"] == "html"
     as_text = analyze({"text": submitted, "content_type": "text/plain", "analyses": ["cleanup"]})
     assert as_text["cleanup"]["source"] == "text"
+
+
+# --- the headline, chosen once the body is known -------------------------------------
+
+HEADLINE_PAGE = (
+    "Skip to Article\n"
+    "Search the Valley Courier\n\n"
+    "Valley Courier\n\n"
+    "Brenn lock to close for a year while its gates are rebuilt\n\n"
+    "By Ines Varga\n"
+    "Updated March 3, 2025\n"
+    "Barge operators fear long detours\n"
+    "Share on Facebook Share on X\n\n"
+    "The river authority said on Monday it would close the old lock at Brenn for a year while "
+    "engineers rebuild its gates, which are more than ninety years old.\n\n"
+    "Barge operators have asked the authority for two years to delay the work until a bypass "
+    "channel is dug beside the lock, and say the closure will add a day to every trip.\n\n"
+    "The authority said the rebuilt gates would let larger barges through from next spring.\n\n"
+    "© 2025 Valley Courier\n"
+)
+
+
+def test_the_headline_is_the_line_above_the_body_that_shares_its_words() -> None:
+    result = clean(HEADLINE_PAGE)
+    assert result["title"] == "Brenn lock to close for a year while its gates are rebuilt"
+    assert result["standfirst"] is None  # the next line is a byline, not a summary
+    reasons = reasons_by_text(result)
+    assert reasons["Brenn lock to close for a year while its gates are rebuilt"] == "metadata"
+    # A site's name and its controls are never taken for the headline.
+    assert reasons["Skip to Article"] != "metadata"
+    assert reasons["Valley Courier"] != "metadata"
+    assert result["text"].startswith("The river authority said on Monday")
+
+
+def test_a_web_page_with_no_headline_about_its_story_has_no_title() -> None:
+    page = HEADLINE_PAGE.replace(
+        "Brenn lock to close for a year while its gates are rebuilt", "Weekend Arts Listings"
+    ).replace("Barge operators fear long detours\n", "")
+    result = clean(page)
+    assert result["title"] is None
+    assert reasons_by_text(result)["Weekend Arts Listings"] != "metadata"
+
+
+def test_plain_copy_keeps_its_first_line_as_headline_whatever_its_words() -> None:
+    copy = (
+        "A long wait on the water\n\n"
+        "The river authority said on Monday it would close the old lock at Brenn for a year "
+        "while engineers rebuild its gates.\n\n"
+        "Barge operators have asked for the work to be delayed until a bypass is dug.\n"
+    )
+    assert clean(copy)["title"] == "A long wait on the water"
+
+
+def test_a_later_date_line_with_the_time_of_the_same_day_is_preferred() -> None:
+    page = HEADLINE_PAGE.replace(
+        "Updated March 3, 2025\n", "date 2025-03-03\nMarch 3, 2025 14:05\n"
+    )
+    assert clean(page)["published_at"] == "2025-03-03T14:05"
+    other_day = HEADLINE_PAGE.replace(
+        "Updated March 3, 2025\n", "date 2025-03-03\nMarch 4, 2025 14:05\n"
+    )
+    assert clean(other_day)["published_at"] == "2025-03-03"

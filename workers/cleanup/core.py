@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from workers.cleanup import html, metadata, rules
+from workers.cleanup import headline, html, metadata, rules
 from workers.cleanup.model import LineModel, shipped
 from workers.cleanup.rules import _Line
 
@@ -127,8 +127,12 @@ def _join(paragraph: list[_Line]) -> str:
     return text
 
 
+def _plain_copy(lines: list[_Line]) -> bool:
+    return all(line.reason in _COPY_REASONS for line in lines)
+
+
 def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[bool]:
-    if not use_model or all(line.reason in _COPY_REASONS for line in lines):
+    if not use_model or _plain_copy(lines):
         # Nothing of a web page around the text (wire copy, a CMS export): every line
         # but the header is the article's, whatever its shape.
         return [line.reason is None for line in lines]
@@ -269,6 +273,34 @@ def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: 
 _LEAD_WORDS = 15
 
 
+def _choose_headline(
+    lines: list[_Line], keep: list[bool], header: rules._Header, *, plain: bool
+) -> None:
+    """The headline (and the standfirst under it) once the body is known: the line above
+    the body that shares its words with the lead (workers.cleanup.headline). The guess
+    made from the page's shape alone stands only on plain copy, which has no site name
+    or control above the story to mistake for one."""
+    at = headline.headline_above(lines, keep)
+    if at == header.title_at or (at is None and plain):
+        return
+    for guessed in (header.title_at, header.standfirst_at):
+        if guessed is not None and not keep[guessed]:
+            lines[guessed].reason = None  # named again below, like any other removed line
+    header.title = header.standfirst = None
+    header.title_at = header.standfirst_at = None
+    if at is None:
+        return
+    lines[at].reason = "metadata"
+    header.title = rules._normalise(rules._fix_text(lines[at].text))
+    header.title_at = at
+    standfirst = rules._mark_standfirst(lines, at)
+    if standfirst is not None and keep[standfirst]:
+        lines[standfirst].reason = None  # the body's own first paragraph
+    elif standfirst is not None:
+        header.standfirst = rules._normalise(rules._fix_text(lines[standfirst].text))
+        header.standfirst_at = standfirst
+
+
 def clean_text(
     submitted: str,
     title: str | None = None,
@@ -278,6 +310,8 @@ def clean_text(
 ) -> dict[str, Any]:
     lines, header = prepare(submitted, title)
     keep = _keep(lines, model, use_model)
+    if not title:
+        _choose_headline(lines, keep, header, plain=not use_model or _plain_copy(lines))
     kept_at = [i for i, k in enumerate(keep) if k]
     last = kept_at[-1] if kept_at else -1
     contributors: list[str] = []

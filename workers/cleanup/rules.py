@@ -705,6 +705,9 @@ class _Header:
     byline: str | None = None
     published_at: str | None = None
     standfirst: str | None = None
+    # Where the page's own headline and standfirst were found (lines of the page).
+    title_at: int | None = None
+    standfirst_at: int | None = None
 
 
 def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
@@ -721,7 +724,10 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
         iso = _date_line(line)
         if iso:
             line.reason = "metadata"
-            header.published_at = header.published_at or iso
+            known = header.published_at
+            # The first date line wins, unless a later one gives the same day with its time.
+            if known is None or (iso.startswith(known) and len(iso) > len(known)):
+                header.published_at = iso
 
     live = [i for i, line in enumerate(lines) if line.reason in (None, "metadata")]
     first_body = next((i for i in live if lines[i].reason is None and _body_like(lines[i])), None)
@@ -746,11 +752,13 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
         if title_at is not None:
             lines[title_at].reason = "metadata"
             header.title = _normalise(_fix_text(lines[title_at].text))
+            header.title_at = title_at
 
     if title_at is not None:
         standfirst = _mark_standfirst(lines, title_at)
         if standfirst is not None:
             header.standfirst = _normalise(_fix_text(lines[standfirst].text))
+            header.standfirst_at = standfirst
         for i in kept_head:
             if i < title_at and lines[i].reason is None and not _body_like(lines[i]):
                 lines[i].reason = "navigation"
