@@ -724,3 +724,59 @@ def test_a_later_date_line_with_the_time_of_the_same_day_is_preferred() -> None:
         "Updated March 3, 2025\n", "date 2025-03-03\nMarch 4, 2025 14:05\n"
     )
     assert clean(other_day)["published_at"] == "2025-03-03"
+
+
+# --- bylines as pages print them, found once the body is known ----------------------
+
+
+@pytest.mark.parametrize(
+    ("printed", "byline", "authors"),
+    [
+        ("By Ines Varga - 03/03/25 06:56 AM EST", None, ["Ines Varga"]),
+        ("March 3, 2025 | by Ines Varga", "by Ines Varga", ["Ines Varga"]),
+        ("Monday March 3, 2025 7:45 am by Ines Varga", "by Ines Varga", ["Ines Varga"]),
+        ("Ines Varga - Mar 3, 2025, 10:31 pm CET", "Ines Varga", ["Ines Varga"]),
+        ("Reuters March 3, 2025 11:03 PM", "Reuters", ["Reuters"]),
+        ("Author:Ines VargaPublish date:Mar 3, 2025", "Author:Ines Varga", ["Ines Varga"]),
+        ("Von Ines Varga publiziert am 3. März 2025", "Von Ines Varga", ["Ines Varga"]),
+        ("Posted by Ines Varga on March 3, 2025", "Posted by Ines Varga", ["Ines Varga"]),
+        ("By Ines Varga and Tomas Brandt, 3 March 2025", None, ["Ines Varga", "Tomas Brandt"]),
+    ],
+)
+def test_bylines_printed_beside_a_date(printed: str, byline: str | None, authors: list) -> None:
+    page = HEADLINE_PAGE.replace("By Ines Varga\nUpdated March 3, 2025\n", f"{printed}\n")
+    result = clean(page)
+    if byline is not None:
+        assert result["byline"] == byline
+    assert result["authors"] == authors
+    assert reasons_by_text(result)[printed] == "metadata"
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "Courier March 3, 2025",  # one word before a date: a site's name, not an author
+        "Valley Courier March 3, 2025",  # a name the page's copyright line gives
+        "Photo by Ines Varga",  # who took the picture
+        "Sort by Newest",  # a control
+        "New Delhi, Valley Bureau | Updated March 3, 2025",  # a place, and more than names
+    ],
+)
+def test_lines_that_only_look_like_bylines(printed: str) -> None:
+    page = HEADLINE_PAGE.replace("By Ines Varga\nUpdated March 3, 2025\n", f"{printed}\n")
+    assert clean(page)["authors"] == []
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("by Ines Varga September 15, 2014", ["Ines Varga"]),
+        ("By Ines VargaStaff Writer", ["Ines Varga"]),  # a role glued on
+        ("By Ines Varga@ivarga Mar 3, 2025", ["Ines Varga"]),
+        ("By Ronan McDonald and Ann MacKenzie", ["Ronan McDonald", "Ann MacKenzie"]),
+        ("Written by Ines Varga, MS, RD", ["Ines Varga"]),  # letters after a name
+        ("By Ines Varga, Wednesday, 20 November 2019", ["Ines Varga"]),
+    ],
+)
+def test_authors_end_where_the_byline_tail_begins(byline: str, authors: list[str]) -> None:
+    assert metadata.authors(byline) == authors

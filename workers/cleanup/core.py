@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from workers.cleanup import headline, html, metadata, rules
+from workers.cleanup import byline, headline, html, metadata, rules
 from workers.cleanup.model import LineModel, shipped
 from workers.cleanup.rules import _Line
 
@@ -301,6 +301,19 @@ def _choose_headline(
         header.standfirst_at = standfirst
 
 
+def _find_byline(lines: list[_Line], keep: list[bool], header: rules._Header) -> None:
+    """A byline printed the ways pages print it (workers.cleanup.byline), when no line
+    opening with "By" was found; its date, too, when the page gave none on its own line."""
+    found = byline.byline_above(lines, keep)
+    if found is None:
+        return
+    at, printed = found
+    lines[at].reason = "metadata"
+    header.byline = printed.text
+    header.authors = printed.authors
+    header.published_at = header.published_at or rules._date_line(lines[at])
+
+
 def clean_text(
     submitted: str,
     title: str | None = None,
@@ -312,6 +325,8 @@ def clean_text(
     keep = _keep(lines, model, use_model)
     if not title:
         _choose_headline(lines, keep, header, plain=not use_model or _plain_copy(lines))
+    if header.byline is None:
+        _find_byline(lines, keep, header)
     kept_at = [i for i, k in enumerate(keep) if k]
     last = kept_at[-1] if kept_at else -1
     contributors: list[str] = []
@@ -371,7 +386,7 @@ def clean_text(
         "title": given or header.title,
         "standfirst": header.standfirst,
         "byline": header.byline,
-        "authors": metadata.authors(header.byline),
+        "authors": header.authors or metadata.authors(header.byline),
         "dateline": metadata.dateline(body[0]) if body else None,
         "contributors": contributors,
         "published_at": header.published_at,

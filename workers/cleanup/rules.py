@@ -705,6 +705,8 @@ class _Header:
     byline: str | None = None
     published_at: str | None = None
     standfirst: str | None = None
+    # Names read from a byline printed beside other things (workers.cleanup.byline).
+    authors: list[str] = field(default_factory=list)
     # Where the page's own headline and standfirst were found (lines of the page).
     title_at: int | None = None
     standfirst_at: int | None = None

@@ -1,5 +1,5 @@
-"""The headline benchmark runs on any dev set laid out like the real one, and says what
-agreeing with a page's HTML title means."""
+"""The metadata benchmark runs on any dev set laid out like the real one, and says what
+agreeing with what a page's HTML says of itself means."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ STORY = (
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    return load_script("bench/cleanup_headlines.py")
+    return load_script("bench/cleanup_metadata.py")
 
 
 def test_agreeing_means_one_contains_the_other_whatever_the_punctuation(
@@ -43,11 +43,13 @@ def test_the_bench_scores_a_dev_set(
     with gzip.open(tmp_path / "html" / "1.html.gz", "wt", encoding="utf-8") as handle:
         handle.write(
             "<html><head><title>Tram line to Oster Park opens on Sunday - City Paper</title>"
+            '<meta name="author" content="Ada Lind">'
             "</head><body><p>The tram line opens.</p></body></html>"
         )
     page = {"id": "1", "url": "https://city.example/tram", "raw_text": STORY, "gold_body": ""}
     (tmp_path / "pages.jsonl").write_text(json.dumps(page) + "\n", encoding="utf-8")
-    monkeypatch.setattr(sys, "argv", ["cleanup_headlines.py", "--dev-set", str(tmp_path)])
+    monkeypatch.setattr(sys, "argv", ["cleanup_metadata.py", "--dev-set", str(tmp_path)])
     bench.main()
     out = capsys.readouterr().out
-    assert "chosen    : a title on 1 pages, agreeing with the page's HTML title on 1," in out
+    assert "title            : the HTML gives it on   1, cleanup on   1; agreeing   1," in out
+    assert "authors          : the HTML gives it on   1, cleanup on   1; agreeing   1," in out
