@@ -715,15 +715,18 @@ def test_plain_copy_keeps_its_first_line_as_headline_whatever_its_words() -> Non
     assert clean(copy)["title"] == "A long wait on the water"
 
 
-def test_a_later_date_line_with_the_time_of_the_same_day_is_preferred() -> None:
-    page = HEADLINE_PAGE.replace(
-        "Updated March 3, 2025\n", "date 2025-03-03\nMarch 3, 2025 14:05\n"
-    )
+def test_the_date_line_nearest_the_body_is_the_storys() -> None:
+    # A date printed higher up the page (a menu, a teaser list) is another story's.
+    assert clean("January 5, 2019\n" + HEADLINE_PAGE)["published_at"] == "2025-03-03"
+
+
+@pytest.mark.parametrize(
+    "dates",
+    ["date 2025-03-03\nMarch 3, 2025 14:05\n", "March 3, 2025 14:05\ndate 2025-03-03\n"],
+)
+def test_of_two_date_lines_of_one_day_the_one_with_the_time_wins(dates: str) -> None:
+    page = HEADLINE_PAGE.replace("Updated March 3, 2025\n", dates)
     assert clean(page)["published_at"] == "2025-03-03T14:05"
-    other_day = HEADLINE_PAGE.replace(
-        "Updated March 3, 2025\n", "date 2025-03-03\nMarch 4, 2025 14:05\n"
-    )
-    assert clean(other_day)["published_at"] == "2025-03-03"
 
 
 # --- bylines as pages print them, found once the body is known ----------------------

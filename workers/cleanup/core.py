@@ -301,6 +301,30 @@ def _choose_headline(
         header.standfirst_at = standfirst
 
 
+# How far above the body's first line the story's own date line may stand.
+_DATE_REACH = 25
+
+
+def _choose_date(lines: list[_Line], keep: list[bool], header: rules._Header) -> None:
+    """The story's date is the date line nearest above its body: pages also print dates
+    in menus and teaser lists above the header, and the first date line of the page may be
+    one of those. The first date line stands when none is near the body, and a more
+    precise line of the same day wins."""
+    kept = [i for i, k in enumerate(keep) if k]
+    if not kept:
+        return
+    for i in range(kept[0] - 1, max(-1, kept[0] - 1 - _DATE_REACH), -1):
+        if lines[i].reason != "metadata":
+            continue
+        nearest = rules._date_line(lines[i])
+        if nearest is None:
+            continue
+        known = header.published_at
+        if not (known and known.startswith(nearest) and len(known) > len(nearest)):
+            header.published_at = nearest
+        return
+
+
 def _find_byline(lines: list[_Line], keep: list[bool], header: rules._Header) -> None:
     """A byline printed the ways pages print it (workers.cleanup.byline), when no line
     opening with "By" was found; its date, too, when the page gave none on its own line."""
@@ -327,6 +351,7 @@ def clean_text(
         _choose_headline(lines, keep, header, plain=not use_model or _plain_copy(lines))
     if header.byline is None:
         _find_byline(lines, keep, header)
+    _choose_date(lines, keep, header)
     kept_at = [i for i, k in enumerate(keep) if k]
     last = kept_at[-1] if kept_at else -1
     contributors: list[str] = []
