@@ -18,7 +18,6 @@ from workers.cleanup.rules import _Line
 # How far above the body's first line a byline may stand.
 _REACH = 25
 _MAX_WORDS = 24
-_OPEN = frozenset((None, "metadata", "navigation", "other"))
 
 # "by" and its kin: anywhere after a separator in English, at the start of the line in the
 # other languages the UI rules know (mid-line they are name particles: "Ursula von der
@@ -126,15 +125,13 @@ def _owners(lines: list[_Line]) -> str:
     )
 
 
-def byline_above(lines: list[_Line], keep: list[bool]) -> tuple[int, Byline] | None:
-    """The nearest line above the body that prints a byline, and the names in it."""
-    kept = [i for i, k in enumerate(keep) if k]
-    if not kept:
-        return None
+def byline_above(lines: list[_Line], top: int) -> tuple[int, Byline] | None:
+    """The nearest line above the body's first line (`top`) that prints a byline, and the
+    names in it."""
     owners: str | None = None
-    for i in range(kept[0] - 1, max(-1, kept[0] - 1 - _REACH), -1):
+    for i in range(top - 1, max(-1, top - 1 - _REACH), -1):
         line = lines[i]
-        if line.reason not in _OPEN or not 0 < line.size <= _MAX_WORDS:
+        if line.reason not in rules._HEADER_OPEN or not 0 < line.size <= _MAX_WORDS:
             continue
         if rules._ends_sentence(line.text) and not rules._date_line(line):
             continue  # a sentence, not a header line

@@ -274,17 +274,17 @@ _LEAD_WORDS = 15
 
 
 def _choose_headline(
-    lines: list[_Line], keep: list[bool], header: rules._Header, *, plain: bool
+    lines: list[_Line], kept_at: list[int], header: rules._Header, *, plain: bool
 ) -> None:
     """The headline (and the standfirst under it) once the body is known: the line above
     the body that shares its words with the lead (workers.cleanup.headline). The guess
     made from the page's shape alone stands only on plain copy, which has no site name
     or control above the story to mistake for one."""
-    at = headline.headline_above(lines, keep)
+    at = headline.headline_above(lines, kept_at)
     if at == header.title_at or (at is None and plain):
         return
     for guessed in (header.title_at, header.standfirst_at):
-        if guessed is not None and not keep[guessed]:
+        if guessed is not None and guessed not in kept_at:
             lines[guessed].reason = None  # named again below, like any other removed line
     header.title = header.standfirst = None
     header.title_at = header.standfirst_at = None
@@ -294,7 +294,7 @@ def _choose_headline(
     header.title = rules._normalise(rules._fix_text(lines[at].text))
     header.title_at = at
     standfirst = rules._mark_standfirst(lines, at)
-    if standfirst is not None and keep[standfirst]:
+    if standfirst is not None and standfirst in kept_at:
         lines[standfirst].reason = None  # the body's own first paragraph
     elif standfirst is not None:
         header.standfirst = rules._normalise(rules._fix_text(lines[standfirst].text))
@@ -305,15 +305,12 @@ def _choose_headline(
 _DATE_REACH = 25
 
 
-def _choose_date(lines: list[_Line], keep: list[bool], header: rules._Header) -> None:
+def _choose_date(lines: list[_Line], top: int, header: rules._Header) -> None:
     """The story's date is the date line nearest above its body: pages also print dates
     in menus and teaser lists above the header, and the first date line of the page may be
-    one of those. The first date line stands when none is near the body, and a more
-    precise line of the same day wins."""
-    kept = [i for i, k in enumerate(keep) if k]
-    if not kept:
-        return
-    for i in range(kept[0] - 1, max(-1, kept[0] - 1 - _DATE_REACH), -1):
+    one of those. The first date line stands when none is near the body's first line
+    (`top`), and a more precise line of the same day wins."""
+    for i in range(top - 1, max(-1, top - 1 - _DATE_REACH), -1):
         if lines[i].reason != "metadata":
             continue
         nearest = rules._date_line(lines[i])
@@ -325,10 +322,10 @@ def _choose_date(lines: list[_Line], keep: list[bool], header: rules._Header) ->
         return
 
 
-def _find_byline(lines: list[_Line], keep: list[bool], header: rules._Header) -> None:
+def _find_byline(lines: list[_Line], top: int, header: rules._Header) -> None:
     """A byline printed the ways pages print it (workers.cleanup.byline), when no line
     opening with "By" was found; its date, too, when the page gave none on its own line."""
-    found = byline.byline_above(lines, keep)
+    found = byline.byline_above(lines, top)
     if found is None:
         return
     at, printed = found
@@ -347,12 +344,13 @@ def clean_text(
 ) -> dict[str, Any]:
     lines, header = prepare(submitted, title)
     keep = _keep(lines, model, use_model)
-    if not title:
-        _choose_headline(lines, keep, header, plain=not use_model or _plain_copy(lines))
-    if header.byline is None:
-        _find_byline(lines, keep, header)
-    _choose_date(lines, keep, header)
     kept_at = [i for i, k in enumerate(keep) if k]
+    if kept_at:  # the header is read again above the body, now that it is known
+        if not title:
+            _choose_headline(lines, kept_at, header, plain=not use_model or _plain_copy(lines))
+        if header.byline is None:
+            _find_byline(lines, kept_at[0], header)
+        _choose_date(lines, kept_at[0], header)
     last = kept_at[-1] if kept_at else -1
     contributors: list[str] = []
     kept_keys: set[str] | None = None  # made when first needed: most pages never need it

@@ -22,9 +22,6 @@ _LEAD_WORDS = 150
 # also be in the lead.
 _MIN_SHARE = 0.3
 _MIN_SHARED = 2
-# Reasons a headline may carry before this: unnamed, taken for the header, or guessed to be
-# navigation or other text by its shape alone.
-_OPEN = frozenset((None, "metadata", "navigation", "other"))
 
 
 def _content_words(text: str) -> set[str]:
@@ -40,7 +37,7 @@ def _content_words(text: str) -> set[str]:
 
 def _could_be_headline(line: _Line) -> bool:
     return (
-        line.reason in _OPEN
+        line.reason in rules._HEADER_OPEN
         and rules._headline_shaped(line)
         and not rules._ui_words_only(line)
         and not rules._navigation(line)
@@ -49,10 +46,9 @@ def _could_be_headline(line: _Line) -> bool:
     )
 
 
-def headline_above(lines: list[_Line], keep: list[bool]) -> int | None:
-    """Index of the headline-shaped line above the body that shares the largest share of
-    its words with the lead, or None when no line shares enough."""
-    kept = [i for i, k in enumerate(keep) if k]
+def headline_above(lines: list[_Line], kept: list[int]) -> int | None:
+    """Index of the headline-shaped line above the body (the `kept` lines) that shares the
+    largest share of its words with the lead, or None when no line shares enough."""
     if not kept:
         return None
     lead: set[str] = set()

@@ -699,6 +699,11 @@ def _mark_teasers(lines: list[_Line]) -> None:
             in_teasers = False
 
 
+# The reasons a line of the header may carry before the body is known: unnamed, taken for
+# the header, or named by its shape alone. A headline or a byline found later may be one.
+_HEADER_OPEN = frozenset((None, "metadata", "navigation", "other"))
+
+
 @dataclass
 class _Header:
     title: str | None = None
