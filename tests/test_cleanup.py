@@ -783,3 +783,35 @@ def test_lines_that_only_look_like_bylines(printed: str) -> None:
 )
 def test_authors_end_where_the_byline_tail_begins(byline: str, authors: list[str]) -> None:
     assert metadata.authors(byline) == authors
+
+
+# --- teaser cards copied as text, headline glued to summary ----------------------------
+
+CARDS = [
+    "Ferry Fares To Orla Rise AgainThe island's ferry company said fuel costs forced "
+    "a second rise this year.",
+    "Brenn Lock Closes For A Year From MarchEngineers will rebuild the gates of the old "
+    "lock, the river authority said.",
+    "Five New Cafes To Try In Tarrow This Winter?From soup kitchens to bakeries, here is "
+    "where to warm up.",
+]
+
+
+def test_a_list_of_glued_teaser_cards_is_related() -> None:
+    page = "\n".join(["Home | News | Sport", *LEAD_PAGE.splitlines()[2:], *CARDS, "© 2025 Courier"])
+    result = clean(page)
+    reasons = reasons_by_text(result)
+    assert all(reasons[card] == "related" for card in CARDS)
+    assert "Ferry Fares" not in result["text"]
+    assert result["text"].endswith("Work begins in March.")
+
+
+def test_a_lone_glued_line_and_names_with_inner_capitals_are_not_cards() -> None:
+    # A page may glue a name's pop-up into its text: one glued line alone is no list.
+    lone = core.prepare(f"{LEAD_PAGE}Gov. Ana RuizAna Ruiz said the lock would reopen in 2026.\n")
+    assert core.rules.glued_cards(lone[0]) == []
+    names = core.prepare(
+        "Ronan McDonald And LeBron Varga Met In Kessel On Monday To Sign The Deal\n"
+        "Ronan McDonald And LeBron Varga Met In Kessel On Monday To Sign It Again\n"
+    )[0]
+    assert core.rules.glued_cards(names) == []

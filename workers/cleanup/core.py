@@ -156,9 +156,19 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
             for line, p in zip(lines, probabilities, strict=True)
         ]
     _keep_closing_sentence(lines, probabilities, keep)
+    _drop_glued_cards(lines, keep)
     _fill_gaps(lines, keep)
     _end_at_comments(lines, keep)
     return keep
+
+
+def _drop_glued_cards(lines: list[_Line], keep: list[bool]) -> None:
+    """A list of teaser cards copied as text, each headline glued to its summary, reads
+    like prose to the model; the glue gives it away (rules.glued_cards)."""
+    for i in rules.glued_cards(lines):
+        keep[i] = False
+        lines[i].reason = "related"
+        lines[i].sure = True
 
 
 # Body words before a comment section's heading for it to end the article there.
