@@ -538,8 +538,8 @@ def merge_short_names(text: str, groups: _Groups) -> None:
     "Kingsmead" after "Kingsmead Stadium"). Not when two such names start with the word,
     not for a name ending in an organisation word ("Dunmore Tenants Association",
     "Leeds Crown Court": those are named after their place, and the word alone is the
-    place), not for a nationality, and not for a word the gazetteer knows as a place. The short name takes the
-    type of the full one, as an acronym does.
+    place), not for a nationality, and not for a word the gazetteer knows as a place. The
+    short name takes the type of the full one, as an acronym does.
     """
     by_first_word: dict[str, list[tuple[Group, str]]] = {}
     for group in groups.groups():
