@@ -696,6 +696,16 @@ def test_the_headline_is_the_line_above_the_body_that_shares_its_words() -> None
     assert result["text"].startswith("The river authority said on Monday")
 
 
+def test_a_breadcrumb_trail_is_not_the_headline() -> None:
+    crumbs = "Home » Rivers » Brenn lock to close for a year while its gates are rebuilt"
+    result = clean(HEADLINE_PAGE.replace("Valley Courier\n\n", f"{crumbs}\n\n", 1))
+    assert result["title"] == "Brenn lock to close for a year while its gates are rebuilt"
+    page = HEADLINE_PAGE.replace(
+        "Brenn lock to close for a year while its gates are rebuilt", crumbs
+    ).replace("Barge operators fear long detours\n", "")
+    assert clean(page)["title"] is None
+
+
 def test_a_web_page_with_no_headline_about_its_story_has_no_title() -> None:
     page = HEADLINE_PAGE.replace(
         "Brenn lock to close for a year while its gates are rebuilt", "Weekend Arts Listings"

@@ -35,9 +35,15 @@ def _content_words(text: str) -> set[str]:
     }
 
 
+# A breadcrumb trail ("Home » Opinion » Why ferries matter") names where the page stands,
+# however much its last item reads like the story's headline.
+_BREADCRUMB = frozenset("»›")
+
+
 def _could_be_headline(line: _Line) -> bool:
     return (
         line.reason in rules._HEADER_OPEN
+        and not _BREADCRUMB.intersection(line.text)
         and rules._headline_shaped(line)
         and not rules._ui_words_only(line)
         and not rules._navigation(line)
