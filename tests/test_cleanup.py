@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
 from service.schemas import ArticleRequestSchema
-from workers.cleanup import clean, metadata
+from workers.cleanup import clean, core, metadata
 from workers.pipeline import analyze
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -382,6 +383,56 @@ def test_an_unfinished_line_at_the_edge_is_not_taken_for_body() -> None:
     assert "New bus timetable" not in clean(page)["text"]
 
 
+LEAD_PAGE = (
+    "Home | World | Business\n"
+    "(photo credit: Lena Ostrova)\n"
+    "The river authority said on Monday it would close the old lock at Brenn for a year while "
+    "engineers rebuild its gates.\n"
+    "Barge operators have asked the authority for two years to delay the work until a bypass "
+    "channel is dug beside the lock.\n"
+    "Traffic on the river has grown by a fifth since the port at Holm opened its new container "
+    "terminal last spring.\n"
+    "The authority said the gates were more than ninety years old.\n"
+    "Work begins in March.\n"
+)
+
+
+def _edges(text: str, probabilities: list[float]) -> list[bool]:
+    lines, _ = core.prepare(text)
+    assert len(lines) == len(probabilities)
+    scores = np.array(probabilities)
+    keep = [bool(p >= 0.5) for p in scores]
+    core._keep_closing_sentence(lines, scores, keep)
+    return keep
+
+
+def test_a_lead_of_several_sentences_above_the_body_is_kept_whole() -> None:
+    # On a short page the model is unsure of the opening one-sentence paragraphs: the
+    # whole run of full sentences between the page's furniture and the body is the lead.
+    keep = _edges(LEAD_PAGE, [0.1, 0.1, 0.42, 0.41, 0.40, 0.6, 0.7])
+    assert keep == [False, False, True, True, True, True, True]
+
+
+def test_a_lead_run_stops_at_a_sentence_the_model_rejects() -> None:
+    keep = _edges(LEAD_PAGE, [0.1, 0.1, 0.42, 0.2, 0.40, 0.6, 0.7])
+    # A full sentence the model rejects is neither lead nor furniture: with prose of
+    # doubtful standing above them, the sentences under it are not taken for the lead.
+    assert keep == [False, False, False, False, False, True, True]
+
+
+def test_a_caption_glued_to_its_credit_is_a_caption_however_long() -> None:
+    caption = (
+        "Engineers inspect the gates of the old lock at Brenn, which the river authority "
+        "will close for a year from March, on Monday, May 4."
+    )
+    result = clean(
+        LEAD_PAGE.replace("(photo credit: Lena Ostrova)\n", f"{caption}Credit: Lena Ostrova\n")
+    )
+    assert reasons_by_text(result)[caption] == "caption"
+    assert "Engineers inspect" not in result["text"]
+    assert result["text"].startswith("The river authority said on Monday")
+
+
 def test_page_headline_leaves_the_body_even_when_the_request_names_another_title() -> None:
     result = clean(fixture("wire_story"), title="Port expansion approved")
     assert result["title"] == "Port expansion approved"
@@ -649,3 +700,166 @@ def test_pipeline_passes_the_content_type_to_cleanup() -> None:
     assert as_html["cleanup"]["source"] == "html"
     as_text = analyze({"text": submitted, "content_type": "text/plain", "analyses": ["cleanup"]})
     assert as_text["cleanup"]["source"] == "text"
+
+
+# --- the headline, chosen once the body is known -------------------------------------
+
+HEADLINE_PAGE = (
+    "Skip to Article\n"
+    "Search the Valley Courier\n\n"
+    "Valley Courier\n\n"
+    "Brenn lock to close for a year while its gates are rebuilt\n\n"
+    "By Ines Varga\n"
+    "Updated March 3, 2025\n"
+    "Barge operators fear long detours\n"
+    "Share on Facebook Share on X\n\n"
+    "The river authority said on Monday it would close the old lock at Brenn for a year while "
+    "engineers rebuild its gates, which are more than ninety years old.\n\n"
+    "Barge operators have asked the authority for two years to delay the work until a bypass "
+    "channel is dug beside the lock, and say the closure will add a day to every trip.\n\n"
+    "The authority said the rebuilt gates would let larger barges through from next spring.\n\n"
+    "© 2025 Valley Courier\n"
+)
+
+
+def test_the_headline_is_the_line_above_the_body_that_shares_its_words() -> None:
+    result = clean(HEADLINE_PAGE)
+    assert result["title"] == "Brenn lock to close for a year while its gates are rebuilt"
+    assert result["standfirst"] is None  # the next line is a byline, not a summary
+    reasons = reasons_by_text(result)
+    assert reasons["Brenn lock to close for a year while its gates are rebuilt"] == "metadata"
+    # A site's name and its controls are never taken for the headline.
+    assert reasons["Skip to Article"] != "metadata"
+    assert reasons["Valley Courier"] != "metadata"
+    assert result["text"].startswith("The river authority said on Monday")
+
+
+def test_a_breadcrumb_trail_is_not_the_headline() -> None:
+    crumbs = "Home » Rivers » Brenn lock to close for a year while its gates are rebuilt"
+    result = clean(HEADLINE_PAGE.replace("Valley Courier\n\n", f"{crumbs}\n\n", 1))
+    assert result["title"] == "Brenn lock to close for a year while its gates are rebuilt"
+    page = HEADLINE_PAGE.replace(
+        "Brenn lock to close for a year while its gates are rebuilt", crumbs
+    ).replace("Barge operators fear long detours\n", "")
+    assert clean(page)["title"] is None
+
+
+def test_a_web_page_with_no_headline_about_its_story_has_no_title() -> None:
+    page = HEADLINE_PAGE.replace(
+        "Brenn lock to close for a year while its gates are rebuilt", "Weekend Arts Listings"
+    ).replace("Barge operators fear long detours\n", "")
+    result = clean(page)
+    assert result["title"] is None
+    assert reasons_by_text(result)["Weekend Arts Listings"] != "metadata"
+
+
+def test_plain_copy_keeps_its_first_line_as_headline_whatever_its_words() -> None:
+    copy = (
+        "A long wait on the water\n\n"
+        "The river authority said on Monday it would close the old lock at Brenn for a year "
+        "while engineers rebuild its gates.\n\n"
+        "Barge operators have asked for the work to be delayed until a bypass is dug.\n"
+    )
+    assert clean(copy)["title"] == "A long wait on the water"
+
+
+def test_the_date_line_nearest_the_body_is_the_storys() -> None:
+    # A date printed higher up the page (a menu, a teaser list) is another story's.
+    assert clean("January 5, 2019\n" + HEADLINE_PAGE)["published_at"] == "2025-03-03"
+
+
+@pytest.mark.parametrize(
+    "dates",
+    ["date 2025-03-03\nMarch 3, 2025 14:05\n", "March 3, 2025 14:05\ndate 2025-03-03\n"],
+)
+def test_of_two_date_lines_of_one_day_the_one_with_the_time_wins(dates: str) -> None:
+    page = HEADLINE_PAGE.replace("Updated March 3, 2025\n", dates)
+    assert clean(page)["published_at"] == "2025-03-03T14:05"
+
+
+# --- bylines as pages print them, found once the body is known ----------------------
+
+
+@pytest.mark.parametrize(
+    ("printed", "byline", "authors"),
+    [
+        ("By Ines Varga - 03/03/25 06:56 AM EST", None, ["Ines Varga"]),
+        ("March 3, 2025 | by Ines Varga", "by Ines Varga", ["Ines Varga"]),
+        ("Monday March 3, 2025 7:45 am by Ines Varga", "by Ines Varga", ["Ines Varga"]),
+        ("Ines Varga - Mar 3, 2025, 10:31 pm CET", "Ines Varga", ["Ines Varga"]),
+        ("Reuters March 3, 2025 11:03 PM", "Reuters", ["Reuters"]),
+        ("Author:Ines VargaPublish date:Mar 3, 2025", "Author:Ines Varga", ["Ines Varga"]),
+        ("Von Ines Varga publiziert am 3. März 2025", "Von Ines Varga", ["Ines Varga"]),
+        ("Posted by Ines Varga on March 3, 2025", "Posted by Ines Varga", ["Ines Varga"]),
+        ("By Ines Varga and Tomas Brandt, 3 March 2025", None, ["Ines Varga", "Tomas Brandt"]),
+    ],
+)
+def test_bylines_printed_beside_a_date(printed: str, byline: str | None, authors: list) -> None:
+    page = HEADLINE_PAGE.replace("By Ines Varga\nUpdated March 3, 2025\n", f"{printed}\n")
+    result = clean(page)
+    if byline is not None:
+        assert result["byline"] == byline
+    assert result["authors"] == authors
+    assert reasons_by_text(result)[printed] == "metadata"
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "Courier March 3, 2025",  # one word before a date: a site's name, not an author
+        "Valley Courier March 3, 2025",  # a name the page's copyright line gives
+        "Photo by Ines Varga",  # who took the picture
+        "Sort by Newest",  # a control
+        "New Delhi, Valley Bureau | Updated March 3, 2025",  # a place, and more than names
+    ],
+)
+def test_lines_that_only_look_like_bylines(printed: str) -> None:
+    page = HEADLINE_PAGE.replace("By Ines Varga\nUpdated March 3, 2025\n", f"{printed}\n")
+    assert clean(page)["authors"] == []
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("by Ines Varga September 15, 2014", ["Ines Varga"]),
+        ("By Ines VargaStaff Writer", ["Ines Varga"]),  # a role glued on
+        ("By Ines Varga@ivarga Mar 3, 2025", ["Ines Varga"]),
+        ("By Ronan McDonald and Ann MacKenzie", ["Ronan McDonald", "Ann MacKenzie"]),
+        ("Written by Ines Varga, MS, RD", ["Ines Varga"]),  # letters after a name
+        ("By Ines Varga, Wednesday, 20 November 2019", ["Ines Varga"]),
+    ],
+)
+def test_authors_end_where_the_byline_tail_begins(byline: str, authors: list[str]) -> None:
+    assert metadata.authors(byline) == authors
+
+
+# --- teaser cards copied as text, headline glued to summary ----------------------------
+
+CARDS = [
+    "Ferry Fares To Orla Rise AgainThe island's ferry company said fuel costs forced "
+    "a second rise this year.",
+    "Brenn Lock Closes For A Year From MarchEngineers will rebuild the gates of the old "
+    "lock, the river authority said.",
+    "Five New Cafes To Try In Tarrow This Winter?From soup kitchens to bakeries, here is "
+    "where to warm up.",
+]
+
+
+def test_a_list_of_glued_teaser_cards_is_related() -> None:
+    page = "\n".join(["Home | News | Sport", *LEAD_PAGE.splitlines()[2:], *CARDS, "© 2025 Courier"])
+    result = clean(page)
+    reasons = reasons_by_text(result)
+    assert all(reasons[card] == "related" for card in CARDS)
+    assert "Ferry Fares" not in result["text"]
+    assert result["text"].endswith("Work begins in March.")
+
+
+def test_a_lone_glued_line_and_names_with_inner_capitals_are_not_cards() -> None:
+    # A page may glue a name's pop-up into its text: one glued line alone is no list.
+    lone = core.prepare(f"{LEAD_PAGE}Gov. Ana RuizAna Ruiz said the lock would reopen in 2026.\n")
+    assert core.rules.glued_cards(lone[0]) == []
+    names = core.prepare(
+        "Ronan McDonald And LeBron Varga Met In Kessel On Monday To Sign The Deal\n"
+        "Ronan McDonald And LeBron Varga Met In Kessel On Monday To Sign It Again\n"
+    )[0]
+    assert core.rules.glued_cards(names) == []

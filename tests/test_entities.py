@@ -245,6 +245,15 @@ def test_short_name_merges_with_the_one_organisation_it_starts(nlp: Language) ->
             "Leeds Rhinos won again. Crowds in Leeds cheered.",
             [("Leeds Rhinos", 0, "ORG"), ("Leeds", 1, "GPE")],
         ),
+        # a nationality is not the short name of an organisation it opens
+        (
+            "Velmaran ministers met. The Velmaran Air Force flew over. Velmaran exports rose.",
+            [
+                ("Velmaran", 0, "NORP"),
+                ("Velmaran Air Force", 0, "ORG"),
+                ("Velmaran", 2, "NORP"),
+            ],
+        ),
         # a surname of a person named in full is that person's
         (
             "Mara Kessling founded Kessling Freight. Kessling said it would grow.",

@@ -538,8 +538,8 @@ def merge_short_names(text: str, groups: _Groups) -> None:
     "Kingsmead" after "Kingsmead Stadium"). Not when two such names start with the word,
     not for a name ending in an organisation word ("Dunmore Tenants Association",
     "Leeds Crown Court": those are named after their place, and the word alone is the
-    place), and not for a word the gazetteer knows as a place. The short name takes the
-    type of the full one, as an acronym does.
+    place), not for a nationality, and not for a word the gazetteer knows as a place. The
+    short name takes the type of the full one, as an acronym does.
     """
     by_first_word: dict[str, list[tuple[Group, str]]] = {}
     for group in groups.groups():
@@ -557,6 +557,7 @@ def merge_short_names(text: str, groups: _Groups) -> None:
         if (
             _org_shaped(full.name)
             or not {m.label for m in single.mentions} <= NAME_TYPES
+            or single.votes() == "NORP"  # "Israeli" is not short for "Israeli Air Force"
             or single.name.casefold() in ORG_HEADS | ORG_OPENERS | _MINOR_WORDS
             or gazetteer.lookup(single.name) is not None
         ):

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from workers.cleanup import html, metadata, rules
+from workers.cleanup import byline, headline, html, metadata, rules
 from workers.cleanup.model import LineModel, shipped
 from workers.cleanup.rules import _Line
 
@@ -86,17 +86,14 @@ def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rule
         # Not prose whatever its neighbours: removed even where the model would keep it.
         line.sure = line.reason == "navigation" and rules._word_list(line)
     for before, after in itertools.pairwise(lines):
-        # Text glued to a credit is the photo's caption.
-        if (
-            after.reason == "credit"
-            and before.end == after.start
-            and before.reason is None
-            and not rules._body_like(before)
-        ):
+        # Text glued to a credit is the photo's caption, however long: a caption is often
+        # a full sentence, and body text never runs into a credit with no space.
+        if after.reason == "credit" and before.end == after.start and before.reason is None:
             before.reason = "caption"
     rules._mark_caption_copies(lines)
     rules._mark_menu_runs(lines)
     rules._mark_teasers(lines)
+    _mark_glued_cards(lines)
     header = rules._mark_header(lines, title)
     return lines, header
 
@@ -133,8 +130,12 @@ def _join(paragraph: list[_Line]) -> str:
     return text
 
 
+def _plain_copy(lines: list[_Line]) -> bool:
+    return all(line.reason in _COPY_REASONS for line in lines)
+
+
 def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[bool]:
-    if not use_model or all(line.reason in _COPY_REASONS for line in lines):
+    if not use_model or _plain_copy(lines):
         # Nothing of a web page around the text (wire copy, a CMS export): every line
         # but the header is the article's, whatever its shape.
         return [line.reason is None for line in lines]
@@ -163,6 +164,15 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
     _fill_gaps(lines, keep)
     _end_at_comments(lines, keep)
     return keep
+
+
+def _mark_glued_cards(lines: list[_Line]) -> None:
+    """A list of teaser cards copied as text, each headline glued to its summary, reads
+    like prose; the glue gives it away (rules.glued_cards). Named before the model runs, so
+    that it sees them as furniture and so does the look at the body's edges."""
+    for i in rules.glued_cards(lines):
+        lines[i].reason = "related"
+        lines[i].sure = True
 
 
 # Body words before a comment section's heading for it to end the article there.
@@ -213,26 +223,33 @@ def _fill_gaps(lines: list[_Line], keep: list[bool]) -> None:
 _CLOSING_FLOOR = 0.3
 
 
-def _edge_sentence(
-    lines: list[_Line], probabilities: np.ndarray, i: int, beyond: int, min_words: int
+def _supported_sentence(
+    lines: list[_Line], probabilities: np.ndarray, i: int, min_words: int
 ) -> bool:
-    """Line `i` is a finished sentence with some support from the model and no rule
-    against it, and line `beyond` (past it, away from the body) is furniture or the page's
-    edge: neither a line the model believes nor prose."""
+    """A finished sentence with some support from the model and no rule against it."""
     line = lines[i]
-    if (
-        line.reason is not None
-        or line.size < min_words
-        or not rules._ends_sentence(line.text)
-        or float(probabilities[i]) < _CLOSING_FLOOR
-    ):
-        return False
+    return (
+        line.reason is None
+        and line.size >= min_words
+        and rules._ends_sentence(line.text)
+        and float(probabilities[i]) >= _CLOSING_FLOOR
+    )
+
+
+def _beyond_edge(lines: list[_Line], probabilities: np.ndarray, beyond: int) -> bool:
+    """Line `beyond` is furniture or the page's edge: neither a line the model believes
+    nor prose."""
     if not 0 <= beyond < len(lines):
         return True
     other = lines[beyond]
     return other.reason is not None or (
         float(probabilities[beyond]) < _CLOSING_FLOOR and not rules._ends_sentence(other.text)
     )
+
+
+def _lead_sentence(lines: list[_Line], probabilities: np.ndarray, i: int) -> bool:
+    # A lead is a full sentence: longer than a headline or a caption line.
+    return _supported_sentence(lines, probabilities, i, _LEAD_WORDS)
 
 
 def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: list[bool]) -> None:
@@ -246,21 +263,88 @@ def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: 
     # The closing paragraphs: up to a few finished sentences in a row, then furniture.
     last = kept_at[-1] + 1
     for end in range(last, min(len(lines), last + _CLOSING_LINES)):
-        if not _edge_sentence(lines, probabilities, end, len(lines), 4):
+        if not _supported_sentence(lines, probabilities, end, 4):
             break
-        if _edge_sentence(lines, probabilities, end, end + 1, 4):
+        if _beyond_edge(lines, probabilities, end + 1):
             for i in range(last, end + 1):
                 keep[i] = True
             break
+    # The lead may be several paragraphs (wire copy often opens with one-sentence
+    # paragraphs the model is unsure of on a short page): take the whole run of full
+    # sentences above the body when page furniture or the page's top lies beyond it.
     first = kept_at[0] - 1
-    # A lead is a full sentence: longer than a headline or a caption line.
-    if first >= 0 and _edge_sentence(lines, probabilities, first, first - 1, _LEAD_WORDS):
-        keep[first] = True
+    while first >= 0 and _lead_sentence(lines, probabilities, first):
+        first -= 1
+    if first < kept_at[0] - 1 and _beyond_edge(lines, probabilities, first):
+        for i in range(first + 1, kept_at[0]):
+            keep[i] = True
 
 
 _LEAD_WORDS = 15
 # Most closing sentences taken together after the kept run.
-_CLOSING_LINES = 3
+_CLOSING_LINES = 5
+
+
+def _choose_headline(
+    lines: list[_Line], kept_at: list[int], header: rules._Header, *, plain: bool
+) -> None:
+    """The headline (and the standfirst under it) once the body is known: the line above
+    the body that shares its words with the lead (workers.cleanup.headline). The guess
+    made from the page's shape alone stands only on plain copy, which has no site name
+    or control above the story to mistake for one."""
+    at = headline.headline_above(lines, kept_at)
+    if at == header.title_at or (at is None and plain):
+        return
+    for guessed in (header.title_at, header.standfirst_at):
+        if guessed is not None and guessed not in kept_at:
+            lines[guessed].reason = None  # named again below, like any other removed line
+    header.title = header.standfirst = None
+    header.title_at = header.standfirst_at = None
+    if at is None:
+        return
+    lines[at].reason = "metadata"
+    header.title = rules._normalise(rules._fix_text(lines[at].text))
+    header.title_at = at
+    standfirst = rules._mark_standfirst(lines, at)
+    if standfirst is not None and standfirst in kept_at:
+        lines[standfirst].reason = None  # the body's own first paragraph
+    elif standfirst is not None:
+        header.standfirst = rules._normalise(rules._fix_text(lines[standfirst].text))
+        header.standfirst_at = standfirst
+
+
+# How far above the body's first line the story's own date line may stand.
+_DATE_REACH = 25
+
+
+def _choose_date(lines: list[_Line], top: int, header: rules._Header) -> None:
+    """The story's date is the date line nearest above its body: pages also print dates
+    in menus and teaser lists above the header, and the first date line of the page may be
+    one of those. The first date line stands when none is near the body's first line
+    (`top`), and a more precise line of the same day wins."""
+    for i in range(top - 1, max(-1, top - 1 - _DATE_REACH), -1):
+        if lines[i].reason != "metadata":
+            continue
+        nearest = rules._date_line(lines[i])
+        if nearest is None:
+            continue
+        known = header.published_at
+        if not (known and known.startswith(nearest) and len(known) > len(nearest)):
+            header.published_at = nearest
+        return
+
+
+def _find_byline(lines: list[_Line], top: int, header: rules._Header) -> None:
+    """A byline printed the ways pages print it (workers.cleanup.byline), when no line
+    opening with "By" was found; its date, too, when the page gave none on its own line."""
+    found = byline.byline_above(lines, top)
+    if found is None:
+        return
+    at, printed = found
+    lines[at].reason = "metadata"
+    header.byline = printed.text
+    header.authors = printed.authors
+    header.published_at = header.published_at or rules._date_line(lines[at])
 
 
 def clean_text(
@@ -273,6 +357,12 @@ def clean_text(
     lines, header = prepare(submitted, title)
     keep = _keep(lines, model, use_model)
     kept_at = [i for i, k in enumerate(keep) if k]
+    if kept_at:  # the header is read again above the body, now that it is known
+        if not title:
+            _choose_headline(lines, kept_at, header, plain=not use_model or _plain_copy(lines))
+        if header.byline is None:
+            _find_byline(lines, kept_at[0], header)
+        _choose_date(lines, kept_at[0], header)
     last = kept_at[-1] if kept_at else -1
     contributors: list[str] = []
     kept_keys: set[str] | None = None  # made when first needed: most pages never need it
@@ -331,7 +421,7 @@ def clean_text(
         "title": given or header.title,
         "standfirst": header.standfirst,
         "byline": header.byline,
-        "authors": metadata.authors(header.byline),
+        "authors": header.authors or metadata.authors(header.byline),
         "dateline": metadata.dateline(body[0]) if body else None,
         "contributors": contributors,
         "published_at": header.published_at,

@@ -8,14 +8,30 @@ from __future__ import annotations
 
 import re
 
+_MONTH_NAME = (
+    r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_WEEKDAYS = frozenset(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+)
 _BY = re.compile(r"(?i)^(?:by|written by|words by|story by|text by)[ \t:]+")
-# A byline's tail after the names: "| Updated 3 May", " - Reuters staff", "  Senior editor".
-_TAIL = re.compile(r"\s(?:[|•·]|[-–—]\s)|\s{2,}")
+# A byline's tail after the names: "| Updated 3 May", " - Reuters staff", "  Senior editor",
+# a date or a time ("by Ana Ruiz September 15"), an @handle, or words glued on with no
+# space ("Ana RuizStaff Writer"; three lower-case letters first, so "McDonald" stays whole).
+_TAIL = re.compile(
+    r"\s(?:[|•·]|[-–—]\s)|\s{2,}|@|\s\d|,\s*\d|(?<=[a-z]{3})(?=[A-Z][a-z])|"
+    rf"\s{_MONTH_NAME}\s+\d"
+)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
 _PARTICLES = frozenset(
     ["de", "da", "di", "van", "von", "der", "den", "la", "le", "du", "bin", "al", "el", "y", "of"]
 )
 _NAME_WORD = re.compile(r"^[\w'’.\-]+$")
+# Letters after a name that are not a name: "Ana Ruiz, MS, RD".
+_POST_NOMINALS = frozenset(
+    ["ms", "msc", "ma", "mba", "md", "phd", "rd", "rn", "jd", "bsc", "ba", "cpa", "dds"]
+)
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -44,6 +60,8 @@ def _tidy_name(name: str) -> str | None:
     if not all(w[:1].isupper() or w.casefold() in _PARTICLES for w in words):
         return None
     if any(any(c.isdigit() for c in w) for w in words):
+        return None
+    if len(words) == 1 and words[0].replace(".", "").casefold() in _POST_NOMINALS | _WEEKDAYS:
         return None
     # An agency in capitals reads as a name: "REUTERS" -> "Reuters"; "AFP" stays.
     return " ".join(w.capitalize() if w.isupper() and len(w) > 3 else w for w in words)

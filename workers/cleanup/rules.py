@@ -253,6 +253,37 @@ _RELATED_LINK = re.compile(
     r"(?i)^\W{0,3}(?:related(?: (?:articles?|stor(?:y|ies)|content|news|coverage|videos?|links?|"
     r"reading))?|read (?:more|also|next)|also read|see also|recommended(?: reading)?)\s*[:|»>]\s*\S"
 )
+# A teaser card copied as text: its headline glued to its summary with no space
+# ("Ferry Fares Rise AgainThe island's ferry company said..."). The glue falls after three
+# lower-case letters, two digits or closing punctuation, so "McDonald" and "LeBron" inside a
+# name do not count.
+_GLUED_CARD = re.compile(
+    r"^((?:[\"“‘'(]?[A-Z0-9]\S*\s+){2,}[A-Z0-9]\S*?(?:[a-z]{3}|[0-9]{2}|[?!”’)]))(?=[A-Z][a-z])"
+)
+# Small words a headline in title case may leave in lower case.
+_TITLE_SMALL_WORDS = _vocabulary("a an the of in on at to for and or with by from as is are be vs")
+# Teaser cards come in lists: a lone glued line may be the body's own ("Gov. Ana
+# RuizAna Ruiz said..." where a page glued a name's pop-up into the text).
+_GLUED_CARDS_NEAR = 3
+
+
+def _glued_card(line: _Line) -> bool:
+    match = _GLUED_CARD.match(line.text)
+    if not match or len(line.text) < len(match.group(1)) + 20:
+        return False
+    words = _WORD.findall(match.group(1))
+    if not 3 <= len(words) <= 20:
+        return False
+    titled = sum(1 for w in words if _is_capitalised(w) or w.casefold() in _TITLE_SMALL_WORDS)
+    return titled >= 0.8 * len(words)
+
+
+def glued_cards(lines: list[_Line]) -> list[int]:
+    """Lines that are teaser cards glued together, in a list of at least two."""
+    found = [i for i, line in enumerate(lines) if line.reason is None and _glued_card(line)]
+    return [i for i in found if any(j != i and abs(j - i) <= _GLUED_CARDS_NEAR for j in found)]
+
+
 _FOOTER = _Hinted(
     re.compile(
         r"(?i)(?<![ÃÂ])©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b|"
@@ -741,12 +772,22 @@ def _mark_teasers(lines: list[_Line]) -> None:
             in_teasers = False
 
 
+# The reasons a line of the header may carry before the body is known: unnamed, taken for
+# the header, or named by its shape alone. A headline or a byline found later may be one.
+_HEADER_OPEN = frozenset((None, "metadata", "navigation", "other"))
+
+
 @dataclass
 class _Header:
     title: str | None = None
     byline: str | None = None
     published_at: str | None = None
     standfirst: str | None = None
+    # Names read from a byline printed beside other things (workers.cleanup.byline).
+    authors: list[str] = field(default_factory=list)
+    # Where the page's own headline and standfirst were found (lines of the page).
+    title_at: int | None = None
+    standfirst_at: int | None = None
 
 
 def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
@@ -763,7 +804,10 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
         iso = _date_line(line)
         if iso:
             line.reason = "metadata"
-            header.published_at = header.published_at or iso
+            known = header.published_at
+            # The first date line wins, unless a later one gives the same day with its time.
+            if known is None or (iso.startswith(known) and len(iso) > len(known)):
+                header.published_at = iso
 
     live = [i for i, line in enumerate(lines) if line.reason in (None, "metadata")]
     first_body = next((i for i in live if lines[i].reason is None and _body_like(lines[i])), None)
@@ -790,11 +834,13 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
             lines[title_at].reason = "metadata"
             lines[title_at].headline = True
             header.title = _normalise(_fix_text(lines[title_at].text))
+            header.title_at = title_at
 
     if title_at is not None:
         standfirst = _mark_standfirst(lines, title_at)
         if standfirst is not None:
             header.standfirst = _normalise(_fix_text(lines[standfirst].text))
+            header.standfirst_at = standfirst
         for i in kept_head:
             if i < title_at and lines[i].reason is None and not _body_like(lines[i]):
                 lines[i].reason = "navigation"

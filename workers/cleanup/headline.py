@@ -1,0 +1,80 @@
+"""The page's headline, chosen once the body is known.
+
+Before the model runs, a headline is only guessed from the page's shape (the first line set
+apart, or a line just above a byline); on real pages that guess often lands on a site name
+or a control ("Skip to Article", "Search"). Once the body is known there is a better
+witness: a headline is written about the story, so it shares its words with the lead,
+where site names, controls, dates and credits do not.
+"""
+
+from __future__ import annotations
+
+from workers.cleanup import rules
+from workers.cleanup.features import STOP_WORDS
+from workers.cleanup.rules import _Line
+
+# How far above the body's first line a headline may stand: captions, share rows, bylines,
+# date lines and a standfirst often lie between.
+_REACH = 40
+# Body words the headline is compared with: the lead and a little more.
+_LEAD_WORDS = 150
+# Of the headline's own content words, at least this share and at least two words must
+# also be in the lead.
+_MIN_SHARE = 0.3
+_MIN_SHARED = 2
+
+
+def _content_words(text: str) -> set[str]:
+    """Lower-cased words that carry meaning, cut to six letters so that inflected forms
+    ("recalls", "recalled") meet."""
+    words = (word.casefold() for word in rules._WORD.findall(text))
+    return {
+        word[:6]
+        for word in words
+        if len(word) > 2 and word not in STOP_WORDS and not word.isdigit()
+    }
+
+
+# A breadcrumb trail ("Home » Opinion » Why ferries matter") names where the page stands,
+# however much its last item reads like the story's headline.
+_BREADCRUMB = frozenset("»›")
+
+
+def _could_be_headline(line: _Line) -> bool:
+    return (
+        line.reason in rules._HEADER_OPEN
+        and not _BREADCRUMB.intersection(line.text)
+        and rules._headline_shaped(line)
+        and not rules._ui_words_only(line)
+        and not rules._navigation(line)
+        and rules._byline(line) is None
+        and rules._date_line(line) is None
+    )
+
+
+def headline_above(lines: list[_Line], kept: list[int]) -> int | None:
+    """Index of the headline-shaped line above the body (the `kept` lines) that shares the
+    largest share of its words with the lead, or None when no line shares enough."""
+    if not kept:
+        return None
+    lead: set[str] = set()
+    words = 0
+    for i in kept:
+        lead |= _content_words(lines[i].text)
+        words += lines[i].size
+        if words >= _LEAD_WORDS:
+            break
+    best: tuple[float, int] | None = None
+    for i in range(kept[0] - 1, max(-1, kept[0] - 1 - _REACH), -1):
+        line = lines[i]
+        if not _could_be_headline(line):
+            continue
+        own = _content_words(line.text)
+        shared = len(own & lead)
+        if shared < _MIN_SHARED:
+            continue
+        share = shared / len(own)
+        # Nearest the body wins a tie: a headline stands closer than a teaser above it.
+        if share >= _MIN_SHARE and (best is None or share > best[0]):
+            best = (share, i)
+    return best[1] if best else None
