@@ -398,12 +398,13 @@ def _keys(lines: Sequence[LineLike]) -> list[str]:
 _TOPIC_MIN_LENGTH = 4
 
 
-def _topic_words(line: LineLike) -> frozenset[str]:
-    return frozenset(
+def _topic_words(key: str) -> set[str]:
+    """The longer words of a line's comparison key (its words, case-folded)."""
+    return {
         w
-        for w in map(str.casefold, line.words)
-        if len(w) >= _TOPIC_MIN_LENGTH and not w[:1].isdigit() and w not in STOP_WORDS
-    )
+        for w in set(key.split()).difference(STOP_WORDS)
+        if len(w) >= _TOPIC_MIN_LENGTH and not w[:1].isdigit()
+    }
 
 
 class Topics:
@@ -414,32 +415,22 @@ class Topics:
 
     def __init__(self, lines: Sequence[LineLike], keys: Sequence[str] | None = None) -> None:
         keys = keys if keys is not None else _keys(lines)
-        index: dict[str, int] = {}
         first_of: dict[str, int] = {}
-        line_at: list[int] = []  # one (line, word) pair per topic word of each line
-        word_at: list[int] = []
-        original: list[int] = []
-        headline: frozenset[str] = frozenset()
-        sizes: list[int] = []
-        for i, (line, key) in enumerate(zip(lines, keys, strict=True)):
-            original.append(first_of.setdefault(key, i))
-            words = _topic_words(line)
-            sizes.append(len(words))
-            if line.headline and not headline:
-                headline = words
-            for word in words:
-                line_at.append(i)
-                word_at.append(index.setdefault(word, len(index)))
+        original = [first_of.setdefault(key, i) for i, key in enumerate(keys)]
+        per_line = [_topic_words(key) for key in keys]
+        sizes = [len(words) for words in per_line]
+        # One (line, word) pair per topic word of each line.
+        every = [word for words in per_line for word in words]
+        index = {word: n for n, word in enumerate(dict.fromkeys(every))}
         self.count = len(keys)
-        self.line_at = np.asarray(line_at, dtype=np.intp)
-        self.word_at = np.asarray(word_at, dtype=np.intp)
+        self.line_at = np.repeat(np.arange(len(keys), dtype=np.intp), sizes)
+        self.word_at = np.asarray([index[word] for word in every], dtype=np.intp)
         self.original = np.asarray(original, dtype=np.intp)
         # Pairs of lines that are not a copy of an earlier line: what vouches for a word.
         self.counted = self.original[self.line_at] == self.line_at
-        self.in_headline = (
-            np.asarray([w in headline for w in index], dtype=np.float64)[self.word_at]
-            if index
-            else np.zeros(0)
+        headline = next((per_line[i] for i, line in enumerate(lines) if line.headline), set())
+        self.in_headline = np.fromiter(
+            (word in headline for word in every), dtype=np.float64, count=len(every)
         )
         self.sizes = np.asarray(sizes, dtype=np.float64)
         self.words = len(index)
