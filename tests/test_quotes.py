@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from spacy.language import Language
 
@@ -343,6 +343,7 @@ def test_someone_else_speaking_between_quotations_stops_the_continuation() -> No
     assert speakers(text, names) == ["Armen Petrosyan", None]
 
 
+@example(text=' said said"Ana', raw_mentions=[(0, 1)])  # a mention of a space alone
 @given(
     st.lists(
         st.sampled_from(["Ana", " said", " he", " the group", ",", ".", " ", '"', "“", "”"]),

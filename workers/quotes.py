@@ -466,7 +466,8 @@ def attribute(
     ``mentions`` are the model's entity mentions (start, end, label) and
     ``entities`` the result's entity list, which speakers are linked to.
     """
-    ents = sorted(_Mention(s, e, text[s:e], label) for s, e, label in mentions)
+    # A mention with no letters in it (a model's stray span of spaces) names nobody.
+    ents = sorted(_Mention(s, e, text[s:e], label) for s, e, label in mentions if text[s:e].strip())
     speakers = _Speakers(text, ents, sorted(sentence_starts), entities)
     found = find_quotes(text)
     speakers.quotes = found
