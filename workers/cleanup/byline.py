@@ -78,7 +78,7 @@ def _opens_byline(before: str) -> bool:
     if not before or before[-1] in "|·•*+,;:-–—" or before[-1].isdigit():
         return True
     last = rules._WORD.findall(before)[-1:]
-    return bool(last) and last[0].casefold() in rules._DATE_LABELS | _NOT_NAMES
+    return bool(last) and last[0].casefold() in _NOT_NAMES  # a date label, a month, UI
 
 
 def _after_by(text: str) -> Byline | None:

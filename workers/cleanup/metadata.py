@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-_MONTH_NAME = (
-    r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
 _WEEKDAYS = frozenset(
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -21,7 +21,7 @@ _BY = re.compile(r"(?i)^(?:by|written by|words by|story by|text by)[ \t:]+")
 # space ("Ana RuizStaff Writer"; three lower-case letters first, so "McDonald" stays whole).
 _TAIL = re.compile(
     r"\s(?:[|•·]|[-–—]\s)|\s{2,}|@|\s\d|,\s*\d|(?<=[a-z]{3})(?=[A-Z][a-z])|"
-    rf"\s{_MONTH_NAME}\s+\d"
+    rf"\s(?i:{_MONTH})\s+\d"
 )
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
 _PARTICLES = frozenset(
@@ -33,10 +33,6 @@ _POST_NOMINALS = frozenset(
     ["ms", "msc", "ma", "mba", "md", "phd", "rd", "rn", "jd", "bsc", "ba", "cpa", "dds"]
 )
 
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
 # "VELMORA, March 14 (Northline) -", "LONDON (Reuters) -", "NEW YORK, N.Y. —"
 _DATELINE = re.compile(
     r"^(?P<dateline>[A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]+){0,3}"
