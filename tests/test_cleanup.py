@@ -257,6 +257,8 @@ def test_an_inline_link_to_another_story_is_related(line: str, reason: str | Non
         ("Te puede interesar", "related"),
         ("À lire aussi", "related"),
         ("Mehr zum Thema", "related"),
+        ("Weitere Beiträge zum Thema", "related"),
+        ("Popular Posts", "related"),
         ("Leggi anche", "related"),
         ("You may also like…", "related"),
         ("Comentários", "comments"),
@@ -525,19 +527,22 @@ def test_subheadings_and_list_items_inside_the_body_stay_in_it() -> None:
     assert reasons["Station car park to close for resurfacing"] == "related"
 
 
+COMMENTS_BODY = [
+    "The county will close the Dunmore footbridge for eight weeks from Monday while "
+    "engineers replace its deck, the council said on Thursday.",
+    "Walkers and cyclists will be sent over the road bridge half a mile downstream, "
+    "where temporary lights will hold traffic so that people can cross safely.",
+    "The footbridge carries about four thousand people a day, most of them on their way "
+    "to the station or the two schools on the far bank of the river.",
+    "Engineers found rot in the timber deck during an inspection last spring and "
+    "closed one side of the bridge at the time as a precaution.",
+    "The work will cost about 600,000 pounds, paid from the county's repair budget.",
+]
+
+
 def test_a_comment_section_ends_the_article() -> None:
     """Readers' comments look like more body; their section's heading ends the article."""
-    body = [
-        "The county will close the Dunmore footbridge for eight weeks from Monday while "
-        "engineers replace its deck, the council said on Thursday.",
-        "Walkers and cyclists will be sent over the road bridge half a mile downstream, "
-        "where temporary lights will hold traffic so that people can cross safely.",
-        "The footbridge carries about four thousand people a day, most of them on their way "
-        "to the station or the two schools on the far bank of the river.",
-        "Engineers found rot in the timber deck during an inspection last spring and "
-        "closed one side of the bridge at the time as a precaution.",
-        "The work will cost about 600,000 pounds, paid from the county's repair budget.",
-    ]
+    body = COMMENTS_BODY
     comments = [
         "I walk over that bridge every day and the diversion will add twenty minutes to "
         "my journey, which nobody at the council seems to have thought about.",
@@ -565,6 +570,51 @@ def test_a_comment_section_ends_the_article() -> None:
     assert reasons[heading] == "comments"
     assert reasons[comments[0]] == "comments"
     assert reasons[comments[1]] == "comments"
+
+
+@pytest.mark.parametrize("heading", ["About the author", "Über Mara Lindqvist", "Sobre Ana Ruiz"])
+def test_a_box_about_the_author_ends_the_article(heading: str) -> None:
+    bio = "Mara writes about rivers, bridges and the people who look after them for the Echo."
+    page = "\n".join(["Home | News | Sport", *COMMENTS_BODY, heading, bio, "Privacy Policy"])
+    lines, _ = core.prepare(page)
+    # Whether the model keeps the heading and the biography or not, they end the article.
+    for believed in (True, False):
+        keep = [False, *[True] * len(COMMENTS_BODY), believed, believed, False]
+        core._end_at_comments(lines, keep)
+        assert keep == [False, *[True] * len(COMMENTS_BODY), False, False, False]
+        assert [line.reason for line in lines[-3:-1]] == ["footer", "footer"]
+
+
+def test_an_author_box_under_a_short_lead_is_left_to_the_model() -> None:
+    lines, _ = core.prepare("\n".join([COMMENTS_BODY[0], "About the author", COMMENTS_BODY[1]]))
+    keep = [True, True, True]
+    core._end_at_comments(lines, keep)
+    assert keep == [True, True, True]
+
+
+@pytest.mark.parametrize("line", ["About this rating", "About 40 people came.", "About Us"])
+def test_lines_that_are_not_an_author_box(line: str) -> None:
+    assert not core.rules.about_box(core.prepare(line)[0][0])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Tags: bridges, Dunmore, county council",
+        "Filed Under: Bridges, Transport",
+        "Topics Dunmore footbridge",
+        "* Tags",
+        "Теги: мосты",
+    ],
+)
+def test_tag_lines_are_navigation_whatever_the_model_says(line: str) -> None:
+    lines, _ = core.prepare(f"{COMMENTS_BODY[0]}\n{line}\n{COMMENTS_BODY[1]}")
+    assert (lines[1].reason, lines[1].sure) == ("navigation", True)
+
+
+def test_a_sentence_that_opens_with_a_tag_word_is_not_a_tag_line() -> None:
+    lines, _ = core.prepare("Tags on the crates showed they came from the port at Holm.")
+    assert not lines[0].sure
 
 
 def test_a_comments_link_in_a_short_lead_does_not_end_the_article() -> None:
@@ -857,6 +907,31 @@ def test_a_list_of_glued_teaser_cards_is_related() -> None:
     assert all(reasons.get(line) != "related" for line in LEAD_PAGE.splitlines())
 
 
+def test_cards_in_title_case_with_small_words_are_cards() -> None:
+    cards = [
+        "Three Cafes to Try in Tarrow This WinterFrom soup kitchens to bakeries, here is where.",
+        "The Best Walks on the Orla CoastFive routes for a windy afternoon by the sea.",
+    ]
+    lines, _ = core.prepare("\n".join(cards))
+    assert [line.reason for line in lines] == ["related", "related"]
+
+
+def test_listed_cards_whose_headline_runs_into_a_dateline_are_related() -> None:
+    cards = [
+        "* Ferry fares to Orla rise again ORLA: The island's ferry company said on Monday.",
+        "* Brenn lock to close for a year BRENN: Engineers will rebuild the old gates.",
+    ]
+    lines, _ = core.prepare("\n".join([*LEAD_PAGE.splitlines()[2:], *cards]))
+    assert [line.text for line in lines if line.reason == "related"] == cards
+    # A story's own paragraphs open with their dateline; a quote after a colon is no card.
+    own = [
+        "BRENN: Engineers will rebuild the old gates, the river authority said.",
+        "The lock keeper told the ECHO: It is the end of an era for the town.",
+        "The lock keeper told the ECHO: Nobody here remembers the lock shut.",
+    ]
+    assert core.rules.glued_cards(core.prepare("\n".join(own))[0]) == []
+
+
 def test_a_lone_glued_line_and_names_with_inner_capitals_are_not_cards() -> None:
     # A page may glue a name's pop-up into its text: one glued line alone is no list.
     lone = core.prepare(f"{LEAD_PAGE}Gov. Ana RuizAna Ruiz said the lock would reopen in 2026.\n")
@@ -866,3 +941,131 @@ def test_a_lone_glued_line_and_names_with_inner_capitals_are_not_cards() -> None
         "Ronan McDonald And LeBron Varga Met In Kessel On Monday To Sign It Again\n"
     )[0]
     assert core.rules.glued_cards(names) == []
+
+
+# --- runs of bare teaser headlines; the header above the byline -----------------------
+
+TEASERS = [
+    "Ferry fares to Orla rise for the second time this year",
+    "Why the Tarrow council wants a new bridge",
+    "Five cafes to try in Holm this winter",
+    "Brenn lock: what closing it means for barges?",
+    "Storm warning for the northern coast",
+]
+
+
+def test_a_run_of_bare_headlines_with_varied_openings_is_teasers() -> None:
+    lines, _ = core.prepare("\n".join([*LEAD_PAGE.splitlines()[2:], *TEASERS]))
+    assert [line.text for line in lines if line.reason == "related"] == TEASERS
+    assert all(line.sure for line in lines if line.reason == "related")
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # A schedule repeats its opening word; a table has columns; neither is teasers.
+        [
+            "June 9 -- Harbour Hall, Holm",
+            "June 12 -- Town Arena, Brenn",
+            "June 14 -- Park Stage, Tarrow",
+            "July 2 -- Quay Theatre, Orla",
+        ],
+        [
+            "1   Ana Ruiz       5040   5",
+            "2   Ronan Kessel   5035   7",
+            "3   Lena Ostrova   5033   4",
+            "4   Mia Varga      5027   6",
+        ],
+        # Three bare lines are not yet a list, and exclamations are a blog's own voice.
+        TEASERS[:3],
+        [
+            "What a night at the harbour!",
+            "The crowd sang along to every song!",
+            "Then came the fireworks over the water!",
+            "We will be back next summer!",
+        ],
+    ],
+)
+def test_lists_that_are_not_teasers(rows: list[str]) -> None:
+    lines, _ = core.prepare("\n".join(rows))
+    assert core.rules.teaser_runs(lines) == []
+
+
+def test_teasers_after_the_body_leave_it() -> None:
+    page = "\n".join(
+        ["Home | News | Sport", *LEAD_PAGE.splitlines()[2:], *TEASERS, "© 2025 Courier"]
+    )
+    result = clean(page)
+    reasons = reasons_by_text(result)
+    assert all(reasons[teaser] == "related" for teaser in TEASERS)
+    assert "Storm warning" not in result["text"]
+    assert "Work begins in March." in result["text"]
+
+
+STAMPED = [
+    "Ferry fares to Orla rise again",
+    "The island's ferry company said fuel costs forced a second rise this year.",
+    "7H ago 02:14",
+    "Brenn lock to close for a year",
+    "Engineers will rebuild the gates of the old lock, the river authority said.",
+    "Nov 7 23:05",
+    "Storm warning for the northern coast",
+    "Gales are expected to reach the coast by Friday evening, forecasters said.",
+    "2 hours ago",
+]
+
+
+def test_a_list_of_time_stamped_cards_is_related() -> None:
+    lines, _ = core.prepare("\n".join([*LEAD_PAGE.splitlines()[2:], *STAMPED]))
+    related = [line.text for line in lines if line.reason == "related"]
+    # From the first stamp to the last: the cards' edges are left to the model.
+    assert related == STAMPED[2:]
+
+
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ["Nov 7", "Nov 8", "Nov 9"],  # a timeline's subheadings
+        ["10:32", "10:45", "11:02"],  # a live blog's entries
+        ["7H ago 02:14", "Nov 7 23:05"],  # two stamps are no list yet
+    ],
+)
+def test_stamps_that_do_not_make_a_card_list(stamps: list[str]) -> None:
+    text = "\n".join(f"{stamp}\n{COMMENTS_BODY[n]}" for n, stamp in enumerate(stamps))
+    lines, _ = core.prepare(text)
+    assert core.rules.stamped_cards(lines) == []
+
+
+def _keep_with(text: str, probabilities: list[float]) -> list[bool]:
+    lines, _ = core.prepare(text)
+    assert len(lines) == len(probabilities)
+    keep = [p >= 0.5 for p in probabilities]
+    core._drop_header_above_byline(lines, keep)
+    return keep
+
+
+HEADER_PAGE = (
+    "Brenn lock to close for a year\n"
+    "Barge operators say the work will cost them a season.\n"
+    "By Lena Ostrova\n" + LEAD_PAGE.split("\n", 2)[2]
+)
+
+
+def test_a_few_lines_kept_above_the_byline_are_the_header() -> None:
+    keep = _keep_with(HEADER_PAGE, [0.7, 0.8, 0.0, 0.9, 0.9, 0.9, 0.9, 0.9])
+    assert keep == [False, False, False, True, True, True, True, True]
+
+
+def test_lines_kept_above_the_headline_are_not_the_body() -> None:
+    lines = HEADER_PAGE.splitlines()
+    page = "\n".join(["Ferry fares to Orla rise again this winter", lines[0], *lines[3:]])
+    keep = _keep_with(page, [0.6, 0.1, 0.9, 0.9, 0.9, 0.9, 0.9])
+    assert keep == [False, False, True, True, True, True, True]
+
+
+def test_a_body_that_starts_above_a_byline_in_its_middle_keeps_its_start() -> None:
+    # The lines above are not a header when they hold as much of the article as below.
+    lines = HEADER_PAGE.splitlines()
+    page = "\n".join([*lines[3:6], lines[2], *lines[6:]])
+    keep = _keep_with(page, [0.9, 0.9, 0.9, 0.0, 0.9, 0.9])
+    assert keep == [True, True, True, False, True, True]

@@ -84,7 +84,7 @@ def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rule
     for line in lines:
         line.reason = rules._classify(line)
         # Not prose whatever its neighbours: removed even where the model would keep it.
-        line.sure = line.reason == "navigation" and rules._word_list(line)
+        line.sure = line.reason == "navigation" and rules.sure_navigation(line)
     for before, after in itertools.pairwise(lines):
         # Text glued to a credit is the photo's caption, however long: a caption is often
         # a full sentence, and body text never runs into a credit with no space.
@@ -94,6 +94,7 @@ def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rule
     rules._mark_menu_runs(lines)
     rules._mark_teasers(lines)
     _mark_glued_cards(lines)
+    _mark_teaser_runs(lines)
     header = rules._mark_header(lines, title)
     return lines, header
 
@@ -134,6 +135,10 @@ def _plain_copy(lines: list[_Line]) -> bool:
     return all(line.reason in _COPY_REASONS for line in lines)
 
 
+# A first-pass score under this is sure the line is not body.
+_SURE_NOT_BODY = 0.05
+
+
 def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[bool]:
     if not use_model or _plain_copy(lines):
         # Nothing of a web page around the text (wire copy, a CMS export): every line
@@ -141,6 +146,10 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
         return [line.reason is None for line in lines]
     chosen = model or shipped()
     first_pass, probabilities = chosen.passes(lines)
+    # The second pass weighs each line against the page's best: on a page with no body at
+    # all it can lift furniture the rules named and the first pass was sure of.
+    named = np.array([line.reason is not None for line in lines], dtype=bool)
+    probabilities = np.where(named & (first_pass < _SURE_NOT_BODY), first_pass, probabilities)
     keep = [
         bool(p >= chosen.threshold) and not _sure_furniture(line)
         for line, p in zip(lines, probabilities, strict=True)
@@ -163,7 +172,47 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
     _keep_closing_sentence(lines, np.maximum(first_pass, probabilities), keep)
     _fill_gaps(lines, keep)
     _end_at_comments(lines, keep)
+    _drop_header_above_byline(lines, keep)
     return keep
+
+
+# Most a page's header (headline, standfirst, a caption) holds above its byline or date.
+_HEADER_LINES = 6
+_HEADER_WORDS = 100
+
+
+def _drop_header_above_byline(lines: list[_Line], keep: list[bool]) -> None:
+    """A news page prints its headline, standfirst and lead photo above the byline and the
+    date, and the article under them; above the headline stand the site's own links. When
+    the model keeps a few lines above the first byline, date line or headline and much
+    more below it, those few are not the body."""
+    kept_at = [i for i, k in enumerate(keep) if k]
+    words = 0
+    for k, (before, after) in enumerate(itertools.pairwise(kept_at)):
+        words += lines[before].size
+        if k + 1 > _HEADER_LINES or words > _HEADER_WORDS:
+            return
+        if after == before + 1:
+            continue
+        gap = range(before + 1, after)
+        if not any(lines[m].reason == "metadata" for m in gap) and (
+            headline.headline_above(lines, kept_at[k + 1 :]) not in gap
+        ):
+            continue
+        if sum(lines[i].size for i in kept_at[k + 1 :]) >= 3 * words:
+            for i in kept_at[: k + 1]:
+                keep[i] = False
+        return
+
+
+def _mark_teaser_runs(lines: list[_Line]) -> None:
+    """Video playlists and "more stories" lists are copied as a run of bare headlines, or as
+    cards each with its time stamp; the model, seeing each line alone, may take them for
+    subheadings and paragraphs (rules.teaser_runs, rules.stamped_cards). Named before the
+    model runs, like the glued cards, so that it learns the rest of the page."""
+    for i in [*rules.teaser_runs(lines), *rules.stamped_cards(lines)]:
+        lines[i].reason = "related"
+        lines[i].sure = True
 
 
 def _mark_glued_cards(lines: list[_Line]) -> None:
@@ -183,20 +232,29 @@ def _end_at_comments(lines: list[_Line], keep: list[bool]) -> None:
     """Readers' comments are prose on the article's own topic, so the model takes them for
     more body; but once an article's worth of body has been kept, a comment section's
     heading ("Top comments", "Leave a reply", "[ 167 comments ]") ends the article. The
-    unnamed lines under it are comments until other page furniture begins."""
+    unnamed lines under it are comments until other page furniture begins. A box about the
+    author ("About the author", "Über Moritz Bachmann") ends it the same way."""
     words = 0
     for i, line in enumerate(lines):
-        if keep[i]:
-            words += line.size
-        elif words >= _COMMENTS_AFTER_WORDS and rules.comments_section(line):
-            in_section = True
-            for j in range(i + 1, len(lines)):
-                keep[j] = False
-                if lines[j].reason not in (None, "comments"):
-                    in_section = False
-                elif in_section:
-                    lines[j].reason = "comments"
-            return
+        if words < _COMMENTS_AFTER_WORDS or (keep[i] and not rules.about_box(line)):
+            words += line.size if keep[i] else 0
+            continue
+        if not keep[i] and rules.comments_section(line):
+            reason = "comments"
+        elif line.reason is None and rules.about_box(line):
+            reason = "footer"
+            line.reason = reason
+        else:
+            continue
+        keep[i] = False
+        in_section = True
+        for j in range(i + 1, len(lines)):
+            keep[j] = False
+            if lines[j].reason not in (None, reason):
+                in_section = False
+            elif in_section:
+                lines[j].reason = reason
+        return
 
 
 # Longest run of unnamed lines between two body lines that is taken into the body.
@@ -220,7 +278,7 @@ def _fill_gaps(lines: list[_Line], keep: list[bool]) -> None:
 
 
 # Below this the model is sure the line is not body, closing sentence or not.
-_CLOSING_FLOOR = 0.3
+_CLOSING_FLOOR = 0.25
 
 
 def _supported_sentence(

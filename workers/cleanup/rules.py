@@ -173,7 +173,7 @@ _SHARE_STRONG = _vocabulary(
 )
 _SHARE_WEAK = _vocabulary(
     "on in via to this the article story link url page e x by with friend friends now and or "
-    "a your app"
+    "a your app it"
 )
 _COMMENTS = _Hinted(
     re.compile(
@@ -215,6 +215,20 @@ def comments_section(line: _Line) -> bool:
     )
 
 
+# The heading of a box about the author (or the publisher) under an article.
+_ABOUT_BOX = re.compile(
+    r"^(?i:about|sobre|über|à propos de|acerca de)\s+(?!(?i:us)\b)"
+    r"(?:(?i:the author|l'auteur|o autor|el autor|den autor|der autor|me)|"
+    r"[A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+){0,3})\s*:?$"
+)
+
+
+def about_box(line: _Line) -> bool:
+    """Where a box about the author or the publisher begins ("About the author", "Über
+    Moritz Bachmann"): a biography, not the article."""
+    return line.size <= 6 and _ABOUT_BOX.match(line.text) is not None
+
+
 _ADVERTISEMENT = re.compile(
     r"(?i)^(?:advertisement|advertising|sponsored(?: content| post)?|ads?|promoted(?: content)?|"
     r"paid (?:content|post|partner(?:ship)?)|partner content)\W*$|\bstory continues below\b|"
@@ -231,13 +245,15 @@ _RELATED_STRONG = re.compile(
     r"(?i)\b(?:related|recommended|trending|further reading|read (?:more|also|next)|also read|"
     r"see also|most (?:read|popular|viewed|shared|commented|emailed)|you (?:may|might)|"
     r"don'?t miss|editor'?s picks?|top stories|latest (?:news|stories|headlines)|"
-    r"more (?:from|on|stories|news|in)|what to read next)\b|"
+    r"more (?:from|on|stories|news|in|like this)|what to read next|"
+    r"(?:popular|recent|latest) posts)\b|"
     # The same headings in the other main European languages of the function-word list.
     r"\b(?:leia (?:também|mais)|veja (?:também|mais)|você (?:também )?pode gostar|"
     r"mais lid[ao]s|(?:notícias|matérias) relacionadas|lee (?:también|más)|"
     r"te puede interesar|(?:noticias|artículos) relacionad[oa]s|(?:lo )?más leíd[oa]s?|"
     r"à lire aussi|lire aussi|sur le même sujet|les plus lus|articles (?:liés|similaires)|"
-    r"das könnte sie auch interessieren|mehr zum thema|meistgelesen|weitere artikel|"
+    r"das könnte sie auch interessieren|mehr zum thema|meistgelesen|"
+    r"weitere (?:artikel|beiträge|nachrichten|meldungen)|ähnliche (?:artikel|beiträge)|"
     r"leggi anche|potrebbe interessarti|(?:articoli|notizie) correlat[ie]|(?:i )?più lett[ie]|"
     # Russian, Dutch, Polish, Indonesian and Turkish.
     r"читайте также|смотрите также|(?:вам )?(?:также )?может быть интересно|"
@@ -253,21 +269,31 @@ _RELATED_LINK = re.compile(
     r"(?i)^\W{0,3}(?:related(?: (?:articles?|stor(?:y|ies)|content|news|coverage|videos?|links?|"
     r"reading))?|read (?:more|also|next)|also read|see also|recommended(?: reading)?)\s*[:|»>]\s*\S"
 )
+# Small words a headline in title case may leave in lower case.
+_TITLE_SMALL_WORDS = _vocabulary("a an the of in on at to for and or with by from as is are be vs")
+_SMALL = "|".join(sorted(_TITLE_SMALL_WORDS))
 # A teaser card copied as text: its headline glued to its summary with no space
 # ("Ferry Fares Rise AgainThe island's ferry company said..."). The glue falls after three
 # lower-case letters, two digits or closing punctuation, so "McDonald" and "LeBron" inside a
 # name do not count.
 _GLUED_CARD = re.compile(
-    r"^((?:[\"“‘'(]?[A-Z0-9]\S*\s+){2,}[A-Z0-9]\S*?(?:[a-z]{3}|[0-9]{2}|[?!”’)]))(?=[A-Z][a-z])"
+    rf"^((?:[\"“‘'(]?[A-Z0-9]\S*\s+|(?:{_SMALL})\s+){{2,}}[A-Z0-9]\S*?"
+    r"(?:[a-z]{3}|[0-9]{2}|[?!”’)]))(?=[A-Z][a-z])"
 )
-# Small words a headline in title case may leave in lower case.
-_TITLE_SMALL_WORDS = _vocabulary("a an the of in on at to for and or with by from as is are be vs")
+# A listed teaser card whose headline runs into its story's dateline: "* Mill reopens after
+# repair BRENN: The old mill ...". A story's own paragraph opens with its dateline instead.
+_DATELINED_CARD = re.compile(
+    r"^[*•·▪►>+\-–—]\s+(\S.{10,150}?)\s+[A-ZÀ-ÖØ-Þ]{2,}(?:[ .-][A-ZÀ-ÖØ-Þ]{2,})*\.?:\s+[A-ZÀ-ÖØ-Þ]"
+)
 # Teaser cards come in lists: a lone glued line may be the body's own ("Gov. Ana
 # RuizAna Ruiz said..." where a page glued a name's pop-up into the text).
 _GLUED_CARDS_NEAR = 3
 
 
 def _glued_card(line: _Line) -> bool:
+    dated = _DATELINED_CARD.match(line.text)
+    if dated and not _ends_sentence(dated.group(1)) and len(_WORD.findall(dated.group(1))) >= 3:
+        return True
     match = _GLUED_CARD.match(line.text)
     if not match or len(line.text) < len(match.group(1)) + 20:
         return False
@@ -282,6 +308,39 @@ def glued_cards(lines: list[_Line]) -> list[int]:
     """Lines that are teaser cards glued together, in a list of at least two."""
     found = [i for i, line in enumerate(lines) if line.reason is None and _glued_card(line)]
     return [i for i in found if any(j != i and abs(j - i) <= _GLUED_CARDS_NEAR for j in found)]
+
+
+# Bare headlines in a row, at least this many, make a list of teasers.
+_TEASER_RUN = 4
+_TABLE_ROW = re.compile(r"\S(?: {2,}|\t)\S")
+
+
+def _bare_headline(line: _Line) -> bool:
+    """Headline-shaped and not a sentence, an exclamation (blogs) or a table row."""
+    return (
+        line.reason is None
+        and _headline_shaped(line)
+        and line.text.rstrip(_CLOSERS)[-1:] not in ".…。!！~"
+        and not _TABLE_ROW.search(line.text)
+        and sum(w[:1].isdigit() for w in line.words) < 0.3 * len(line.words)
+    )
+
+
+def teaser_runs(lines: list[_Line]) -> list[int]:
+    """Lines in runs of bare headlines that open with varied words. An article's own lists
+    either carry punctuation or bullets, or repeat their opening word ("June 9 -- ...",
+    "June 10 -- ..."); teasers for other stories do neither."""
+    found: list[int] = []
+    run: list[int] = []
+    for i in range(len(lines) + 1):
+        if i < len(lines) and _bare_headline(lines[i]):
+            run.append(i)
+            continue
+        openings = {lines[j].words[0].casefold() for j in run if lines[j].words}
+        if len(run) >= _TEASER_RUN and len(openings) >= 0.6 * len(run):
+            found.extend(run)
+        run = []
+    return found
 
 
 _FOOTER = _Hinted(
@@ -462,6 +521,56 @@ def _headline_shaped(line: _Line) -> bool:
     )
 
 
+# --- time-stamped teaser cards ----------------------------------------------------------
+
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_AGO = re.compile(
+    r"(?i)\b\d+\s*(?:h|hrs?|hours?|m|mins?|minutes?|d|days?|w|wks?|weeks?|mo|months?|y|yrs?|"
+    r"years?)\s+ago\b"
+)
+_STAMP_DATE = re.compile(
+    rf"(?i)\b(?:(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?|"
+    rf"\d{{1,2}}\s+(?:{_MONTH_NAMES})\.?(?:\s+\d{{4}})?)\b"
+)
+_STAMP_CLOCK = re.compile(r"(?i)\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?")
+_STAMP_SEPARATORS = re.compile(r"[\s|·•,-]+")
+# Stamps this close together, and at least this many, make a list of cards.
+_STAMP_NEAR = 5
+_STAMPED_CARDS = 3
+
+
+def _card_stamp(line: _Line) -> bool:
+    """A line that is only a time stamp of the kind cards carry: "7H ago 08:51", "2 hours
+    ago", "Nov 7 23:05" (a date with a clock or a video's length). A date alone is left
+    out: a timeline's subheadings are dates."""
+    text = line.text
+    if line.size > 8:
+        return False
+    relative = _AGO.search(text) is not None
+    dated = _STAMP_DATE.search(text) is not None
+    clocked = _STAMP_CLOCK.search(text) is not None
+    if not (relative or (dated and clocked)):
+        return False
+    rest = _STAMP_CLOCK.sub(" ", _STAMP_DATE.sub(" ", _AGO.sub(" ", text)))
+    return not _STAMP_SEPARATORS.sub("", rest)
+
+
+def stamped_cards(lines: list[_Line]) -> list[int]:
+    """Lines of a list of time-stamped cards (a video playlist, "latest" teasers): from the
+    first stamp to the last of at least three, each a few lines from the next."""
+    stamps = [i for i, line in enumerate(lines) if line.reason is None and _card_stamp(line)]
+    found: list[int] = []
+    cluster: list[int] = []
+    for i in [*stamps, None]:
+        if i is not None and (not cluster or i - cluster[-1] <= _STAMP_NEAR):
+            cluster.append(i)
+            continue
+        if len(cluster) >= _STAMPED_CARDS:
+            found.extend(j for j in range(cluster[0], cluster[-1] + 1) if lines[j].reason is None)
+        cluster = [i] if i is not None else []
+    return found
+
+
 # --- metadata ----------------------------------------------------------------------
 
 
@@ -594,6 +703,30 @@ def _word_list(line: _Line) -> bool:
     )
 
 
+# A page's list of the topics it files the story under: words of web UI in the languages
+# we meet, alone or before the topics (with or without a colon).
+_TAGS = re.compile(
+    r"(?i)^(?:[*•+\-]\s+)?(?:tags?|tagged(?: with| in)?|filed under|(?:related )?topics?|"
+    r"keywords|categories|etiquetas|palavras-chave|schlagw[öo]rter|mots[- ]cl[ée]s|"
+    r"теги|метки|рубрики|kategori|etiketler)(?:\s*[:|]|\s|$)"
+)
+_TAG_LINE_WORDS = 40
+
+
+def _tag_line(line: _Line) -> bool:
+    """ "Tags: ...", "Filed under ...": links to topic pages, never a sentence."""
+    return (
+        line.size <= _TAG_LINE_WORDS
+        and _TAGS.match(line.text) is not None
+        and not _ends_sentence(line.text)
+    )
+
+
+def sure_navigation(line: _Line) -> bool:
+    """Navigation by its own shape or words, whatever the model makes of it."""
+    return _word_list(line) or _tag_line(line)
+
+
 def _menu_bar(line: _Line) -> bool:
     """A long run of capitalised words with no sentence in it: a glued menu bar.
     Product names and headlines look the same, so only used outside the prose."""
@@ -666,7 +799,7 @@ def _classify(line: _Line) -> str | None:
         return "other"
     if _byline(line):
         return None  # the header pass turns it into a field
-    if _word_list(line):
+    if sure_navigation(line):
         return "navigation"
     if not _triggered(text):
         if _ui_words_only(line):
