@@ -419,8 +419,10 @@ class Topics:
         original = [first_of.setdefault(key, i) for i, key in enumerate(keys)]
         per_line = [_topic_words(key) for key in keys]
         sizes = [len(words) for words in per_line]
-        # One (line, word) pair per topic word of each line.
-        every = [word for words in per_line for word in words]
+        # One (line, word) pair per topic word of each line, in a fixed order: sums of
+        # floats taken in a set's order (which changes from run to run with string hashing)
+        # differ in the last bit, and that is enough to change the trees a training grows.
+        every = [word for words in per_line for word in sorted(words)]
         index = {word: n for n, word in enumerate(dict.fromkeys(every))}
         self.count = len(keys)
         self.line_at = np.repeat(np.arange(len(keys), dtype=np.intp), sizes)
