@@ -784,6 +784,34 @@ def test_the_headline_is_the_line_above_the_body_that_shares_its_words() -> None
     assert result["text"].startswith("The river authority said on Monday")
 
 
+def test_a_site_name_sharing_two_words_with_the_lead_is_not_the_headline() -> None:
+    # "Follow the River Authority" shares two words with the lead; the headline, which
+    # shares more of them, stands further from the body.
+    page = HEADLINE_PAGE.replace(
+        "Barge operators fear long detours\n", "Follow the River Authority\n"
+    ).replace("Share on Facebook Share on X\n\n", "Share on Facebook Share on X\n\n", 1)
+    assert clean(page)["title"] == "Brenn lock to close for a year while its gates are rebuilt"
+
+
+def test_a_headline_the_model_keeps_as_the_first_body_line_is_the_headline() -> None:
+    def first_kept(page: str, first: str) -> bool:
+        lines, _ = core.prepare(page)
+        kept = [
+            i
+            for i, line in enumerate(lines)
+            if line.text == first or line.text.startswith(("The ", "Barge operators have"))
+        ]
+        return core.headline.heads_body(lines, kept)
+
+    headline = "Brenn lock to close for a year while its gates are rebuilt"
+    assert first_kept(HEADLINE_PAGE, headline)
+    # A first paragraph is a sentence, and a short line about something else names nothing.
+    assert not first_kept(HEADLINE_PAGE, "")
+    assert not first_kept(
+        HEADLINE_PAGE.replace(headline, "Weekend Arts Listings"), "Weekend Arts Listings"
+    )
+
+
 def test_a_breadcrumb_trail_is_not_the_headline() -> None:
     crumbs = "Home » Rivers » Brenn lock to close for a year while its gates are rebuilt"
     result = clean(HEADLINE_PAGE.replace("Valley Courier\n\n", f"{crumbs}\n\n", 1))
@@ -989,6 +1017,15 @@ def test_a_run_of_bare_headlines_with_varied_openings_is_teasers() -> None:
 def test_lists_that_are_not_teasers(rows: list[str]) -> None:
     lines, _ = core.prepare("\n".join(rows))
     assert core.rules.teaser_runs(lines) == []
+
+
+def test_the_headline_under_a_run_of_teasers_is_not_one_of_them() -> None:
+    # Teasers standing right above the story: its headline, just over the byline, ends
+    # the run without joining it.
+    headline = "Brenn lock to close for a year while its gates are rebuilt"
+    lines, _ = core.prepare("\n".join([*TEASERS, headline, "By Lena Ostrova", *COMMENTS_BODY]))
+    related = [line.text for line in lines if line.reason == "related"]
+    assert related == TEASERS
 
 
 def test_teasers_after_the_body_leave_it() -> None:

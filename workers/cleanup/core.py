@@ -173,6 +173,11 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
     _fill_gaps(lines, keep)
     _end_at_comments(lines, keep)
     _drop_header_above_byline(lines, keep)
+    kept_at = [i for i, k in enumerate(keep) if k]
+    if headline.heads_body(lines, kept_at):
+        # The model reads a headline set above its lead as the body's first line; the
+        # headline pass below names it.
+        keep[kept_at[0]] = False
     return keep
 
 

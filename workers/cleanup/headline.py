@@ -22,6 +22,9 @@ _LEAD_WORDS = 150
 # also be in the lead.
 _MIN_SHARE = 0.3
 _MIN_SHARED = 2
+# Shared words past which a longer line (a caption under the headline) is no likelier the
+# headline: then the share decides. A site's name shares two words at most ("CNN Business").
+_ENOUGH_SHARED = 3
 
 
 def _content_words(text: str) -> set[str]:
@@ -52,11 +55,7 @@ def _could_be_headline(line: _Line) -> bool:
     )
 
 
-def headline_above(lines: list[_Line], kept: list[int]) -> int | None:
-    """Index of the headline-shaped line above the body (the `kept` lines) that shares the
-    largest share of its words with the lead, or None when no line shares enough."""
-    if not kept:
-        return None
+def _lead(lines: list[_Line], kept: list[int]) -> set[str]:
     lead: set[str] = set()
     words = 0
     for i in kept:
@@ -64,17 +63,44 @@ def headline_above(lines: list[_Line], kept: list[int]) -> int | None:
         words += lines[i].size
         if words >= _LEAD_WORDS:
             break
-    best: tuple[float, int] | None = None
+    return lead
+
+
+def _rank(line: _Line, lead: set[str]) -> tuple[int, float] | None:
+    """How well a line names the story told in `lead`: the words it shares (up to
+    `_ENOUGH_SHARED`), then their share of its own; None when it shares too little."""
+    own = _content_words(line.text)
+    shared = len(own & lead)
+    if shared < _MIN_SHARED or shared / len(own) < _MIN_SHARE:
+        return None
+    return min(shared, _ENOUGH_SHARED), shared / len(own)
+
+
+def headline_above(lines: list[_Line], kept: list[int]) -> int | None:
+    """Index of the headline-shaped line above the body (the `kept` lines) that names the
+    lead best, or None when no line shares enough with it."""
+    if not kept:
+        return None
+    lead = _lead(lines, kept)
+    best: tuple[tuple[int, float], int] | None = None
     for i in range(kept[0] - 1, max(-1, kept[0] - 1 - _REACH), -1):
-        line = lines[i]
-        if not _could_be_headline(line):
+        if not _could_be_headline(lines[i]):
             continue
-        own = _content_words(line.text)
-        shared = len(own & lead)
-        if shared < _MIN_SHARED:
-            continue
-        share = shared / len(own)
+        rank = _rank(lines[i], lead)
         # Nearest the body wins a tie: a headline stands closer than a teaser above it.
-        if share >= _MIN_SHARE and (best is None or share > best[0]):
-            best = (share, i)
+        if rank is not None and (best is None or rank > best[0]):
+            best = (rank, i)
     return best[1] if best else None
+
+
+def heads_body(lines: list[_Line], kept: list[int]) -> bool:
+    """Whether the first of the `kept` lines is the story's headline rather than its
+    first paragraph: shaped like one, no sentence, and naming the lead under it."""
+    if len(kept) < 2:
+        return False
+    line = lines[kept[0]]
+    return (
+        _could_be_headline(line)
+        and not rules._ends_sentence(line.text)
+        and _rank(line, _lead(lines, kept[1:])) is not None
+    )

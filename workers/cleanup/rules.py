@@ -333,9 +333,12 @@ def teaser_runs(lines: list[_Line]) -> list[int]:
     found: list[int] = []
     run: list[int] = []
     for i in range(len(lines) + 1):
-        if i < len(lines) and _bare_headline(lines[i]):
+        header = i < len(lines) and (_byline(lines[i]) or _date_line(lines[i])) is not None
+        if i < len(lines) and not header and _bare_headline(lines[i]):
             run.append(i)
             continue
+        if run and header:
+            run.pop()  # the story's own headline, right above its byline or date
         openings = {lines[j].words[0].casefold() for j in run if lines[j].words}
         if len(run) >= _TEASER_RUN and len(openings) >= 0.6 * len(run):
             found.extend(run)
