@@ -1100,6 +1100,28 @@ def test_lines_kept_above_the_headline_are_not_the_body() -> None:
     assert keep == [False, False, True, True, True, True, True]
 
 
+def _tail_kept(closing: list[str], last: str) -> list[bool]:
+    lines, _ = core.prepare("\n".join([*COMMENTS_BODY, *closing, last]))
+    keep = [line.reason is None for line in lines]
+    core._drop_stray_tail(lines, keep)
+    return keep
+
+
+def test_one_line_kept_past_the_pages_closing_furniture_is_not_the_body() -> None:
+    caption = "Ferry passengers wait on the quay at Orla in the morning fog."
+    keep = _tail_kept(["Subscribe today and save 40%", "Already a subscriber? Log in"], caption)
+    assert keep == [True] * len(COMMENTS_BODY) + [False, False, False]
+
+
+def test_a_last_paragraph_after_an_advertisement_stays() -> None:
+    # An advertisement label and a caption interrupt a body; they do not end it.
+    last = "The bridge should open again in time for the new school term."
+    keep = _tail_kept(["Advertisement", "(photo credit: Lena Ostrova)"], last)
+    assert keep[-1]
+    # Nor is one line of closing furniture enough to cut off a last paragraph.
+    assert _tail_kept(["Subscribe today and save 40%"], last)[-1]
+
+
 def test_a_body_that_starts_above_a_byline_in_its_middle_keeps_its_start() -> None:
     # The lines above are not a header when they hold as much of the article as below.
     lines = HEADER_PAGE.splitlines()

@@ -173,6 +173,7 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
     _fill_gaps(lines, keep)
     _end_at_comments(lines, keep)
     _drop_header_above_byline(lines, keep)
+    _drop_stray_tail(lines, keep)
     kept_at = [i for i, k in enumerate(keep) if k]
     if headline.heads_body(lines, kept_at):
         # The model reads a headline set above its lead as the body's first line; the
@@ -208,6 +209,31 @@ def _drop_header_above_byline(lines: list[_Line], keep: list[bool]) -> None:
             for i in kept_at[: k + 1]:
                 keep[i] = False
         return
+
+
+# What ends an article on a page rather than interrupting it (an advertisement label, a
+# caption or a share row may stand inside a body).
+_AFTER_ARTICLE = frozenset(
+    ("comments", "subscription", "login", "newsletter", "related", "footer", "navigation")
+)
+# A stray kept line after the body is at most this long, and the body before it at least
+# this long.
+_STRAY_WORDS = 30
+_STRAY_AFTER_WORDS = 100
+
+
+def _drop_stray_tail(lines: list[_Line], keep: list[bool]) -> None:
+    """One line kept after the body across at least two lines of the page's closing
+    furniture (a comment prompt, a subscription offer, teasers) is not the article's: it is
+    a teaser's caption or summary that reads like prose."""
+    kept_at = [i for i, k in enumerate(keep) if k]
+    if len(kept_at) < 2:
+        return
+    last, before = kept_at[-1], kept_at[-2]
+    closing = sum(lines[j].reason in _AFTER_ARTICLE for j in range(before + 1, last))
+    body = sum(lines[i].size for i in kept_at[:-1])
+    if closing >= 2 and lines[last].size <= _STRAY_WORDS and body >= _STRAY_AFTER_WORDS:
+        keep[last] = False
 
 
 def _mark_teaser_runs(lines: list[_Line]) -> None:
