@@ -264,7 +264,7 @@ def _end_at_comments(lines: list[_Line], keep: list[bool]) -> None:
     more body; but once an article's worth of body has been kept, a comment section's
     heading ("Top comments", "Leave a reply", "[ 167 comments ]") ends the article. The
     unnamed lines under it are comments until other page furniture begins. A box about the
-    author ("About the author", "Über Moritz Bachmann") ends it the same way."""
+    author ("About the author", "Über Ana Ruiz") ends it the same way."""
     words = 0
     for i, line in enumerate(lines):
         if words < _COMMENTS_AFTER_WORDS or (keep[i] and not rules.about_box(line)):

@@ -225,7 +225,7 @@ _ABOUT_BOX = re.compile(
 
 def about_box(line: _Line) -> bool:
     """Where a box about the author or the publisher begins ("About the author", "Über
-    Moritz Bachmann"): a biography, not the article."""
+    Ana Ruiz"): a biography, not the article."""
     return line.size <= 6 and _ABOUT_BOX.match(line.text) is not None
 
 
