@@ -23,7 +23,7 @@ _LEAD_WORDS = 150
 _MIN_SHARE = 0.3
 _MIN_SHARED = 2
 # Shared words past which a longer line (a caption under the headline) is no likelier the
-# headline: then the share decides. A site's name shares two words at most ("CNN Business").
+# headline: then the share decides. A site's name shares two words at most.
 _ENOUGH_SHARED = 3
 
 
