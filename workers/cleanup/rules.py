@@ -405,7 +405,9 @@ _MONTHS = {
     )
     for name in names
 }
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+# Longest first, so that "september" is not read as "sep".
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH = rf"(?P<month>{_MONTH_NAMES})\.?"
 _DATE_PATTERNS = (
     re.compile(
         rf"(?i)\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b"
@@ -526,7 +528,6 @@ def _headline_shaped(line: _Line) -> bool:
 
 # --- time-stamped teaser cards ----------------------------------------------------------
 
-_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _AGO = re.compile(
     r"(?i)\b\d+\s*(?:h|hrs?|hours?|m|mins?|minutes?|d|days?|w|wks?|weeks?|mo|months?|y|yrs?|"
     r"years?)\s+ago\b"
