@@ -333,8 +333,16 @@ def teaser_runs(lines: list[_Line]) -> list[int]:
     found: list[int] = []
     run: list[int] = []
     for i in range(len(lines) + 1):
-        header = i < len(lines) and (_byline(lines[i]) or _date_line(lines[i])) is not None
-        if i < len(lines) and not header and _bare_headline(lines[i]):
+        line = lines[i] if i < len(lines) else None
+        bare = line is not None and _bare_headline(line)
+        # A byline or date line ends a run (asked only where it matters: a run is open or
+        # the line would join one).
+        header = (
+            (bare or bool(run))
+            and line is not None
+            and (_byline(line) or _date_line(line)) is not None
+        )
+        if bare and not header:
             run.append(i)
             continue
         if run and header:
