@@ -47,7 +47,7 @@ from throughput import _descends_from, _processes, make_articles
 
 from newsdesk.keys import KeyStore
 from newsdesk.queueing import SERIALIZER, announce_end
-from newsdesk.redis_server import RedisServer, free_port
+from newsdesk.redis_server import RedisServer, unused_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # Counted like the default 600/minute, but never refused: the bench pushes harder.
@@ -58,7 +58,8 @@ class Api:
     """`newsdesk api` started from one checkout, on its own port and queue."""
 
     def __init__(self, checkout: Path, redis_url: str, key: str) -> None:
-        self.port = free_port()
+        # Either checkout may predate inherited sockets: a port it binds itself.
+        self.port = unused_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.queue = f"bench-{uuid.uuid4().hex[:8]}"
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

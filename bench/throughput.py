@@ -170,9 +170,6 @@ def own_cpu_seconds() -> float:
 
 
 def start_service(workers: int) -> Service:
-    from newsdesk.redis_server import free_port
-
-    port = free_port()
     data = tempfile.TemporaryDirectory(prefix="newsdesk-bench-")
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     # A benchmark pushes harder than a rate limit allows one caller: no limit here.
@@ -180,18 +177,25 @@ def start_service(workers: int) -> Service:
     proc = subprocess.Popen(
         # `-m` from the current folder, as serve starts its children: supervisor, API and
         # workers all run the same checkout's code.
-        [sys.executable, "-m", "newsdesk", "serve", "--port", str(port),
-         "--workers", str(workers)],
+        [sys.executable, "-m", "newsdesk", "serve", "--port", "0", "--workers", str(workers)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         start_new_session=True,
     )  # fmt: skip
-    service = Service(url=f"http://127.0.0.1:{port}", proc=proc, data=data)
-    # serve's first line names its private Redis: "newsdesk: Redis at redis://... (private..."
-    first = proc.stdout.readline() if proc.stdout else ""
-    service.redis_url = first.split("Redis at ", 1)[1].split()[0] if "Redis at " in first else None
+    # serve names its private Redis ("newsdesk: Redis at unix://... (private...") and then
+    # the address of the API, on the port it picked ("newsdesk: API listening on http://...")
+    service = Service(url="", proc=proc, data=data)
+    for line in proc.stdout or ():
+        if "Redis at " in line:
+            service.redis_url = line.split("Redis at ", 1)[1].split()[0]
+        if "API listening on " in line:
+            service.url = line.split("API listening on ", 1)[1].split()[0]
+            break
+    if not service.url:
+        service.stop()
+        raise SystemExit(f"newsdesk serve exited with {proc.wait()}")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:

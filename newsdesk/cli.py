@@ -39,7 +39,7 @@ def _port(raw: str) -> int:
         value = int(raw)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a port number: {raw!r}") from None
-    if not 0 < value < 65536:
+    if not 0 <= value < 65536:  # 0: any free port
         raise argparse.ArgumentTypeError(f"port out of range: {value}")
     return value
 

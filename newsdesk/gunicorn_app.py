@@ -37,9 +37,15 @@ def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def listen_address(config: Config) -> str:
+    if config.listen_fd is not None:
+        return f"fd://{config.listen_fd}"
+    return bind_address(config.host, config.port)
+
+
 def gunicorn_settings(config: Config) -> dict[str, Any]:
     return {
-        "bind": [bind_address(config.host, config.port)],
+        "bind": [listen_address(config)],
         "workers": config.api_processes,
         "worker_class": "gthread",
         "threads": config.api_threads,
@@ -113,7 +119,7 @@ def run_api(config: Config) -> None:
     logging.getLogger("newsdesk.api").info(
         "api starting",
         extra={
-            "bind": bind_address(config.host, config.port),
+            "bind": listen_address(config),
             "processes": config.api_processes,
             "threads": config.api_threads,
             "pid": os.getpid(),

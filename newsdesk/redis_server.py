@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,14 +47,29 @@ def find_binary() -> str:
     )
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+# A unix socket's path may hold at most 107 bytes on Linux; longer data folders get their
+# socket in a short private folder of their own.
+_MAX_SOCKET_PATH = 100
+SOCKET_FILE = "redis.sock"
+LOG_FILE = "redis.log"
+# How many ports a TCP server tries when another process takes the one it picked first.
+_PORT_TRIES = 20
+
+
+def unused_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now. Only a candidate: see `RedisServer`'s `tcp`."""
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
 
 
 class RedisServer:
-    """One redis-server process on loopback, with its data in `data_dir`.
+    """One redis-server process, with its data in `data_dir`.
+
+    It listens on a unix socket only (mode 700), so no port is ever picked, raced for or
+    reachable by other users of the machine. `tcp=True` (Sentinel tests: replication
+    and Sentinel speak TCP only) listens on loopback instead; a port that another process
+    takes between the pick and redis-server's bind is noticed and another one is tried.
 
     `appendonly` is on so that queued and finished jobs survive a restart.
     """
@@ -61,56 +77,93 @@ class RedisServer:
     def __init__(
         self,
         data_dir: str | os.PathLike,
-        port: int | None = None,
+        *,
+        tcp: bool = False,
         extra_args: tuple[str, ...] = (),
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
-        self.port = port or free_port()
+        self.tcp = tcp
+        self.port: int | None = None
         self.extra_args = extra_args  # e.g. ("--replicaof", host, port)
         self.process: subprocess.Popen | None = None
+        self._socket_dir: str | None = None
+        self.socket_path = self.data_dir / SOCKET_FILE
+        self.log_path = self.data_dir / LOG_FILE
+        if len(os.fsencode(self.socket_path)) > _MAX_SOCKET_PATH:
+            self._socket_dir = tempfile.mkdtemp(prefix="newsdesk-redis-")
+            self.socket_path = Path(self._socket_dir) / SOCKET_FILE
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        if self.tcp:
+            return f"redis://127.0.0.1:{self.port}/0"
+        return f"unix://{self.socket_path}?db=0"
 
     def start(self, timeout: float = 10.0) -> RedisServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [
+        for _ in range(_PORT_TRIES if self.tcp else 1):
+            if self.tcp:
+                self.port = unused_port()
+            if self._start_once(timeout):
+                return self
+        raise RedisServerError(f"redis-server found no free port in {_PORT_TRIES} tries")
+
+    def _listen_args(self) -> list[str]:
+        if self.tcp:
+            return ["--bind", "127.0.0.1", "--port", str(self.port)]
+        return ["--port", "0", "--unixsocket", str(self.socket_path), "--unixsocketperm", "700"]
+
+    def command(self) -> list[str]:
+        return [
             find_binary(),
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
+            *self._listen_args(),
             "--dir", str(self.data_dir),
             "--appendonly", "yes",
             "--save", "",
             "--daemonize", "no",
+            "--logfile", str(self.log_path),
             "--loglevel", "warning",
             *self.extra_args,
         ]  # fmt: skip
+
+    def _start_once(self, timeout: float) -> bool:
+        """True once the server answers; False when its port was taken first."""
+        logged = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.process = subprocess.Popen(
-            args,
+            self.command(),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,  # a Ctrl-C meant for us must not kill Redis before we stop
         )
         deadline = time.monotonic() + timeout
         client = Redis.from_url(self.url, socket_connect_timeout=0.5)
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                err = (
-                    self.process.stderr.read().decode(errors="replace")
-                    if self.process.stderr
-                    else ""
-                )
-                raise RedisServerError(f"redis-server exited at start: {err.strip()[-500:]}")
-            try:
-                if client.ping():
-                    return self
-            except Exception:  # not up yet
-                time.sleep(0.05)
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    said = self._log_since(logged)
+                    if self.tcp and "already in use" in said:
+                        return False
+                    raise RedisServerError(f"redis-server exited at start: {said[-500:]}")
+                try:
+                    if client.ping():
+                        return True
+                except Exception:  # not up yet
+                    time.sleep(0.05)
+        finally:
+            client.close()
         self.stop()
-        raise RedisServerError(f"redis-server did not answer on port {self.port} in {timeout}s")
+        raise RedisServerError(f"redis-server did not answer at {self.url} in {timeout}s")
+
+    def _log_since(self, offset: int) -> str:
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(offset)
+                return log.read().decode(errors="replace").strip()
+        except OSError:
+            return ""
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop the process; `start` may start it again at the same address."""
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()  # redis saves the AOF and exits on SIGTERM
@@ -120,11 +173,17 @@ class RedisServer:
             self.process.kill()
             self.process.wait()
 
+    def close(self) -> None:
+        """Stop for good: also remove the socket's own folder, if it has one."""
+        self.stop()
+        if self._socket_dir:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+
     def __enter__(self) -> RedisServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.close()
 
 
 # --- the private Redis's data folder: who may start a server on it, and where it listens ---

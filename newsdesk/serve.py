@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
+import http.client
 import os
 import signal
 import socket
@@ -190,6 +192,7 @@ class Supervisor:
         self.forced = False
         self.failure: str | None = None
         self.restarts: list[float] = []
+        self.listener: socket.socket | None = None
 
     # signals only set a flag: the main loop does the work, outside the handler
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -215,6 +218,9 @@ class Supervisor:
         return 0
 
     def _start(self) -> None:
+        # The API's port first: a busy one is reported before anything else starts.
+        self.listener = bind_listener(self.config.host, self.config.port)
+        self.config = replace(self.config, port=self.listener.getsockname()[1])
         env = dict(os.environ)
         if self.private_redis:
             data_dir = Path(self.config.data_dir).resolve()
@@ -229,6 +235,7 @@ class Supervisor:
         env.update(self._auth_env(env["REDIS_URL"] if self.private_redis else None))
         env["NEWSDESK_HOST"] = self.config.host
         env["NEWSDESK_PORT"] = str(self.config.port)
+        env["NEWSDESK_LISTEN_FD"] = str(self.listener.fileno())
         self.env = env
         if self.stop_signals:
             return
@@ -278,6 +285,7 @@ class Supervisor:
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # see the module docstring: Ctrl-C is ours to hand out
             preexec_fn=_parent_death_signal(),
+            pass_fds=(self.listener.fileno(),) if command == "api" and self.listener else (),
         )
         self.children.append(Child(label, command, process, stop_timeout, options))
 
@@ -301,7 +309,7 @@ class Supervisor:
                 code = self.redis.process.returncode
                 self.failure = f"Redis {describe_exit(code)} unexpectedly; stopped everything"
                 return
-            if not api_announced and _accepts_connections(self.config.host, self.config.port):
+            if not api_announced and _answers_health_check(self.config.host, self.config.port):
                 api_announced = True
                 base = _base_url(self.config.host, self.config.port)
                 say(f"API listening on {base} (docs at {base}/docs)")
@@ -360,8 +368,10 @@ class Supervisor:
             clean = code in (0, -signal.SIGTERM) or (self.forced and code == -signal.SIGKILL)
             if not clean and self.failure is None:
                 self.failure = f"{child.label} {describe_exit(code)} while stopping"
+        if self.listener is not None:
+            self.listener.close()
         if self.redis is not None:
-            self.redis.stop()  # last: SIGTERM makes it write its AOF
+            self.redis.close()  # last: SIGTERM makes it write its AOF
             remove_url(self.redis.data_dir)
 
     def _kill(self, children: list[Child]) -> None:
@@ -370,13 +380,46 @@ class Supervisor:
                 child.process.kill()
 
 
-def _accepts_connections(host: str, port: int) -> bool:
-    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+def bind_listener(host: str, port: int) -> socket.socket:
+    """The API's listening socket, bound here and inherited by `newsdesk api`.
+
+    Port 0 takes a free port; binding before anything starts turns a busy port into
+    one clear message rather than an API that dies after Redis and the workers began.
+    """
     try:
-        with socket.create_connection((target, port), timeout=0.2):
-            return True
+        family, _, _, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise ServeError(f"cannot listen on {host!r}: {exc.strerror}") from None
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(
+                f"port {port} on {host} is in use; choose another with --port or NEWSDESK_PORT"
+            ) from None
+        raise ServeError(f"cannot listen on {host} port {port}: {exc.strerror}") from None
+    listener.listen(2048)  # gunicorn's own default backlog
+    listener.set_inheritable(True)
+    return listener
+
+
+def _answers_health_check(host: str, port: int) -> bool:
+    """The API answers HTTP: its socket accepts connections from the start, so only a
+    response says that gunicorn is serving."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    connection = http.client.HTTPConnection(target, port, timeout=0.5)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
     except OSError:
         return False
+    finally:
+        connection.close()
 
 
 def _base_url(host: str, port: int) -> str:

@@ -73,7 +73,17 @@ SETTINGS: tuple[Setting, ...] = (
         "Most similar jobs `duplicates` and `/v1/jobs/{id}/similar` list (at least 1).",
     ),
     Setting("NEWSDESK_HOST", "127.0.0.1", "Address `newsdesk api` and `serve` listen on."),
-    Setting("NEWSDESK_PORT", "8000", "Port `newsdesk api` and `serve` listen on."),
+    Setting(
+        "NEWSDESK_PORT",
+        "8000",
+        "Port `newsdesk api` and `serve` listen on; 0 picks a free one, reported at start.",
+    ),
+    Setting(
+        "NEWSDESK_LISTEN_FD",
+        "",
+        "A listening socket `newsdesk api` inherits, by descriptor number, served in place "
+        "of NEWSDESK_HOST and NEWSDESK_PORT (`serve` binds the port itself and hands it on).",
+    ),
     Setting("NEWSDESK_API_PROCESSES", "2", "gunicorn worker processes of `newsdesk api`."),
     Setting("NEWSDESK_API_THREADS", "8", "Threads per gunicorn process (long-polls hold one)."),
     Setting("NEWSDESK_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
@@ -126,6 +136,10 @@ def _int(name: str) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _optional_int(name: str) -> int | None:
+    return _int(name) if _get(name).strip() else None
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str:
@@ -217,6 +231,7 @@ class Config:
     )
     host: str = field(default_factory=lambda: _get("NEWSDESK_HOST"))
     port: int = field(default_factory=lambda: _int("NEWSDESK_PORT"))
+    listen_fd: int | None = field(default_factory=lambda: _optional_int("NEWSDESK_LISTEN_FD"))
     api_processes: int = field(default_factory=lambda: _int("NEWSDESK_API_PROCESSES"))
     api_threads: int = field(default_factory=lambda: _int("NEWSDESK_API_THREADS"))
     log_level: str = field(default_factory=lambda: _get("NEWSDESK_LOG_LEVEL").upper())

@@ -10,7 +10,6 @@ from flask.testing import FlaskClient
 from redis import Redis
 
 from newsdesk.keys import KeyStore
-from newsdesk.redis_server import free_port
 from newsdesk.settings import Config
 from service.app import create_app
 
@@ -201,8 +200,8 @@ def test_a_malformed_limit_is_refused_naming_the_setting(raw: str) -> None:
         Config(rate_limit=raw)
 
 
-def test_redis_down_is_503_not_a_limiter_error() -> None:
-    dead = f"redis://127.0.0.1:{free_port()}/0"
+def test_redis_down_is_503_not_a_limiter_error(dead_redis_url: str) -> None:
+    dead = dead_redis_url
     for settings in ({"auth": "disabled"}, {"api_keys": f"archive:{ENV_KEY}"}):
         client = make_app(dead, rate_limit="5/minute", **settings).test_client()
         response = client.post("/v1/articles", json={"text": TEXT}, headers=bearer(ENV_KEY))

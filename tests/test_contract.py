@@ -14,7 +14,6 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from redis import Redis
-from rq import SimpleWorker
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -28,6 +27,7 @@ from newsdesk.queueing import SERIALIZER
 from newsdesk.redis_server import RedisServer
 from newsdesk.settings import Config
 from service.app import create_app
+from workers.worker import PromptSimpleWorker
 
 OPENAPI_YAML = Path(__file__).resolve().parent.parent / "openapi.yaml"
 API_KEY = "contract-test-key-0123456789"
@@ -69,7 +69,7 @@ def app(redis_server: RedisServer) -> Iterator[Flask]:
     )
     # A registered (idle) worker, so /readyz is ready: not_a_server_error counts its 503 too.
     queue = app.extensions["newsdesk.jobstore"].queue
-    worker = SimpleWorker([queue], connection=connection, serializer=SERIALIZER)
+    worker = PromptSimpleWorker([queue], connection=connection, serializer=SERIALIZER)
     worker.register_birth()
     yield app
     worker.register_death()

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from flask import Flask
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from newsdesk.duplicate_index import GRACE, DuplicateIndex, pack, unpack
 from newsdesk.queueing import JOB_FUNCTION, SERIALIZER
@@ -17,6 +17,7 @@ from newsdesk.settings import Config
 from newsdesk.similarity import Thresholds, compare, containment, jaccard, passages
 from service.app import create_app
 from workers.duplicates import fingerprint, paragraph_spans, shingles, too_short
+from workers.worker import PromptSimpleWorker
 
 FERRY = [
     "The Harlow Sound ferry service will stop running at night from the first of June, "
@@ -260,7 +261,7 @@ def run_job(redis: Redis, article: dict, owner: str | None = None) -> dict:
     queue = Queue("dup-test", connection=redis, serializer=SERIALIZER)
     meta = {"owner": owner} if owner else {}
     job = queue.enqueue_call(JOB_FUNCTION, args=(article,), result_ttl=600, meta=meta)
-    SimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
+    PromptSimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
     job.refresh()
     assert job.get_status() == "finished", job.meta.get("error")
     result = job.return_value()
@@ -319,9 +320,9 @@ def test_similar_lists_later_jobs_too(app: Flask, redis: Redis) -> None:
     pending = client.get(f"/v1/jobs/{first['id']}/similar").get_json()
     assert pending == {"job_id": first["id"], "indexed": False, "matches": []}
     queue = Queue("dup-api", connection=redis, serializer=SERIALIZER)
-    SimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
+    PromptSimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
     second = client.post("/v1/articles", json={"text": body(FERRY[:4]), **ask}).get_json()
-    SimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
+    PromptSimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
 
     later = client.get(f"/v1/jobs/{first['id']}/similar")
     assert later.status_code == 200

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 
 import httpx
 import pytest
-from conftest import running_api
+from conftest import running_api, wait_until_a_long_poll_waits
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +24,7 @@ def test_sigterm_lets_a_long_poll_in_flight_finish(redis_url: str) -> None:
             )
         )
         poll.start()
-        time.sleep(0.5)  # the long-poll is now in flight
+        wait_until_a_long_poll_waits(redis_url)
         api.send_signal(signal.SIGTERM)
         poll.join(30)
 

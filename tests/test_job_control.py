@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 
 from newsdesk.jobcontrol import cancel_requested
@@ -17,6 +17,7 @@ from newsdesk.queueing import SERIALIZER
 from newsdesk.settings import Config
 from service.app import create_app
 from service.jobstore import OWNER_INDEX
+from workers.worker import PromptSimpleWorker
 
 PROBLEM = "application/problem+json"
 TEXT = "The harbour ferry resumed its winter timetable on Monday, the operator said."
@@ -59,7 +60,7 @@ def run_worker_burst(app: Flask) -> None:
     config = app.extensions["newsdesk.config"]
     connection = Redis.from_url(config.redis_url)
     queue = Queue(config.queue_name, connection=connection, serializer=SERIALIZER)
-    SimpleWorker([queue], connection=connection, serializer=SERIALIZER).work(burst=True)
+    PromptSimpleWorker([queue], connection=connection, serializer=SERIALIZER).work(burst=True)
 
 
 # --- DELETE ------------------------------------------------------------------------------

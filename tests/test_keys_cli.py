@@ -7,18 +7,17 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import running_api
+from conftest import refused_port, running_api
 from redis import Redis
 
 from newsdesk.keys import KeyStore
-from newsdesk.redis_server import RedisServer, free_port, read_url
+from newsdesk.redis_server import RedisServer, read_url
 from newsdesk.serve import redis_servers_in
 
 TEXT = "The harbour ferry resumed its winter timetable on Monday, the operator said."
@@ -66,7 +65,8 @@ def test_keys_create_list_revoke_against_redis_url(redis_url: str) -> None:
 
 
 def test_keys_with_redis_down_fail_in_one_line() -> None:
-    run = newsdesk("keys", "list", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    with refused_port() as port:
+        run = newsdesk("keys", "list", REDIS_URL=f"redis://127.0.0.1:{port}/0")
     assert run.returncode == 1
     assert run.stderr.startswith("newsdesk: error: cannot reach Redis")
     assert "Traceback" not in run.stderr
@@ -113,7 +113,7 @@ def test_serve_off_loopback_without_keys_refuses(tmp_path: Path) -> None:
         "--host",
         "0.0.0.0",
         "--port",
-        str(free_port()),
+        "0",
         NEWSDESK_DATA_DIR=str(tmp_path / "data"),
     )
     assert run.returncode == 1
@@ -124,30 +124,25 @@ def test_serve_off_loopback_without_keys_refuses(tmp_path: Path) -> None:
 @contextmanager
 def serve(data_dir: Path) -> Iterator[tuple[str, list[str]]]:
     """`newsdesk serve` on loopback with one worker; yields its base URL and its stderr."""
-    port = free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "REDIS_URL"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk", "serve", "--port", str(port), "--workers", "1"],
+        [sys.executable, "-m", "newsdesk", "serve", "--port", "0", "--workers", "1"],
         env={**base, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_LOG_LEVEL": "WARNING"},
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
     errors: list[str] = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/healthz", timeout=1)
+        # serve says where the API listens once it answers (it picked the port itself)
+        for line in process.stdout:
+            if found := re.search(r"API listening on (http://\S+)", line):
                 break
-            except httpx.TransportError:
-                assert process.poll() is None, process.stderr.read()
-                assert time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.2)
-        yield url, errors
+        else:
+            raise AssertionError(f"serve did not start: {process.stderr.read()}")
+        yield found[1], errors
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:

@@ -15,7 +15,6 @@ from rq import Queue
 
 from newsdesk import jobmetrics
 from newsdesk.queueing import SERIALIZER
-from newsdesk.redis_server import free_port
 from newsdesk.settings import load
 from service.app import create_app
 from workers.worker import WORKER_CLASS
@@ -118,8 +117,8 @@ def test_a_reused_result_counts_as_finished_and_as_reused(app: Flask, client: Fl
     assert value(text, "newsdesk_job_duration_seconds_count", analysis="total") == 1
 
 
-def test_redis_down_is_a_metric_not_an_error() -> None:
-    config = replace(load(), redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout=0.5)
+def test_redis_down_is_a_metric_not_an_error(dead_redis_url: str) -> None:
+    config = replace(load(), redis_url=dead_redis_url, redis_timeout=0.5)
     text = scrape(create_app(config).test_client())
     assert value(text, "newsdesk_redis_up") == 0
 

@@ -110,8 +110,9 @@ def test_every_real_result_is_accepted_by_both(results: list[dict[str, Any]]) ->
         check_result(result)
 
 
-def test_broken_results_are_refused_alike(results: list[dict[str, Any]]) -> None:
-    rng = random.Random(20261123)
+def test_broken_results_are_refused_alike(
+    results: list[dict[str, Any]], rng: random.Random
+) -> None:
     verdicts = []
     for result in results:
         for _ in range(60):

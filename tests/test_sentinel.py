@@ -19,7 +19,7 @@ import pytest
 from redis import Redis
 
 from newsdesk.redis_connection import connect, parse_sentinel_url
-from newsdesk.redis_server import RedisServer, find_binary, free_port
+from newsdesk.redis_server import RedisServer, find_binary
 from newsdesk.settings import load
 from service.app import create_app
 
@@ -35,42 +35,49 @@ def test_sentinel_urls_are_parsed() -> None:
         parse_sentinel_url("redis+sentinel://sen1:26379")
 
 
+class SentinelServer(RedisServer):
+    """A Sentinel watching `master`, on a TCP port of its own."""
+
+    def __init__(self, data_dir: Path, master: RedisServer) -> None:
+        super().__init__(data_dir, tcp=True)
+        self.master = master
+
+    def command(self) -> list[str]:
+        config = self.data_dir / "sentinel.conf"  # sentinel rewrites its own config file
+        config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.data_dir}\nlogfile {self.log_path}\n"
+            f"sentinel monitor {SERVICE} 127.0.0.1 {self.master.port} 1\n"
+            f"sentinel down-after-milliseconds {SERVICE} 1000\n"
+            f"sentinel failover-timeout {SERVICE} 5000\n"
+        )
+        return [find_binary(), str(config), "--sentinel"]
+
+
 @pytest.fixture
 def sentinel_url(tmp_path: Path) -> Iterator[str]:
-    master = RedisServer(tmp_path / "master").start()
+    # Replication and Sentinel speak TCP only.
+    master = RedisServer(tmp_path / "master", tcp=True).start()
     replica = RedisServer(
-        tmp_path / "replica", extra_args=("--replicaof", "127.0.0.1", str(master.port))
+        tmp_path / "replica", tcp=True, extra_args=("--replicaof", "127.0.0.1", str(master.port))
     ).start()
-    port = free_port()
-    config = tmp_path / "sentinel.conf"  # sentinel rewrites its own config file
-    config.write_text(
-        f"port {port}\nbind 127.0.0.1\ndir {tmp_path}\n"
-        f"sentinel monitor {SERVICE} 127.0.0.1 {master.port} 1\n"
-        f"sentinel down-after-milliseconds {SERVICE} 1000\n"
-        f"sentinel failover-timeout {SERVICE} 5000\n"
-    )
-    sentinel = subprocess.Popen(
-        [find_binary(), str(config), "--sentinel"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    sentinel = SentinelServer(tmp_path / "sentinel", master).start()
+    port = sentinel.port
     sentinel_client = Redis(port=port)
     deadline = time.monotonic() + 20
     while True:  # ready when it knows the replica too, so a failover has somewhere to go
         try:
             if sentinel_client.sentinel_slaves(SERVICE):
                 break
-        except Exception:  # not listening yet
+        except Exception:  # not answering yet
             pass
         assert time.monotonic() < deadline, "the sentinel did not see master and replica"
         time.sleep(0.2)
     try:
         yield f"redis+sentinel://127.0.0.1:{port}/{SERVICE}/0"
     finally:
-        sentinel.terminate()
-        sentinel.wait(10)
-        replica.stop()
-        master.stop()
+        sentinel.close()
+        replica.close()
+        master.close()
 
 
 def run_burst_worker(url: str, queue: str) -> None:

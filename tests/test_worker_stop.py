@@ -12,11 +12,11 @@ from redis import Redis
 from rq import Queue
 
 from newsdesk.queueing import SERIALIZER
-from workers.worker import PUBSUB_WAKE_SECONDS, LeasedWorker, WebhookWorker
+from workers.worker import PUBSUB_WAKE_SECONDS, LeasedWorker, PromptSimpleWorker
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("worker_class", [LeasedWorker, WebhookWorker])
+@pytest.mark.parametrize("worker_class", [LeasedWorker, PromptSimpleWorker])
 def test_the_command_thread_ends_soon_after_unsubscribing(
     redis_url: str, worker_class: type
 ) -> None:

@@ -113,8 +113,9 @@ class PromptStop:
         )
 
 
-class WebhookWorker(PromptStop, SimpleWorker):
-    """RQ's simple worker for webhook deliveries, stopping promptly."""
+class PromptSimpleWorker(PromptStop, SimpleWorker):
+    """RQ's own simple worker, stopping promptly: webhook deliveries run on it, and tests
+    that need RQ's stock behaviour use it."""
 
 
 class LeasedWorker(PromptStop, SimpleWorker):
@@ -532,7 +533,7 @@ def run_webhook_worker(config: Config, burst: bool = False, name: str | None = N
     queue = Queue(
         webhooks.queue_name(config.queue_name), connection=connection, serializer=SERIALIZER
     )
-    worker = WebhookWorker([queue], connection=connection, serializer=SERIALIZER, name=name)
+    worker = PromptSimpleWorker([queue], connection=connection, serializer=SERIALIZER, name=name)
     log.info(
         "webhook worker starting",
         extra={"worker": worker.name, "queue": queue.name, "pid": os.getpid()},
