@@ -1,15 +1,22 @@
-"""A worker's stop is not held up by RQ's command-listening thread.
+"""A worker stops when asked, and soon.
 
-RQ starts that thread sleeping 60 s at a time and, when the worker stops, waits for it
-with no limit; after the worker has unsubscribed the thread can sleep out the minute.
-Real Redis, the real worker classes.
+RQ starts its command-listening thread sleeping 60 s at a time and, when the worker stops,
+waits for it with no limit; after the worker has unsubscribed the thread can sleep out the
+minute. And RQ lost a stop that came while a job's end was being written. Real Redis, the
+real worker classes.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import uuid
+
 import pytest
 from redis import Redis
+from redis.client import Pipeline
 from rq import Queue
+from rq.job import Job
 
 from newsdesk.queueing import SERIALIZER
 from workers.worker import PUBSUB_WAKE_SECONDS, LeasedWorker, PromptSimpleWorker
@@ -30,3 +37,34 @@ def test_the_command_thread_ends_soon_after_unsubscribing(
     worker.unsubscribe()  # RQ's own: unsubscribe, then stop and join the thread
     thread.join(10 * PUBSUB_WAKE_SECONDS)
     assert not thread.is_alive()
+
+
+def stock_job() -> str:
+    return "done"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("worker_class", [LeasedWorker, PromptSimpleWorker])
+def test_a_stop_that_comes_as_a_job_ends_stops_the_worker_after_that_job(
+    redis_url: str, worker_class: type
+) -> None:
+    """The stop comes while the transaction that ends the job is being written, when RQ
+    already counts the worker idle: it must neither fail that job nor be lost."""
+    redis = Redis.from_url(redis_url)
+    queue = Queue("stopping", connection=redis, serializer=SERIALIZER)
+    first = queue.enqueue_call(f"{__name__}.stock_job", job_id=str(uuid.uuid4()))
+    second = queue.enqueue_call(f"{__name__}.stock_job", job_id=str(uuid.uuid4()))
+
+    class StoppedAsTheJobEnds(worker_class):  # type: ignore[misc, valid-type]
+        def cleanup_execution(self, job: Job, pipeline: Pipeline) -> None:
+            super().cleanup_execution(job, pipeline)
+            os.kill(os.getpid(), signal.SIGTERM)  # as `serve` or an orchestrator would
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        StoppedAsTheJobEnds([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert first.get_status() == "finished"
+    assert second.get_status() == "queued", "the worker went on after it was asked to stop"

@@ -27,7 +27,8 @@ from workers.validation import InvalidResult, check_result
 log = logging.getLogger("newsdesk.worker")
 
 
-def _error(exc: BaseException) -> dict[str, str]:
+def error_of(exc: BaseException) -> dict[str, str]:
+    """The short error a client sees for a job that raised `exc`."""
     if isinstance(exc, JobCanceled):
         return {"type": "canceled", "message": "The job was cancelled by its owner."}
     if isinstance(exc, JobTimeoutException):
@@ -113,7 +114,7 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
         timings["total"] = round(time.perf_counter() - started, 6)
         canceled = isinstance(exc, JobCanceled)
         if job is not None:
-            job.meta["error"] = _error(exc)
+            job.meta["error"] = error_of(exc)
             job.meta["timings"] = timings
             if canceled:
                 job.meta["canceled"] = True

@@ -39,31 +39,37 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
+from redis import ConnectionPool, Redis
 from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, worker_registration
 from rq.exceptions import AbandonedJobError
-from rq.executions import Execution
+from rq.executions import Execution, ExecutionRegistry
 from rq.job import Job, JobStatus, Retry
 from rq.registry import StartedJobRegistry, clean_registries
 from rq.suspension import WORKERS_SUSPENDED
 from rq.timeouts import JobTimeoutException
 from rq.utils import now
 from rq.worker.base import WorkerStatus
+from rq.worker_registration import REDIS_WORKER_KEYS, WORKERS_BY_QUEUE_KEY
 
 from newsdesk import jobcontrol, jobmetrics, logs
 from newsdesk.keys import ANONYMOUS
 from newsdesk.queueing import REUSE_KEY_PREFIX, SERIALIZER, announce_end, queue_delivery
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
+from workers.jobs import error_of
+from workers.lease_keeper import Lease, LeaseKeeper, Registration
 from workers.rqjob import AnalysisJob
 
 log = logging.getLogger("newsdesk.worker")
 
 _ENDED = {JobStatus.FINISHED: "finished", JobStatus.FAILED: "failed", JobStatus.STOPPED: "failed"}
+_ENDED_STATUSES = frozenset({*_ENDED, JobStatus.CANCELED})
 # RQ holds its registry-maintenance lock for up to 899 s when a worker stops mid-cleaning
 # (a Redis error, or SIGTERM while idle: RQ raises StopRequested wherever the worker is),
 # and while it is held no worker re-queues the job of a dead worker. Ours is released in
@@ -97,10 +103,41 @@ PUBSUB_WAKE_SECONDS = 1.0
 
 
 class PromptStop:
-    """RQ listens for commands on a thread that sleeps 60 s at a time, and on stopping
+    """A worker that stops promptly, and stops whenever it is asked to.
+
+    RQ listens for commands on a thread that sleeps 60 s at a time, and on stopping
     waits for it with no time limit (redis-py joins the thread): once the worker has
     unsubscribed, the thread may sleep out the whole minute, and a stop takes that long.
-    Waking every second keeps a stop within about a second."""
+    Waking every second keeps a stop within about a second.
+
+    RQ decides how to stop from the worker's state: busy, it stops after the job; idle,
+    it raises StopRequested wherever the worker is. But the state says idle already
+    while the transaction that ends a job is on its way, and a StopRequested raised
+    there is caught as the job's own failure (RQ's `perform_job` catches everything):
+    the stop was lost and the worker went on. Here, from taking a job to being done with
+    it, a stop always waits for the job's end.
+    """
+
+    _in_job = False
+
+    @contextlib.contextmanager
+    def job_in_hand(self) -> Iterator[None]:
+        self._in_job = True
+        try:
+            yield
+        finally:
+            self._in_job = False
+
+    def execute_job(self: Any, job: Job, queue: Queue) -> None:
+        with self.job_in_hand():
+            super().execute_job(job, queue)  # type: ignore[misc]
+
+    def _shutdown(self: Any) -> None:
+        if not self._in_job:
+            super()._shutdown()  # type: ignore[misc]
+            return
+        self._stop_requested = True  # read by the work loop as soon as the job is done
+        self.set_shutdown_requested_date()
 
     def subscribe(self: Any) -> None:
         self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
@@ -125,11 +162,17 @@ class LeasedWorker(PromptStop, SimpleWorker):
     RQ marks a job abandoned only when its entry in the started-job registry
     expires, and a SimpleWorker sets that expiry to the whole job timeout
     without renewing it: a worker killed mid-job would leave its job stranded for
-    minutes. Here the entry lasts `lease` seconds and a thread renews it every
-    third of that while the job runs, so a dead worker's job expires within one
-    lease. Idle workers wake every few seconds and run RQ's registry
-    maintenance, which puts an expired job back on the queue while it has
-    attempts left (the job layer enqueues with `Retry`), and fails it otherwise.
+    minutes. Here the entry lasts `lease` seconds and the worker's lease keeper, a
+    process of its own (workers.lease_keeper), renews it every third of that while
+    the job runs, so a dead worker's job expires within one lease, and a live one's
+    never does, whatever the job's code holds. Idle workers wake every few seconds
+    and run RQ's registry maintenance, which puts an expired job back on the queue
+    while it has attempts left (the job layer enqueues with `Retry`), and fails it
+    otherwise.
+
+    A job runs to one end: one that has already ended is never started again, and a
+    worker that finds its lease was lost (taken away while it ran) drops its outcome,
+    since the job is someone else's now.
 
     Per job, RQ's own worker makes about twenty round trips to Redis and some Python work
     whose result is thrown away; this one makes four (take the job, read it, start it, end
@@ -145,11 +188,12 @@ class LeasedWorker(PromptStop, SimpleWorker):
         self.log = _WorkerLog(self.log, {})
         self._last_beat = (0.0, 0)  # (monotonic time, expiry) of the last heartbeat sent
         self._running_on = False  # the last job's end found the workers not suspended
-        # The job whose lease the lease thread keeps, with when it started; the lock keeps
-        # a renewal from running into the job's end.
+        # The job whose cancel flag the watch thread reads, with when it started; the lock
+        # keeps a read from running into the job's end.
         self._in_hand: tuple[Job, float] | None = None
         self._lease_lock = threading.Lock()
-        self._stopping = threading.Event()  # set when work() ends: the lease thread stops
+        self._stopping = threading.Event()  # set when work() ends: the watch thread stops
+        self.keeper: LeaseKeeper | None = None
         self._lost: list[str] = []  # jobs failed by the registry cleaning in progress
 
     def get_heartbeat_ttl(self, job: Job) -> int:
@@ -163,13 +207,55 @@ class LeasedWorker(PromptStop, SimpleWorker):
         gc.freeze()
         self._stopping = threading.Event()
         threading.Thread(
-            target=self._keep_leases, args=(self._stopping,), name="lease", daemon=True
+            target=self._watch_cancels, args=(self._stopping,), name="cancel-watch", daemon=True
         ).start()
         return super().work(*args, **kwargs)
 
     def teardown(self) -> None:
         self._stopping.set()
         super().teardown()
+
+    # --- the lease keeper -------------------------------------------------------------
+
+    def register_birth(self) -> None:
+        super().register_birth()
+        self._start_keeper()
+
+    def register_death(self) -> None:
+        if self.keeper is not None:  # first, so that it does not register the worker again
+            self.keeper.stop()
+        super().register_death()
+
+    def _start_keeper(self) -> None:
+        if self.keeper is None:
+            self.keeper = LeaseKeeper(self._keeper_connection, self.lease)
+        sets = [REDIS_WORKER_KEYS, *(WORKERS_BY_QUEUE_KEY % name for name in self.queue_names())]
+        fields = {
+            key: "" if value is None else str(value) for key, value in self.serialize().items()
+        }
+        self.keeper.start(Registration(self.key, tuple(sets), fields, self.worker_ttl + 60))
+
+    def _keeper_connection(self) -> Redis:
+        """A client of the worker's own Redis, with a pool of its own (run in the keeper)."""
+        if self.config is not None:
+            return connect(self.config.redis_url)
+        pool = self.connection.connection_pool
+        return Redis(
+            connection_pool=ConnectionPool(
+                connection_class=pool.connection_class, **pool.connection_kwargs
+            )
+        )
+
+    def _lease_of(self, job: Job) -> Lease:
+        assert self.execution is not None
+        return Lease(
+            registry=job.started_job_registry.key,
+            member=self.execution.composite_key,
+            execution_key=self.execution.key,
+            executions=ExecutionRegistry(job.id, connection=self.connection).key,
+            execution_id=self.execution.id,
+            job_key=job.key,
+        )
 
     # --- fewer round trips around each job ---------------------------------------------
 
@@ -225,19 +311,51 @@ class LeasedWorker(PromptStop, SimpleWorker):
             pipe.persist(job.key)
             pipe.exists(jobcontrol.cancel_key(job.id))
             canceled = bool(pipe.execute()[-1])
+        if self.keeper is None or not self.keeper.alive():
+            self._start_keeper()
+        assert self.keeper is not None
+        self.keeper.take(self._lease_of(job))
         jobcontrol.WATCH.start(job.id, canceled=canceled)
         with self._lease_lock:
             self._in_hand = (job, time.monotonic())
         return self.execution
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        self.prepare_execution(job)
-        try:
-            self.perform_job(job, queue)
-        finally:
-            self._let_go()
-            jobcontrol.WATCH.stop(job.id)
-        self.set_state(WorkerStatus.IDLE)  # written with the job's end already: no round trip
+        if job.get_status(refresh=False) in _ENDED_STATUSES:
+            self._skip_ended(job, queue)
+            return
+        with self.job_in_hand():
+            self.prepare_execution(job)
+            try:
+                self.perform_job(job, queue)
+            finally:
+                self._let_go()
+                jobcontrol.WATCH.stop(job.id)
+            self.set_state(WorkerStatus.IDLE)  # written with the job's end: no round trip
+
+    def _skip_ended(self, job: Job, queue: Queue) -> None:
+        """A job back on the queue after it ended (its lease lapsed, it was put back, and
+        then its first run ended after all) has its outcome already: it is not run again."""
+        log.warning(
+            "job already ended; not run again",
+            extra={"job_id": job.id, "status": str(job.get_status(refresh=False))},
+        )
+        self.connection.lrem(queue.intermediate_queue_key, 1, job.id)
+
+    def _lease_lost(self, job: Job) -> bool:
+        """Whether the job stopped being this worker's while it ran; if so, say so."""
+        if self.keeper is None or self.keeper.still_held():
+            return False
+        log.warning(
+            "job lease lost while running; its outcome here is dropped",
+            extra={"job_id": job.id},
+        )
+        with self.connection.pipeline() as pipe:
+            self.set_current_job_id(None, pipeline=pipe)
+            self.set_state(WorkerStatus.IDLE, pipeline=pipe)
+            pipe.execute()
+        self.execution = None
+        return True
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         """RQ's `perform_job` for a job started by `prepare_execution`.
@@ -255,6 +373,8 @@ class LeasedWorker(PromptStop, SimpleWorker):
             with self.death_penalty_class(timeout, JobTimeoutException, job_id=job.id):
                 return_value = job.perform()
             self.handle_execution_ended(job, queue, job.success_callback_timeout)
+            if self._lease_lost(job):
+                return False
             job._result = return_value
             if isinstance(return_value, Retry):
                 assert self.execution
@@ -273,7 +393,12 @@ class LeasedWorker(PromptStop, SimpleWorker):
         except:  # noqa: E722 - as RQ: whatever the job raised, the job fails and the worker goes on
             job._status = JobStatus.FAILED
             self.handle_execution_ended(job, queue, job.failure_callback_timeout)
+            if self._lease_lost(job):
+                return False
             exc_info = sys.exc_info()
+            # Raised outside the job function's own handling (the time limit can strike
+            # anywhere): the client still learns why.
+            job.meta.setdefault("error", error_of(exc_info[1]))
             exc_string = "".join(traceback.format_exception(*exc_info))
             try:
                 job.execute_failure_callback(self.death_penalty_class, *exc_info)
@@ -333,40 +458,40 @@ class LeasedWorker(PromptStop, SimpleWorker):
 
     def _let_go(self) -> None:
         with self._lease_lock:
+            if self._in_hand is not None and self.keeper is not None:
+                self.keeper.drop()
             self._in_hand = None
 
-    def _keep_leases(self, stopping: threading.Event) -> None:
-        """The lease thread: while a job is in hand, renew its lease every third of it and,
-        once it has run a second, read its cancel flag every second.
+    def _watch_cancels(self, stopping: threading.Event) -> None:
+        """The watch thread: while a job is in hand, once it has run a second, read its
+        cancel flag every second.
 
         One thread for the worker's life, waking a few times a second, rather than one
         started for every job. The job's checkpoints read what this thread saw
         (newsdesk.jobcontrol.WATCH) instead of asking Redis before every step; the flag
         was read as the job started, so a job shorter than a second costs no read here.
+        The lease is not kept here but by the lease keeper: this thread may not run for
+        as long as a job's step holds the GIL, which only delays a cancel.
         """
-        beat_every = self.lease / 3
         poll_every = jobcontrol.POLL_SECONDS
-        tick = min(poll_every, beat_every) / 4
         held: Job | None = None
-        next_beat = next_poll = 0.0
-        while not stopping.wait(tick):
+        next_poll = 0.0
+        while not stopping.wait(poll_every / 4):
             with self._lease_lock:
                 if self._in_hand is None:
                     held = None
                     continue
                 job, started = self._in_hand
                 if job is not held:
-                    held, next_beat, next_poll = job, started + beat_every, started + poll_every
+                    held, next_poll = job, started + poll_every
                 moment = time.monotonic()
+                if moment < next_poll:
+                    continue
+                next_poll = moment + poll_every
                 try:
-                    if moment >= next_poll:
-                        next_poll = moment + poll_every
-                        jobcontrol.WATCH.poll(self.connection, job.id)
-                    if moment >= next_beat:
-                        next_beat = moment + beat_every
-                        self.maintain_heartbeats(job)
-                except RedisError as exc:  # the next beat may get through; the lease has slack
-                    log.warning("lease renewal failed", extra={"job_id": job.id, "error": str(exc)})
+                    jobcontrol.WATCH.poll(self.connection, job.id)
+                except RedisError as exc:  # the next poll may get through
+                    log.warning("cancel poll failed", extra={"job_id": job.id, "error": str(exc)})
 
     def handle_job_failure(
         self, job: Job, queue: Queue, started_job_registry=None, exc_string: str = ""
@@ -506,7 +631,7 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     connection = connect(config.redis_url)
     connection.ping()  # an unreachable Redis should fail now, not after the model loads
     log.info("loading the language model", extra={"pid": os.getpid()})
-    warm_up()
+    warm_up()  # the job function and its compiled result check came with this module
     queue = Queue(config.queue_name, connection=connection, serializer=SERIALIZER)
     worker = make_worker(queue, config, name)
     log.info(
