@@ -67,11 +67,51 @@ def retry_intervals(base: int, horizon: int = RETRY_HORIZON_SECONDS) -> list[int
     return intervals
 
 
+# IPv6 forms that carry an IPv4 address: a packet to one of them may end up at that IPv4
+# address (through a translator, a tunnel relay or the host's own IPv4 stack), so the IPv4
+# address inside must be public too.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known NAT64 prefix (RFC 6052)
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated (RFC 4291)
+# Local-use NAT64 (RFC 8215): where the IPv4 address sits depends on the operator's prefix
+# length, so addresses under it are refused whatever they hold.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(
+    address: ipaddress.IPv6Address,
+) -> tuple[str, list[ipaddress.IPv4Address]] | None:
+    """What kind of IPv4-carrying address this is ("a 6to4") and the IPv4 addresses inside."""
+    if address.ipv4_mapped is not None:
+        return "an IPv4-mapped", [address.ipv4_mapped]
+    if address.sixtofour is not None:
+        return "a 6to4", [address.sixtofour]
+    if address.teredo is not None:
+        server, client = address.teredo
+        return "a Teredo", [server, client]
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address in _NAT64:
+        return "a NAT64", [low32]
+    if address in _IPV4_COMPATIBLE and not (address.is_loopback or address.is_unspecified):
+        return "an IPv4-compatible", [low32]
+    return None
+
+
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return _forbidden(address.ipv4_mapped)
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64:
+            return "a local-use NAT64 address"
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            kind, inner = embedded
+            for ipv4 in inner:
+                reason = _forbidden(ipv4)
+                if reason:
+                    return f"{reason} ({ipv4}) inside {kind} address"
+            if address.ipv4_mapped is not None:
+                return None  # it is the IPv4 address itself, as an IPv6 socket reaches it
+            # the others must also pass as IPv6 addresses, below
     for label, test in (
         ("a loopback", address.is_loopback),
         ("a link-local", address.is_link_local),

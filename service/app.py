@@ -16,9 +16,10 @@ import newsdesk
 from newsdesk.keys import KeyStore
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
-from service import access_log, auth, docs, metrics, problems, ratelimit
+from service import access_log, auth, bodies, docs, metrics, problems, ratelimit
 from service.jobstore import WAIT_STEP, JobStore
 from service.openapi import API_DESCRIPTION, OPENAPI_VERSION, register_components
+from service.responses import StrictJSONProvider
 from service.routes import articles, batches, health, jobs
 from service.schemas import ProblemSchema
 
@@ -61,6 +62,7 @@ def create_app(config: Config | None = None) -> Flask:
         OPENAPI_URL_PREFIX=None,  # docs.py serves the document and the UI itself
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     app.extensions["newsdesk.config"] = config
     redis = connect_redis(config)
@@ -72,6 +74,7 @@ def create_app(config: Config | None = None) -> Flask:
     problems.install(app)
     auth.install(app, KeyStore(redis, config.env_keys))
     ratelimit.install(app, config, redis)  # after auth: it counts per key
+    bodies.install(app, config.max_body_bytes)  # after both: a refused caller's body is not read
 
     api = NewsdeskApi(app)
     register_components(api.spec)

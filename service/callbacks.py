@@ -9,20 +9,23 @@ from newsdesk.webhooks import UnsafeCallback, allowed_hosts, check_callback_url
 from service.problems import Problem
 
 
-def callback_refusal(url: str | None, field: str) -> dict[str, str] | None:
-    """The field error for an unsafe `url`; None when there is no URL or it is safe."""
+def callback_refusal(url: str | None, field: str, location: str = "body") -> dict[str, str] | None:
+    """The field error for an unsafe `url`; None when there is no URL or it is safe.
+
+    `location`: where the client sent it, `body` or `query` (a text body's other fields).
+    """
     if not url:
         return None
     config = current_app.extensions["newsdesk.config"]
     try:
         check_callback_url(url, allowed_hosts(config.webhook_allowed_hosts))
     except UnsafeCallback as exc:
-        return callback_error(field, str(exc))
+        return callback_error(field, str(exc), location)
     return None
 
 
-def check_callback(url: str | None, field: str = "callback_url") -> None:
-    refusal = callback_refusal(url, field)
+def check_callback(url: str | None, field: str = "callback_url", location: str = "body") -> None:
+    refusal = callback_refusal(url, field, location)
     if refusal is not None:
         raise Problem(
             422,
@@ -33,6 +36,8 @@ def check_callback(url: str | None, field: str = "callback_url") -> None:
         )
 
 
-def callback_error(field: str, detail: str) -> dict[str, str]:
-    pointer = "#/" + field.replace(".", "/")
-    return {"field": field, "location": "body", "detail": f"Refused: {detail}.", "pointer": pointer}
+def callback_error(field: str, detail: str, location: str = "body") -> dict[str, str]:
+    error = {"field": field, "location": location, "detail": f"Refused: {detail}."}
+    if location == "body":
+        error["pointer"] = "#/" + field.replace(".", "/")
+    return error

@@ -6,7 +6,9 @@ gets that response again (same job or batch, same status code); the same key wit
 body is a 422; a retry while the first request is still being handled is a 409. The
 "being handled" mark is a `SET NX` with a short TTL, so a crashed API process cannot hold a
 key for longer than that. Only successful answers are kept: a request refused as invalid
-may be corrected and sent again under the same key.
+may be corrected and sent again under the same key. A view that writes its jobs in one
+transaction keeps the answer in that same transaction (`remember`): then either the jobs
+and the answer a retry gets both exist, or neither does, and no retry makes a job twice.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, request
+from redis.client import Pipeline
 
 from newsdesk.keys import ANONYMOUS
 from service.problems import Problem
@@ -82,6 +85,22 @@ def _replay(stored: bytes, fingerprint: str) -> tuple[Any, int, dict[str, str]]:
     return record["body"], record["status"], record["headers"]
 
 
+def _record(fingerprint: str, body: Any, status: int, headers: dict[str, str]) -> str:
+    record = {"fingerprint": fingerprint, "status": status, "body": body, "headers": headers}
+    return json.dumps(record, separators=(",", ":"))
+
+
+def remember(pipeline: Pipeline, body: Any, status: int, headers: dict[str, str]) -> None:
+    """Keep, on the transaction that makes the submission, the answer a retry gets; nothing
+    when the request has no `Idempotency-Key`."""
+    pending = g.get("idempotency")
+    if pending is None:
+        return
+    slot, fingerprint = pending
+    pipeline.set(slot, _record(fingerprint, body, status, headers), ex=KEEP_SECONDS)
+    g.idempotency_kept = True
+
+
 def idempotent(view: Callable[..., tuple[Any, int, dict[str, str]]]) -> Callable[..., Any]:
     """Wrap a POST view that returns (body, status, headers)."""
 
@@ -109,12 +128,11 @@ def idempotent(view: Callable[..., tuple[Any, int, dict[str, str]]]) -> Callable
                 "Request in progress",
                 f"A request with this {HEADER} is still being handled; retry in a moment.",
             )
+        g.idempotency = (slot, fingerprint)
         try:
             body, status, headers = view(*args, **kwargs)
-            if 200 <= status < 300:
-                record = {"fingerprint": fingerprint, "status": status, "body": body}
-                record["headers"] = headers
-                redis.set(slot, json.dumps(record, separators=(",", ":")), ex=KEEP_SECONDS)
+            if 200 <= status < 300 and not g.get("idempotency_kept"):
+                redis.set(slot, _record(fingerprint, body, status, headers), ex=KEEP_SECONDS)
             return body, status, headers
         finally:
             redis.delete(slot + ":lock")

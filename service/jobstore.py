@@ -122,6 +122,13 @@ class JobStore:
         self.waiter = waiter or redis
         self.wait_step = WAIT_STEP if waiter else max(0.1, min(1.0, config.redis_timeout / 2))
 
+    def transaction(self) -> Pipeline:
+        """A MULTI/EXEC pipeline for a submission: what `submit` and `create_batch` write on it
+        is written all at once when the caller executes it, or not at all."""
+        pipe = self.redis.pipeline()
+        pipe.multi()
+        return pipe
+
     def submit(
         self,
         article: dict[str, Any],
@@ -131,12 +138,33 @@ class JobStore:
         owner: str = ANONYMOUS,
         callback_url: str | None = None,
         batch_id: str | None = None,
+        pipeline: Pipeline | None = None,
     ) -> dict:
         """Queue one article for `owner` (a key's name) and return its job.
 
         An identical earlier request of the same owner whose job has finished gives a new
-        job that is finished at once, with that result (see `_reuse`).
+        job that is finished at once, with that result (see `_reuse`). With `pipeline` (see
+        `transaction`), the job is only written when the caller executes it; the view
+        returned is the job as it will then be.
         """
+        fields = (article, analyses, metadata, owner, callback_url, batch_id)
+        if pipeline is not None:
+            return self._submit(*fields, pipeline)
+        with self.transaction() as pipe:
+            view = self._submit(*fields, pipe)
+            pipe.execute()
+        return view
+
+    def _submit(
+        self,
+        article: dict[str, Any],
+        analyses: list[str],
+        metadata: Any,
+        owner: str,
+        callback_url: str | None,
+        batch_id: str | None,
+        pipeline: Pipeline,
+    ) -> dict:
         job_id = str(uuid.uuid4())
         meta: dict[str, Any] = {
             "analyses": analyses,
@@ -151,31 +179,30 @@ class JobStore:
         reuse_key = self._reuse_key(owner, article, analyses)
         if reuse_key:
             meta["reuse_key"] = reuse_key
-            reused = self._reuse(job_id, article, analyses, meta, reuse_key)
+            reused = self._reuse(job_id, article, analyses, meta, reuse_key, pipeline)
             if reused is not None:
-                self._index(reused, owner)
+                job, result = reused
+                self._index(job, owner, pipeline)
                 if callback_url:
-                    self.enqueue_delivery(reused.id, owner)
-                return self._view(reused)
+                    queue_delivery(self.redis, self.config, job.id, owner, pipeline=pipeline)
+                view = self._view(job, with_result=False)
+                view["result"] = result
+                return view
         # The job, its place on the queue and in its owner's list: one transaction.
-        with self.redis.pipeline() as pipe:
-            job = self.queue.enqueue_call(
-                JOB_FUNCTION,
-                args=({**article, "analyses": analyses},),
-                job_id=job_id,
-                timeout=self.config.job_timeout,
-                # Only a worker dying mid-job uses these (see workers.worker.LeasedWorker).
-                retry=Retry(max=self.config.job_attempts - 1)
-                if self.config.job_attempts > 1
-                else None,
-                result_ttl=self.config.result_ttl,
-                failure_ttl=self.config.failure_ttl,
-                meta=meta,
-                description=_description(article),
-                pipeline=pipe,
-            )
-            self._index(job, owner, pipe)
-            pipe.execute()
+        job = self.queue.enqueue_call(
+            JOB_FUNCTION,
+            args=({**article, "analyses": analyses},),
+            job_id=job_id,
+            timeout=self.config.job_timeout,
+            # Only a worker dying mid-job uses these (see workers.worker.LeasedWorker).
+            retry=Retry(max=self.config.job_attempts - 1) if self.config.job_attempts > 1 else None,
+            result_ttl=self.config.result_ttl,
+            failure_ttl=self.config.failure_ttl,
+            meta=meta,
+            description=_description(article),
+            pipeline=pipeline,
+        )
+        self._index(job, owner, pipeline)
         return self._view(job)
 
     def get(self, job_id: str, wait: float = 0, *, owner: str | None = None) -> dict:
@@ -394,8 +421,10 @@ class JobStore:
         analyses: list[str],
         meta: dict[str, Any],
         reuse_key: str,
-    ) -> Job | None:
-        """A new job, stored finished with the result of an identical finished job; or None.
+        pipeline: Pipeline,
+    ) -> tuple[Job, Any] | None:
+        """A new job, finished with the result of an identical finished job, and that result;
+        or None. The job is written on `pipeline`.
 
         Workers record `reuse key -> job id` when a job finishes (workers.worker). The new job
         is written the way RQ stores a finished one (job hash, result, finished registry, TTL),
@@ -434,16 +463,13 @@ class JobStore:
         )
         job.enqueued_at = job.started_at = job.ended_at = now
         job._result = result
-        with self.redis.pipeline() as pipe:
-            job.save(pipeline=pipe)
-            Result.create(
-                job, Result.Type.SUCCESSFUL, self.config.result_ttl, result, pipeline=pipe
-            )
-            job.finished_job_registry.add(job, self.config.result_ttl, pipe)
-            job.cleanup(self.config.result_ttl, pipeline=pipe)
-            jobmetrics.record_reused(pipe, job.origin)
-            pipe.execute()
-        return job
+        job.save(pipeline=pipeline)
+        ttl = self.config.result_ttl
+        Result.create(job, Result.Type.SUCCESSFUL, ttl, result, pipeline=pipeline)
+        job.finished_job_registry.add(job, ttl, pipeline)
+        job.cleanup(ttl, pipeline=pipeline)
+        jobmetrics.record_reused(pipeline, job.origin)
+        return job, result
 
     def enqueue_delivery(self, job_id: str, owner: str) -> str:
         """Queue the webhook delivery of an ended job (see newsdesk.queueing.queue_delivery)."""
@@ -456,8 +482,10 @@ class JobStore:
         errors: list[dict[str, Any]],
         callback_url: str | None,
         batch_id: str,
+        pipeline: Pipeline | None = None,
     ) -> dict:
-        """Store a batch: who made it, its jobs (index and id) and its refused articles."""
+        """Store a batch: who made it, its jobs (index and id) and its refused articles; with
+        `pipeline`, when the caller executes it (with the batch's jobs, see `transaction`)."""
         batch = {
             "id": batch_id,
             "owner": owner,
@@ -466,7 +494,7 @@ class JobStore:
             "jobs": [{"index": job["index"], "id": job["id"]} for job in jobs],
             "errors": errors,
         }
-        self.redis.set(
+        (pipeline if pipeline is not None else self.redis).set(
             BATCH_KEY_PREFIX + batch["id"],
             json.dumps(batch, separators=(",", ":")),
             ex=self.config.result_ttl,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from apispec import APISpec
 
+from service.bodies import MAX_JSON_DEPTH
 from service.problems import PROBLEM_MEDIA_TYPE
 from service.schemas import ProblemSchema
 
@@ -50,6 +51,7 @@ RETRY_AFTER = "RetryAfter"
 WWW_AUTHENTICATE = "WwwAuthenticate"
 RATELIMIT_POLICY = "RateLimitPolicy"
 RATELIMIT = "RateLimit"
+ACCEPT_ENCODING = "AcceptEncoding"
 SECURITY_SCHEME = "bearerAuth"
 PROTECTED_PREFIX = "/v1/"
 # component name -> (header name, definition)
@@ -74,6 +76,14 @@ HEADERS: dict[str, tuple[str, dict[str, Any]]] = {
         {
             "description": 'The scheme to authenticate with: `Bearer realm="newsdesk"`, with '
             "`error` when a key was sent but is malformed or not valid (RFC 6750).",
+            "schema": {"type": "string"},
+        },
+    ),
+    ACCEPT_ENCODING: (
+        "Accept-Encoding",
+        {
+            "description": "The content codings a body may come in: `identity` (none), when "
+            "the body came with another `Content-Encoding`.",
             "schema": {"type": "string"},
         },
     ),
@@ -107,10 +117,19 @@ PROBLEMS: dict[str, tuple[str, tuple[str, ...]]] = {
         (RETRY_AFTER, RATELIMIT_POLICY, RATELIMIT),
     ),
     "JobEnded": ("The job has already finished, failed or been cancelled.", ()),
-    "MalformedJson": ("The body is not valid JSON.", ()),
+    "MalformedJson": (
+        "The body is not valid JSON (in UTF-8), an object in it names a key twice, or it "
+        f"nests objects and arrays more than {MAX_JSON_DEPTH} deep.",
+        (),
+    ),
     "NotFound": ("No such resource (for a job: unknown, expired or malformed id).", ()),
-    "BodyTooLarge": ("The body is larger than `NEWSDESK_MAX_BODY_BYTES`.", ()),
-    "UnsupportedMediaType": ("The body is not `application/json`.", ()),
+    "BodyTooLarge": ("The body, sized or chunked, is larger than `NEWSDESK_MAX_BODY_BYTES`.", ()),
+    "UnsupportedMediaType": (
+        "The body is not `application/json` (nor, for an article, `text/plain` or "
+        "`text/html`), its charset is not one the API reads (JSON: UTF-8 only), or it "
+        "has a `Content-Encoding` other than `identity`.",
+        (ACCEPT_ENCODING,),
+    ),
     "ValidationError": ("Some fields are invalid; `errors` names each one.", ()),
     "InternalError": ("An unexpected error; the request id is in the logs.", ()),
     "QueueUnavailable": ("Redis, which holds the queue, is not answering.", (RETRY_AFTER,)),

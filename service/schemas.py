@@ -7,15 +7,22 @@ to the schema instance, so the published document states the limits this server 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from newsdesk.results import ANALYSES, DEFAULT_ANALYSES, ENTITY_TYPES, MatchSchema, ResultSchema
+from service.jsonvalues import MAX_INTEGER_DIGITS, Path, depth, nested_messages, unfaithful
 
 MAX_METADATA_BYTES = 4096
+MAX_METADATA_DEPTH = 16
+MAX_TITLE_CHARS = 1000
+MAX_URL_CHARS = 2048
 MAX_CALLBACK_URL_CHARS = 2048
+# Unstorable values reported per article at most: enough to show the client what to fix.
+_MAX_REPORTED = 20
 JOB_STATUSES: tuple[str, ...] = ("queued", "started", "finished", "failed", "canceled")
 
 
@@ -30,11 +37,25 @@ def _no_repeats(values: list[str]) -> None:
 
 
 def _small_metadata(value: dict[str, Any]) -> None:
+    if depth(value) > MAX_METADATA_DEPTH:
+        raise ValidationError(f"Must nest objects and arrays at most {MAX_METADATA_DEPTH} deep.")
     size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     if size > MAX_METADATA_BYTES:
         raise ValidationError(
             f"Must be at most {MAX_METADATA_BYTES} bytes as compact JSON (got {size})."
         )
+
+
+def refuse_unfaithful(data: Any, skip: Callable[[Path, Any], bool] | None = None) -> None:
+    """A ValidationError naming each value of `data` that cannot be stored and sent back as
+    it came (see service.jsonvalues), before any other rule looks at it."""
+    problems = []
+    for problem in unfaithful(data, skip):
+        problems.append(problem)
+        if len(problems) == _MAX_REPORTED:
+            break
+    if problems:
+        raise ValidationError(nested_messages(problems))
 
 
 class StatsOptionsSchema(Schema):
@@ -99,7 +120,11 @@ class ArticleRequestSchema(Schema):
         },
     )
     title = fields.String(
-        metadata={"description": "Headline, when the client knows it; used in cleanup."}
+        validate=validate.Length(max=MAX_TITLE_CHARS),
+        metadata={
+            "description": "Headline, when the client knows it; used in cleanup. At most "
+            f"{MAX_TITLE_CHARS:,} characters."
+        },
     )
     content_type = fields.String(
         validate=validate.OneOf(("text/plain", "text/html")),
@@ -111,8 +136,10 @@ class ArticleRequestSchema(Schema):
     )
     url = fields.Url(
         schemes={"http", "https"},
+        validate=validate.Length(max=MAX_URL_CHARS),
         metadata={
-            "description": "Where the article was published (http or https).",
+            "description": "Where the article was published (http or https), at most "
+            f"{MAX_URL_CHARS:,} characters.",
             "format": "uri",
         },
     )
@@ -143,7 +170,10 @@ class ArticleRequestSchema(Schema):
         validate=_small_metadata,
         metadata={
             "description": "Any JSON object, stored with the job and returned untouched; "
-            f"at most {MAX_METADATA_BYTES} bytes as compact JSON."
+            f"at most {MAX_METADATA_BYTES} bytes as compact JSON, nested at most "
+            f"{MAX_METADATA_DEPTH} deep. Numbers must be finite (no NaN or Infinity) and "
+            f"integers at most {MAX_INTEGER_DIGITS:,} digits long; strings and keys must be "
+            "valid Unicode (no lone surrogates)."
         },
     )
     callback_url = fields.Url(
@@ -165,6 +195,11 @@ class ArticleRequestSchema(Schema):
         text = self.fields["text"]
         # a new list: fields are copied shallowly, so appending would reach every instance
         text.validators = [*text.validators, validate.Length(max=max_text_chars)]
+
+    @pre_load
+    def _faithful(self, data: Any, **_kwargs: Any) -> Any:
+        refuse_unfaithful(data)
+        return data
 
 
 class WaitQuerySchema(Schema):
@@ -515,6 +550,16 @@ class BatchRequestSchema(Schema):
             "format": "uri",
         },
     )
+
+    @pre_load
+    def _faithful(self, data: Any, **_kwargs: Any) -> Any:
+        refuse_unfaithful(data, _an_article)
+        return data
+
+
+def _an_article(path: Path, value: Any) -> bool:
+    # Each article (an object) is checked on its own, with its other rules, by the route.
+    return len(path) == 2 and path[0] == "articles" and isinstance(value, dict)
 
 
 class BatchJobSchema(Schema):

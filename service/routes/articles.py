@@ -7,20 +7,22 @@ same schema, so the same rules give the same field-named errors.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from flask import Request, current_app, g, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
-from webargs.flaskparser import FlaskParser
+from redis.client import Pipeline
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from newsdesk.keys import ANONYMOUS
 from newsdesk.results import ANALYSES
 from newsdesk.settings import Config
+from service.bodies import parse_json
 from service.callbacks import check_callback
-from service.idempotency import HEADER_PARAMETER, idempotent
+from service.idempotency import HEADER_PARAMETER, idempotent, remember
 from service.jobstore import JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem
@@ -90,18 +92,17 @@ def article_from_text_body(req: Request) -> dict[str, Any]:
 class BodyParser(FlaskParser):
     """webargs' parser for the article: JSON, or a text body with query parameters.
 
-    JSON nested beyond what Python's parser can take is malformed (400). For a text
-    body, errors about fields that came from the query string are filed under `query`.
+    JSON is parsed strictly (service.bodies.parse_json): a repeated key, or nesting beyond
+    what Python's parser can take, is malformed (400). For a text body, errors about fields
+    that came from the query string are filed under `query`.
     """
 
     def _raw_load_json(self, req: Request) -> Any:
         if req.mimetype in TEXT_TYPES:
             return article_from_text_body(req)
-        try:
-            return super()._raw_load_json(req)
-        except RecursionError:
-            # a non-empty document: webargs reads an empty one as "no body at all"
-            raise json.JSONDecodeError("JSON nested too deeply", "(deep)", 0) from None
+        if not is_json_request(req):
+            return core.missing
+        return parse_json(req.get_data(cache=True))
 
     def _on_validation_error(
         self,
@@ -144,10 +145,12 @@ def submit(
     *,
     callback_url: str | None = None,
     batch_id: str | None = None,
+    pipeline: Pipeline | None = None,
 ) -> dict:
     """Queue one validated article (of a POST or of a batch): its analyses in run order.
 
-    `callback_url` (a batch's) is used when the article names none of its own.
+    `callback_url` (a batch's) is used when the article names none of its own; with
+    `pipeline` (JobStore.transaction), the job is written when the caller executes it.
     """
     asked = set(article["analyses"])
     return store.submit(
@@ -157,6 +160,7 @@ def submit(
         owner=owner,
         callback_url=article.get("callback_url") or callback_url,
         batch_id=batch_id,
+        pipeline=pipeline,
     )
 
 
@@ -224,9 +228,15 @@ def blueprint(config: Config) -> Blueprint:
         (`cached: true`). With `Idempotency-Key`, a retry gets the first answer again.
         """
         store: JobStore = current_app.extensions["newsdesk.jobstore"]
-        check_callback(article.get("callback_url"))
-        job = submit(store, article, g.get("owner", ANONYMOUS))
+        from_query = "callback_url" in g.get("query_fields", ())
+        check_callback(article.get("callback_url"), location="query" if from_query else "body")
+        # The job and the answer a retry with the same Idempotency-Key gets: one transaction.
+        with store.transaction() as pipe:
+            job = submit(store, article, g.get("owner", ANONYMOUS), pipeline=pipe)
+            headers = {"Location": url_for("jobs.get_job", job_id=job["id"])}
+            remember(pipe, job, 202, headers)
+            pipe.execute()
         g.job_id = job["id"]
-        return job, 202, {"Location": url_for("jobs.get_job", job_id=job["id"])}
+        return job, 202, headers
 
     return blp

@@ -2,8 +2,11 @@
 
 Each article is validated on its own, with the rules of POST /v1/articles, so one bad
 article does not cost the others their place: the valid ones are queued, the invalid ones
-are listed with their index. A batch holds job ids, not results: a hundred long results
-would make a poll of the batch megabytes long, so each job is read at its own URL.
+are listed with their index. Every article is validated before anything is queued, and the
+jobs, the batch and the answer an idempotent retry gets are written in one transaction: a
+batch is queued whole or not at all, and no job exists that its client was not told about.
+A batch holds job ids, not results: a hundred long results would make a poll of the batch
+megabytes long, so each job is read at its own URL.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from marshmallow import ValidationError
 from newsdesk.keys import ANONYMOUS
 from newsdesk.settings import Config
 from service.callbacks import callback_refusal, check_callback
-from service.idempotency import idempotent
+from service.idempotency import idempotent, remember
 from service.jobstore import BatchNotFound, JobStore
 from service.openapi import REQUEST_ID
 from service.problems import Problem, field_errors
@@ -129,18 +132,28 @@ def blueprint(config: Config) -> Blueprint:
                 errors=[error for article in errors for error in article["errors"]],
             )
         batch_id = str(uuid.uuid4())
-        jobs = []
-        for index, article in valid:
-            job = submit(
-                store, article, owner, callback_url=body.get("callback_url"), batch_id=batch_id
-            )
-            jobs.append({"index": index, "id": job["id"], "status": job["status"]})
-        batch = store.create_batch(owner, jobs, errors, body.get("callback_url"), batch_id)
-        for stored, job in zip(batch["jobs"], jobs, strict=True):
-            stored["status"] = job["status"]
-        g.batch_id = batch["id"]
-        location = url_for("batches.get_batch", batch_id=batch["id"])
-        return _batch_view(batch), 202, {"Location": location}
+        callback_url = body.get("callback_url")
+        with store.transaction() as pipe:
+            jobs = []
+            for index, article in valid:
+                job = submit(
+                    store,
+                    article,
+                    owner,
+                    callback_url=callback_url,
+                    batch_id=batch_id,
+                    pipeline=pipe,
+                )
+                jobs.append({"index": index, "id": job["id"], "status": job["status"]})
+            batch = store.create_batch(owner, jobs, errors, callback_url, batch_id, pipeline=pipe)
+            for stored, job in zip(batch["jobs"], jobs, strict=True):
+                stored["status"] = job["status"]
+            view = _batch_view(batch)
+            headers = {"Location": url_for("batches.get_batch", batch_id=batch_id)}
+            remember(pipe, view, 202, headers)
+            pipe.execute()
+        g.batch_id = batch_id
+        return view, 202, headers
 
     @blp.route("/<batch_id>", methods=["GET"])
     @blp.response(200, BatchSchema, example=BATCH_EXAMPLE, headers={"X-Request-ID": REQUEST_ID})
