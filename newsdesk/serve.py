@@ -13,7 +13,8 @@ Children also get a parent-death signal (Linux), so a supervisor killed with
 SIGKILL does not leave workers or gunicorn running.
 
 A worker that dies is replaced (its job in hand runs again once its lease
-lapses); a worker dying over and over, the API or Redis dying, stops everything.
+lapses), and so is a private Redis that dies (it reads its data back, and everything
+reconnects to it); one of them dying over and over, or the API dying, stops everything.
 """
 
 from __future__ import annotations
@@ -192,6 +193,7 @@ class Supervisor:
         self.forced = False
         self.failure: str | None = None
         self.restarts: list[float] = []
+        self.redis_restarts: list[float] = []
         self.listener: socket.socket | None = None
 
     # signals only set a flag: the main loop does the work, outside the handler
@@ -306,9 +308,13 @@ class Supervisor:
                 self.failure = f"{ended} unexpectedly; stopped everything"
                 return
             if self.redis and self.redis.process and self.redis.process.poll() is not None:
-                code = self.redis.process.returncode
-                self.failure = f"Redis {describe_exit(code)} unexpectedly; stopped everything"
-                return
+                died = self.redis.process
+                ended = f"Redis (pid {died.pid}) {describe_exit(died.returncode)}"
+                if not self._may_restart(self.redis_restarts):
+                    self.failure = f"{ended} unexpectedly, again; stopped everything"
+                    return
+                complain(f"{ended} unexpectedly; starting it again on its data")
+                self._restart_redis()
             if not api_announced and _answers_health_check(self.config.host, self.config.port):
                 api_announced = True
                 base = _base_url(self.config.host, self.config.port)
@@ -318,11 +324,23 @@ class Supervisor:
                 say(f"{self.worker_count} worker(s) ready; press Ctrl-C to stop")
             time.sleep(POLL_SECONDS)
 
-    def _may_restart(self) -> bool:
-        """Replace dead workers, but not in a loop: a worker that cannot start is a fault."""
+    def _may_restart(self, restarts: list[float] | None = None) -> bool:
+        """Replace what died, but not in a loop: a process that cannot start is a fault."""
+        restarts = self.restarts if restarts is None else restarts
         now = time.monotonic()
-        self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW] + [now]
-        return len(self.restarts) <= MAX_RESTARTS
+        restarts[:] = [t for t in restarts if now - t < RESTART_WINDOW] + [now]
+        return len(restarts) <= MAX_RESTARTS
+
+    def _restart_redis(self) -> None:
+        """The private Redis again, on the same socket and data: it reads back every job
+        from its append-only file, and the API and workers, which reconnect on their own,
+        find it where it was. Meanwhile the API answers 503 with Retry-After."""
+        assert self.redis is not None
+        data_dir = self.redis.data_dir
+        with data_dir_lock(data_dir):  # `newsdesk keys` may be looking at this folder
+            clear_leftover_redis(data_dir)
+            self.redis.start()
+        say(f"Redis at {self.redis.url} again")
 
     def _workers_ready(self) -> bool:
         from rq import Queue, Worker

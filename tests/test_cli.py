@@ -298,3 +298,45 @@ def test_serve_stops_everything_when_the_api_dies(tmp_path: Path) -> None:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait()
+
+
+@pytest.mark.integration
+def test_serve_restarts_a_killed_redis_and_loses_no_job(tmp_path: Path) -> None:
+    serve = _start_serve(tmp_path)
+    seen: list[str] = []
+    try:
+        base = _read_until(
+            serve.stdout, r"API listening on (http://\S+) ", time.monotonic() + 60, seen
+        )[1]
+        _read_until(serve.stdout, r"worker\(s\) ready", time.monotonic() + 60, seen)
+        texts = [f"Bulletin {n}: the ferry to Marrow Bay sails at {n} o'clock." for n in range(8)]
+        jobs = [httpx.post(f"{base}/v1/articles", json={"text": t}).json()["id"] for t in texts]
+        [redis] = [pid for pid, name in _descendants(serve.pid).items() if name == "redis-server"]
+        os.kill(redis, signal.SIGKILL)
+        killed_at = time.monotonic()
+
+        # Meanwhile the API says to come back later, never worse.
+        answers = set()
+        while (ready := httpx.get(f"{base}/readyz", timeout=10)).status_code != 200:
+            assert ready.status_code == 503 and int(ready.headers["Retry-After"]) > 0
+            posted = httpx.post(f"{base}/v1/articles", json={"text": texts[0]}, timeout=10)
+            answers.add(posted.status_code)
+            if posted.status_code == 503:
+                assert int(posted.headers["Retry-After"]) > 0
+            assert time.monotonic() - killed_at < 60, "not ready again after a minute"
+        assert answers <= {202, 503}, answers
+        _read_until(serve.stderr, r"Redis \(pid \d+\) was killed by SIGKILL", killed_at + 30, seen)
+        assert serve.poll() is None, "serve stopped instead of starting Redis again"
+
+        # Every job accepted before the crash is still there and ends.
+        for job_id in jobs:
+            job = httpx.get(f"{base}/v1/jobs/{job_id}", params={"wait": 30}, timeout=40).json()
+            assert job["status"] == "finished", job
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGINT)
+            try:
+                serve.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(serve.pid, signal.SIGKILL)
+                serve.wait()
