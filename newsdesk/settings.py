@@ -42,8 +42,17 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("NEWSDESK_RESULT_TTL", "604800", "Seconds a finished job and its result are kept."),
     Setting("NEWSDESK_FAILURE_TTL", "604800", "Seconds a failed job is kept."),
-    Setting("NEWSDESK_MAX_TEXT_CHARS", "200000", "Longest `text` accepted, in characters."),
-    Setting("NEWSDESK_MAX_BODY_BYTES", "1048576", "Largest request body accepted, in bytes."),
+    Setting(
+        "NEWSDESK_MAX_TEXT_CHARS",
+        "200000",
+        "Longest `text` accepted, in characters; for HTML, the longest text analysed from it.",
+    ),
+    Setting(
+        "NEWSDESK_MAX_HTML_CHARS",
+        "6000000",
+        "Longest HTML page accepted (`content_type` `text/html`), in characters.",
+    ),
+    Setting("NEWSDESK_MAX_BODY_BYTES", "8388608", "Largest request body accepted, in bytes."),
     Setting("NEWSDESK_MAX_WAIT", "30", "Longest long-poll (`?wait=`) allowed, in seconds."),
     Setting("NEWSDESK_REDIS_TIMEOUT", "2", "Seconds the API waits on Redis before answering 503."),
     Setting(
@@ -216,6 +225,7 @@ class Config:
     result_ttl: int = field(default_factory=lambda: _int("NEWSDESK_RESULT_TTL"))
     failure_ttl: int = field(default_factory=lambda: _int("NEWSDESK_FAILURE_TTL"))
     max_text_chars: int = field(default_factory=lambda: _int("NEWSDESK_MAX_TEXT_CHARS"))
+    max_html_chars: int = field(default_factory=lambda: _int("NEWSDESK_MAX_HTML_CHARS"))
     max_body_bytes: int = field(default_factory=lambda: _int("NEWSDESK_MAX_BODY_BYTES"))
     max_wait: int = field(default_factory=lambda: _int("NEWSDESK_MAX_WAIT"))
     redis_timeout: float = field(default_factory=lambda: _float("NEWSDESK_REDIS_TIMEOUT"))

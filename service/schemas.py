@@ -11,7 +11,15 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from newsdesk.results import ANALYSES, DEFAULT_ANALYSES, ENTITY_TYPES, MatchSchema, ResultSchema
 from service.jsonvalues import MAX_INTEGER_DIGITS, Path, depth, nested_messages, unfaithful
@@ -190,11 +198,35 @@ class ArticleRequestSchema(Schema):
         },
     )
 
-    def __init__(self, *, max_text_chars: int, **kwargs: Any) -> None:
+    def __init__(self, *, max_text_chars: int, max_html_chars: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.max_text_chars = max_text_chars
         text = self.fields["text"]
         # a new list: fields are copied shallowly, so appending would reach every instance
-        text.validators = [*text.validators, validate.Length(max=max_text_chars)]
+        text.validators = [
+            *text.validators,
+            validate.Length(max=max(max_text_chars, max_html_chars)),
+        ]
+        text.metadata = {
+            **text.metadata,
+            "description": f"{text.metadata['description']} At most {max_text_chars:,} "
+            f"characters of text, or {max_html_chars:,} of HTML (`content_type` "
+            f"`text/html`): the limit of {max_text_chars:,} then applies to the text the "
+            "page holds, and a longer one is analysed up to it, with a warning.",
+        }
+
+    @validates_schema
+    def _text_length(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """Markup is cheap to carry and dropped first: HTML has a larger limit than text."""
+        text = data.get("text")
+        if data.get("content_type") == "text/html" or not isinstance(text, str):
+            return
+        if len(text) > self.max_text_chars:
+            raise ValidationError(
+                f"Longer than maximum length {self.max_text_chars} (send a page's HTML with "
+                "content_type text/html: its limit is larger).",
+                field_name="text",
+            )
 
     @pre_load
     def _faithful(self, data: Any, **_kwargs: Any) -> Any:

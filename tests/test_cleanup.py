@@ -737,7 +737,7 @@ def test_plainly_html_is_detected_and_text_is_not() -> None:
 
 
 def test_request_accepts_the_two_content_types_only() -> None:
-    schema = ArticleRequestSchema(max_text_chars=200_000)
+    schema = ArticleRequestSchema(max_text_chars=200_000, max_html_chars=6_000_000)
     for content_type in ("text/plain", "text/html"):
         assert schema.validate({"text": "Some text.", "content_type": content_type}) == {}
     errors = schema.validate({"text": "Some text.", "content_type": "application/pdf"})

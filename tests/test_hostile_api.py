@@ -634,3 +634,34 @@ def test_any_json_in_any_field_never_gets_a_5xx_and_every_answer_is_strict_json(
     listed = shared_client.get("/v1/jobs?limit=100")
     assert listed.status_code == 200
     strict_json(listed.get_data())
+
+
+# --- real pages fit: the text limit is for text, HTML has its own ----------------------
+
+
+def test_a_page_of_html_over_the_text_limit_is_accepted_and_plain_text_is_not(
+    redis_url: str,
+) -> None:
+    client = create_app(
+        Config(redis_url=redis_url, auth="disabled", max_text_chars=1000, max_html_chars=50_000)
+    ).test_client()
+    page = "<html><body>" + "<p>The ferry sails at noon.</p>" * 1000 + "</body></html>"
+    assert 1000 < len(page) <= 50_000
+    as_json = client.post("/v1/articles", json={"text": page, "content_type": "text/html"})
+    assert as_json.status_code == 202, as_json.get_json()
+    as_body = client.post("/v1/articles", data=page, content_type="text/html")
+    assert as_body.status_code == 202, as_body.get_json()
+    as_text = client.post("/v1/articles", json={"text": page})
+    assert as_text.status_code == 422
+    [error] = as_text.get_json()["errors"]
+    assert error["field"] == "text" and "text/html" in str(error), error
+    too_big = client.post("/v1/articles", data=page * 2, content_type="text/html")
+    assert too_big.status_code == 422
+
+
+def test_the_default_limits_take_a_page_of_five_megabytes(redis_url: str) -> None:
+    client = create_app(Config(redis_url=redis_url, auth="disabled")).test_client()
+    page = "<html><body>" + "<p>Night buses return to the river district.</p>" * 110_000
+    assert len(page.encode()) > 5_000_000
+    response = client.post("/v1/articles", data=page, content_type="text/html")
+    assert response.status_code == 202, response.get_json()

@@ -58,10 +58,13 @@ def test_served_json_and_yaml_are_the_generated_document() -> None:
 
 
 def test_document_states_the_configured_limits() -> None:
-    app = create_app(Config(redis_url="redis://127.0.0.1:1/0", max_text_chars=1234, max_wait=7))
-    spec = spec_dict(app)
+    config = Config(
+        redis_url="redis://127.0.0.1:1/0", max_text_chars=1234, max_html_chars=56789, max_wait=7
+    )
+    spec = spec_dict(create_app(config))
     text = spec["components"]["schemas"]["ArticleRequest"]["properties"]["text"]
-    assert text["maxLength"] == 1234
+    assert text["maxLength"] == 56789  # HTML's; text's own limit is in the description
+    assert "1,234 characters of text" in text["description"]
     (wait,) = spec["paths"]["/v1/jobs/{job_id}"]["get"]["parameters"]
     assert wait["schema"]["maximum"] == 7
 
@@ -128,7 +131,12 @@ def test_result_is_documented_with_the_shared_result_schema() -> None:
 
 
 def test_examples_are_valid() -> None:
-    assert ArticleRequestSchema(max_text_chars=200_000).validate(ARTICLE_EXAMPLE) == {}
+    assert (
+        ArticleRequestSchema(max_text_chars=200_000, max_html_chars=6_000_000).validate(
+            ARTICLE_EXAMPLE
+        )
+        == {}
+    )
     assert ResultSchema().validate(RESULT_EXAMPLE) == {}
     for job in (JOB_QUEUED_EXAMPLE, JOB_FINISHED_EXAMPLE, JOB_FAILED_EXAMPLE):
         assert JobSchema().validate(job) == {}

@@ -200,7 +200,10 @@ def blueprint(config: Config) -> Blueprint:
 
     @blp.route("", methods=["POST"])
     @blp.arguments(
-        ArticleRequestSchema(max_text_chars=config.max_text_chars), example=ARTICLE_EXAMPLE
+        ArticleRequestSchema(
+            max_text_chars=config.max_text_chars, max_html_chars=config.max_html_chars
+        ),
+        example=ARTICLE_EXAMPLE,
     )
     @blp.response(
         202,

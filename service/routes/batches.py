@@ -80,7 +80,9 @@ def blueprint(config: Config) -> Blueprint:
     )
     blp.ARGUMENTS_PARSER = BodyParser()
     blp.before_request(_require_json)
-    article_schema = ArticleRequestSchema(max_text_chars=config.max_text_chars)
+    article_schema = ArticleRequestSchema(
+        max_text_chars=config.max_text_chars, max_html_chars=config.max_html_chars
+    )
 
     @blp.route("", methods=["POST"])
     @blp.arguments(BatchRequestSchema, example=BATCH_REQUEST_EXAMPLE)
