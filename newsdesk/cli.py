@@ -2,6 +2,10 @@
 
 Heavy modules are imported inside each subcommand, so `newsdesk api` and
 `newsdesk openapi` never import spaCy and every command starts fast.
+
+Every command reports a mistake of its user the same way: one line on stderr,
+`newsdesk: error: ...`, and exit status 1, or 2 for a malformed command line or
+setting, as argparse does (`newsdesk serve` writes its lines in the same form).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from newsdesk.results import DEFAULT_ANALYSES
 from newsdesk.settings import Config, load
@@ -20,8 +25,29 @@ from newsdesk.settings import Config, load
 LOCAL_ANALYSES = DEFAULT_ANALYSES
 
 
+PROG = "newsdesk"
+
+
 class UsageError(Exception):
     """A mistake of the person at the terminal: one line on stderr, no traceback."""
+
+
+def say(message: str) -> None:
+    """One line on stdout about what the command does, in the form `newsdesk serve` uses."""
+    print(f"{PROG}: {message}", flush=True)
+
+
+def report_error(message: str) -> None:
+    """The one form of every error the command reports: `newsdesk: error: ...` on stderr."""
+    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, reporting a malformed command line in the same one line as other errors."""
+
+    def error(self, message: str) -> NoReturn:
+        report_error(f"{message} (see `{self.prog} --help`)")
+        self.exit(2)
 
 
 def _positive_int(raw: str) -> int:
@@ -96,11 +122,13 @@ def _require_keys(config: Config) -> None:
 
 
 def cmd_keys(args: argparse.Namespace, config: Config) -> int:
+    from redis.exceptions import RedisError
+
     from newsdesk.keyadmin import KeyAdminError, key_store
     from newsdesk.keys import KeyProblem
 
     try:
-        with key_store(config, private=not os.environ.get("REDIS_URL")) as store:
+        with key_store(config, private=not os.environ.get("REDIS_URL"), say=say) as store:
             if args.action == "create":
                 issued = store.create(args.name)
                 print(f"key:            {issued.key}")
@@ -121,6 +149,8 @@ def cmd_keys(args: argparse.Namespace, config: Config) -> int:
                     print(f"{info.name:<24} {info.prefix}…  {created:<27} {info.source}")
     except (KeyProblem, KeyAdminError) as exc:
         raise UsageError(str(exc)) from None
+    except RedisError as exc:
+        raise UsageError(f"Redis did not answer ({type(exc).__name__})") from None
     return 0
 
 
@@ -186,9 +216,12 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
             result = analyze(article, reading_wpm=config.reading_wpm)
         except Exception as exc:  # report and go on with the other files
             failed += 1
-            print(f"newsdesk: {source}: analysis failed ({type(exc).__name__})", file=sys.stderr)
+            report_error(f"{source}: analysis failed ({type(exc).__name__})")
             continue
-        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        # The result as a job's `result` holds it, with the file it came from: each line
+        # says which file it is about, also when another file's analysis failed.
+        line = {"source": source, "result": result}
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     return 1 if failed else 0
 
@@ -214,9 +247,10 @@ def cmd_openapi(args: argparse.Namespace, config: Config) -> int:
 
 
 def build_parser(config: Config) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="newsdesk",
-        description="Article analysis for newsrooms: cleanup, entities and statistics.",
+    parser = _Parser(
+        prog=PROG,
+        description="Article analysis for newsrooms: cleanup, entities, quotes and "
+        "statistics, and (through the API) duplicates of earlier articles.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -256,9 +290,16 @@ def build_parser(config: Config) -> argparse.ArgumentParser:
 
     analyze = commands.add_parser(
         "analyze",
-        help="analyze article files here, without Redis: one JSON result per line",
-        description="Analyze articles in this process (no Redis, no API). "
-        "Prints one JSON result per article, one per line, in the order given.",
+        help="analyze article files here, without Redis: one JSON line per file",
+        description="Analyze articles in this process (no Redis, no API).\n\n"
+        "Prints one JSON line per article, in the order given:\n\n"
+        '  {"source": "FILE", "result": {...}}\n\n'
+        "`source` is the FILE as given (- for standard input); `result` is the result\n"
+        "as the API's job shows it. An article whose analysis fails gets no line: it is\n"
+        "reported on stderr, and the exit status is 1.",
+        epilog="example, words per file:\n"
+        "  newsdesk analyze a.txt b.txt | jq -r '[.source, .result.stats.words] | @tsv'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument("files", nargs="+", metavar="FILE", help="text file, or - for stdin")
     analyze.add_argument(
@@ -304,13 +345,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load()
     except ValueError as exc:  # a malformed setting in the environment
-        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        report_error(str(exc))
         return 2
     args = build_parser(config).parse_args(argv)
     try:
         return args.handler(args, config)
     except UsageError as exc:
-        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        report_error(str(exc))
         return 1
     except KeyboardInterrupt:
         return 130

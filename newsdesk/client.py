@@ -86,7 +86,8 @@ def verify_webhook(
 
 
 class Client:
-    """Submit articles and batches, wait for jobs, iterate over results."""
+    """Submit articles and batches, wait for jobs, iterate over results; cancel, list and
+    compare jobs."""
 
     def __init__(
         self,
@@ -135,6 +136,42 @@ class Client:
 
     def job(self, job_id: str, wait: float = 0) -> dict:
         return self._call("GET", f"/v1/jobs/{job_id}", params={"wait": wait} if wait else None)
+
+    def cancel(self, job_id: str) -> dict:
+        """Cancel a job (DELETE /v1/jobs/{id}) and return it as the API answered.
+
+        A queued job comes back `canceled`: it never runs. A running one comes back still
+        `started`: it stops before its next analysis step, so `wait` for it, and it ends
+        `canceled` (or `finished`, when its last step was already under way). A job that
+        has already ended raises NewsdeskError with status 409; an unknown one, 404.
+        """
+        return self._call("DELETE", f"/v1/jobs/{job_id}")
+
+    def list_jobs(
+        self, *, status: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> dict:
+        """One page of this key's jobs, newest first (GET /v1/jobs): `jobs` and `next_cursor`.
+
+        The jobs come without `result` (read one with `job`). Pass `next_cursor` back as
+        `cursor` for the next page, until it is None. `status` keeps the jobs in one state
+        (`queued`, `started`, `finished`, `failed`, `canceled`); a page may then hold fewer
+        than `limit` (1 to 100, the API's default 20) and still have a next one.
+        """
+        params = {"status": status, "limit": limit, "cursor": cursor}
+        return self._call(
+            "GET", "/v1/jobs", params={k: v for k, v in params.items() if v is not None}
+        )
+
+    def similar(self, job_id: str) -> dict:
+        """This key's jobs whose article is the same or much the same as the job's
+        (GET /v1/jobs/{id}/similar): `job_id`, `indexed` and `matches`, most similar first.
+
+        Unlike the job's own `result["duplicates"]`, which lists the jobs before it, this
+        also lists later ones. Only jobs that asked for the `duplicates` analysis are
+        compared: `indexed` is False, and `matches` empty, for a job still queued or
+        running, one that failed or did not ask for it, or one too short to compare.
+        """
+        return self._call("GET", f"/v1/jobs/{job_id}/similar")
 
     def wait(self, job_id: str, timeout: float = 60.0) -> dict:
         """The job once it has ended; TimeoutError if it has not within `timeout` seconds."""

@@ -10,7 +10,7 @@ running two servers on one AOF.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,7 +19,8 @@ from redis.exceptions import RedisError
 
 from newsdesk.keys import KeyStore
 from newsdesk.redis_connection import connect
-from newsdesk.redis_server import RedisServer, data_dir_lock, read_url
+from newsdesk.redis_processes import LeftoverRedisError, clear_leftover_redis, redis_servers_in
+from newsdesk.redis_server import RedisServer, RedisServerError, data_dir_lock, read_url
 from newsdesk.settings import Config
 
 NO_KEYS = (
@@ -52,10 +53,11 @@ def keys_configured(config: Config, redis: Redis) -> bool | None:
 
 
 @contextmanager
-def private_redis(data_dir: Path) -> Iterator[str]:
-    """The URL of serve's Redis on `data_dir`, or of one started there for the duration."""
-    from newsdesk.serve import ServeError, clear_leftover_redis, redis_servers_in
+def private_redis(data_dir: Path, say: Callable[[str], None]) -> Iterator[str]:
+    """The URL of serve's Redis on `data_dir`, or of one started there for the duration.
 
+    `say` tells the person at the terminal when a Redis left behind there is stopped.
+    """
     with data_dir_lock(data_dir):
         if redis_servers_in(data_dir):
             url = read_url(data_dir)
@@ -63,18 +65,26 @@ def private_redis(data_dir: Path) -> Iterator[str]:
                 yield url
                 return
             try:  # a Redis left by a killed run, address unknown: stop it, start ours
-                clear_leftover_redis(data_dir)
-            except ServeError as exc:
+                clear_leftover_redis(data_dir, say)
+            except LeftoverRedisError as exc:
                 raise KeyAdminError(str(exc)) from None
-        with RedisServer(data_dir) as server:
+        server = RedisServer(data_dir)
+        try:
+            server.start()
+        except RedisServerError as exc:
+            server.close()
+            raise KeyAdminError(f"cannot start Redis on {data_dir}: {exc}") from None
+        try:
             yield server.url
+        finally:
+            server.close()
 
 
 @contextmanager
-def key_store(config: Config, *, private: bool) -> Iterator[KeyStore]:
+def key_store(config: Config, *, private: bool, say: Callable[[str], None]) -> Iterator[KeyStore]:
     """The key store on REDIS_URL's Redis, or (`private`) on serve's private Redis."""
     if private:
-        with private_redis(Path(config.data_dir).resolve()) as url:
+        with private_redis(Path(config.data_dir).resolve(), say) as url:
             redis = connect(url, socket_timeout=config.redis_timeout)
             yield KeyStore(redis, config.env_keys)
             redis.close()

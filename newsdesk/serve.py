@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
+from newsdesk.redis_processes import clear_leftover_redis
 from newsdesk.redis_server import (
     RedisServer,
     RedisServerError,
@@ -55,11 +56,19 @@ class ServeError(RuntimeError):
 
 
 def say(message: str) -> None:
+    """What serve is doing: one line on stdout, `newsdesk: ...`."""
     print(f"newsdesk: {message}", flush=True)
 
 
+def warn(message: str) -> None:
+    """Something went wrong and serve carries on: `newsdesk: warning: ...` on stderr."""
+    print(f"newsdesk: warning: {message}", file=sys.stderr, flush=True)
+
+
 def complain(message: str) -> None:
-    print(f"newsdesk: {message}", file=sys.stderr, flush=True)
+    """Why serve stopped or would not start, in the one form every `newsdesk` command
+    reports an error: `newsdesk: error: ...` on stderr."""
+    print(f"newsdesk: error: {message}", file=sys.stderr, flush=True)
 
 
 def _parent_death_signal() -> Callable[[], None] | None:
@@ -89,84 +98,6 @@ def describe_exit(returncode: int) -> str:
         except ValueError:
             return f"was killed by signal {-returncode}"
     return f"exited with code {returncode}"
-
-
-# --- a Redis left behind on the same data folder ------------------------------------
-
-
-def _proc_text(pid: int, name: str) -> str:
-    try:
-        return (Path("/proc") / str(pid) / name).read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _is_alive(pid: int) -> bool:
-    stat = _proc_text(pid, "stat")
-    if not stat:
-        return False
-    state = stat.rsplit(")", 1)[-1].split()[0]
-    return state not in ("Z", "X")
-
-
-def _parent_pid(pid: int) -> int:
-    stat = _proc_text(pid, "stat")
-    return int(stat.rsplit(")", 1)[-1].split()[1]) if stat else 0
-
-
-def redis_servers_in(data_dir: Path) -> list[int]:
-    """Live redis-server processes working in `data_dir`.
-
-    redis-server rewrites its command line (so `--dir` cannot be read back) but it
-    chdirs into its data folder, so its working directory tells where its AOF is.
-    """
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return []
-    found = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        if _proc_text(pid, "comm").strip() != "redis-server":
-            continue
-        try:
-            cwd = Path(os.readlink(entry / "cwd"))
-        except OSError:
-            continue
-        if cwd == data_dir and _is_alive(pid):
-            found.append(pid)
-    return found
-
-
-def _is_newsdesk_serve(pid: int) -> bool:
-    words = _proc_text(pid, "cmdline").split()
-    return "serve" in words and any("newsdesk" in word for word in words)
-
-
-def clear_leftover_redis(data_dir: Path, timeout: float = 15.0) -> None:
-    """Two redis-servers must never share one AOF: stop a leftover, refuse a live rival.
-
-    A redis-server still working in our data folder whose parent is another live
-    `newsdesk serve` belongs to that serve: refuse to start. Any other one was left
-    behind (its serve was killed): stop it with SIGTERM, which makes it write its
-    AOF, then start our own on the same data.
-    """
-    for pid in redis_servers_in(data_dir):
-        parent = _parent_pid(pid)
-        if parent not in (0, 1, os.getpid()) and _is_newsdesk_serve(parent):
-            raise ServeError(
-                f"another `newsdesk serve` (pid {parent}) is using the data folder {data_dir}; "
-                "stop it first or set NEWSDESK_DATA_DIR to another folder"
-            )
-        say(f"stopping a Redis left running on {data_dir} by an earlier run (pid {pid})")
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _is_alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if _is_alive(pid):
-            raise ServeError(f"the leftover Redis (pid {pid}) did not stop; stop it by hand")
 
 
 # --- the supervisor ---------------------------------------------------------------
@@ -214,7 +145,7 @@ class Supervisor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         if self.failure:
-            complain(f"error: {self.failure}")
+            complain(self.failure)
             return 1
         say("stopped")
         return 0
@@ -227,7 +158,7 @@ class Supervisor:
         if self.private_redis:
             data_dir = Path(self.config.data_dir).resolve()
             with data_dir_lock(data_dir):  # `newsdesk keys` may be using this folder
-                clear_leftover_redis(data_dir)
+                clear_leftover_redis(data_dir, say)
                 self.redis = RedisServer(data_dir).start()
                 write_url(data_dir, self.redis.url)
             env["REDIS_URL"] = self.redis.url
@@ -267,8 +198,8 @@ class Supervisor:
             return {}
         if not is_loopback(self.config.host):
             raise ServeError(f"{NO_KEYS} (the API would listen on {self.config.host})")
-        complain(
-            "warning: no API keys, so the API is open to anyone on this machine; "
+        warn(
+            "no API keys, so the API is open to anyone on this machine; "
             "create one with `newsdesk keys create NAME` and restart to require keys"
         )
         return {"NEWSDESK_AUTH": "disabled"}
@@ -301,7 +232,7 @@ class Supervisor:
                 ended = f"{child.label} (pid {child.process.pid}) {describe_exit(code)}"
                 if child.command == "worker" and self._may_restart():
                     # Its job in hand runs again elsewhere once its lease lapses.
-                    complain(f"{ended} unexpectedly; starting a new one")
+                    warn(f"{ended} unexpectedly; starting a new one")
                     self.children.remove(child)
                     self._spawn(child.label, child.command, child.stop_timeout, *child.options)
                     continue
@@ -313,7 +244,7 @@ class Supervisor:
                 if not self._may_restart(self.redis_restarts):
                     self.failure = f"{ended} unexpectedly, again; stopped everything"
                     return
-                complain(f"{ended} unexpectedly; starting it again on its data")
+                warn(f"{ended} unexpectedly; starting it again on its data")
                 self._restart_redis()
             if not api_announced and _answers_health_check(self.config.host, self.config.port):
                 api_announced = True
@@ -338,7 +269,7 @@ class Supervisor:
         assert self.redis is not None
         data_dir = self.redis.data_dir
         with data_dir_lock(data_dir):  # `newsdesk keys` may be looking at this folder
-            clear_leftover_redis(data_dir)
+            clear_leftover_redis(data_dir, say)
             self.redis.start()
         say(f"Redis at {self.redis.url} again")
 
@@ -377,7 +308,7 @@ class Supervisor:
                 if c.process.poll() is None and time.monotonic() - started > c.stop_timeout
             ]
             if late:
-                complain(f"{', '.join(c.label for c in late)} did not stop in time; killing")
+                warn(f"{', '.join(c.label for c in late)} did not stop in time; killing")
                 self._kill(late)
             time.sleep(0.05)
         for child in running:

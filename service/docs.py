@@ -9,12 +9,14 @@ from flask import (
     Response,
     current_app,
     jsonify,
+    redirect,
     render_template_string,
     send_from_directory,
     url_for,
 )
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service.openapi import spec_dict, spec_yaml
 
@@ -67,6 +69,11 @@ def blueprint() -> Blueprint:
             spec_url=url_for("docs.openapi_json"),
             asset=lambda name: url_for("docs.asset", filename=name),
         )
+
+    @blp.get("/docs/")
+    def swagger_ui_slash() -> WerkzeugResponse:
+        # The page lives at /docs (its links are absolute); /docs/ is a common way to type it.
+        return redirect(url_for("docs.swagger_ui"), code=308)
 
     @blp.get("/docs/assets/<filename>")
     def asset(filename: str) -> Response:

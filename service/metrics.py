@@ -134,7 +134,9 @@ def exposition() -> Response:
         registry.register(REQUESTS)
         registry.register(LATENCY)
     registry.register(ClusterCollector(current_app.extensions["newsdesk.jobstore"]))
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: the constant names its charset already, and Flask adds
+    # one to a text mimetype, which would send `charset=utf-8` twice.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def install(app: Flask) -> None:

@@ -423,6 +423,15 @@ def test_docs_page_loads_only_from_this_server(client: FlaskClient) -> None:
     assert_problem(client.get("/docs/assets/..%2f__init__.py"), 404)
 
 
+def test_docs_with_a_trailing_slash_redirects_to_the_page(client: FlaskClient) -> None:
+    response = client.get("/docs/")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/docs"
+    followed = client.get("/docs/", follow_redirects=True)
+    assert followed.status_code == 200
+    assert followed.get_data() == client.get("/docs").get_data()
+
+
 def test_openapi_json_and_yaml_are_served(client: FlaskClient) -> None:
     as_json = client.get("/openapi.json")
     assert as_json.status_code == 200

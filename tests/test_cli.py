@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from conftest import refused_port
 from redis import Redis
 
 from newsdesk.redis_server import RedisServer
@@ -39,12 +40,13 @@ def newsdesk(
 # --- analyze ----------------------------------------------------------------------
 
 
-def test_analyze_prints_one_valid_result_per_file_in_order() -> None:
+def test_analyze_prints_one_valid_result_per_file_in_order_named_by_its_file() -> None:
     run = newsdesk("analyze", *map(str, ARTICLES))
     assert run.returncode == 0, run.stderr
-    lines = run.stdout.splitlines()
-    assert len(lines) == 2
-    results = [json.loads(line) for line in lines]
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [set(line) for line in lines] == [{"source", "result"}] * 2
+    assert [line["source"] for line in lines] == [str(path) for path in ARTICLES]
+    results = [line["result"] for line in lines]
     for result in results:
         assert ResultSchema().validate(result) == {}
         assert set(result) == {"cleanup", "entities", "quotes", "stats", "warnings"}
@@ -58,7 +60,8 @@ def test_analyze_reads_one_article_from_stdin_with_options() -> None:
     run = newsdesk("analyze", "-", "--analyses", "stats", "--language", "en", stdin=text)
     assert run.returncode == 0, run.stderr
     [line] = run.stdout.splitlines()
-    result = json.loads(line)
+    assert json.loads(line)["source"] == "-"
+    result = json.loads(line)["result"]
     assert set(result) == {"stats", "warnings"}
     assert ResultSchema().validate(result) == {}
     assert result["stats"]["language"] == {"code": "en", "confidence": None, "source": "hint"}
@@ -77,6 +80,68 @@ def test_analyze_rejects_an_unknown_analysis() -> None:
     run = newsdesk("analyze", str(ARTICLES[0]), "--analyses", "stats,sentiment")
     assert run.returncode == 2
     assert "sentiment" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_analyze_help_says_what_a_line_holds() -> None:
+    run = newsdesk("analyze", "--help")
+    assert run.returncode == 0
+    assert '{"source": "FILE", "result": {...}}' in run.stdout
+
+
+# --- what every command says ------------------------------------------------------------
+
+
+def test_help_names_everything_newsdesk_does() -> None:
+    run = newsdesk("--help")
+    assert run.returncode == 0
+    description = " ".join(run.stdout.split("positional arguments")[0].split())
+    for analysis in ("cleanup", "entities", "quotes", "statistics", "duplicates"):
+        assert analysis in description, analysis
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "status", "says"),
+    [
+        pytest.param(["frob"], {}, 2, "invalid choice: 'frob'", id="unknown-command"),
+        pytest.param(
+            ["analyze"], {}, 2, "required: FILE (see `newsdesk analyze --help`)", id="no-file"
+        ),
+        pytest.param(["serve", "--port", "70000"], {}, 2, "out of range: 70000", id="bad-port"),
+        pytest.param(["keys", "create"], {}, 2, "see `newsdesk keys create --help`", id="no-name"),
+        pytest.param(["openapi"], {"NEWSDESK_PORT": "x"}, 2, "NEWSDESK_PORT", id="bad-setting"),
+        pytest.param(
+            ["analyze", "{tmp}/nowhere.txt"], {}, 1, "nowhere.txt: no such file", id="missing"
+        ),
+        pytest.param(["analyze", "-", "-"], {}, 1, "may be given once", id="stdin-twice"),
+        pytest.param(
+            ["openapi", "-o", "{tmp}/no/such/folder.yaml"], {}, 1, "cannot write", id="unwritable"
+        ),
+        pytest.param(
+            ["keys", "list"],
+            {"REDIS_URL": "redis://127.0.0.1:{refused}/0"},
+            1,
+            "cannot reach Redis",
+            id="no-redis",
+        ),
+    ],
+)
+def test_every_command_reports_an_error_in_one_line_of_one_form(
+    tmp_path: Path, args: list[str], env: dict[str, str], status: int, says: str
+) -> None:
+    with refused_port() as refused:
+        fill = {"tmp": str(tmp_path), "refused": str(refused)}
+        run = subprocess.run(
+            [sys.executable, "-m", "newsdesk", *(arg.format(**fill) for arg in args)],
+            env={**os.environ, **{k: v.format(**fill) for k, v in env.items()}},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+    assert run.returncode == status, run.stderr
+    assert run.stdout == ""
+    [line] = run.stderr.splitlines()
+    assert line.startswith("newsdesk: error: ") and says.format(**fill) in line, line
 
 
 # --- openapi ----------------------------------------------------------------------

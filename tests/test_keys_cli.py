@@ -17,8 +17,8 @@ from conftest import refused_port, running_api
 from redis import Redis
 
 from newsdesk.keys import KeyStore
+from newsdesk.redis_processes import redis_servers_in
 from newsdesk.redis_server import RedisServer, read_url
-from newsdesk.serve import redis_servers_in
 
 TEXT = "The harbour ferry resumed its winter timetable on Monday, the operator said."
 
@@ -56,6 +56,7 @@ def test_keys_create_list_revoke_against_redis_url(redis_url: str) -> None:
 
     again = newsdesk("keys", "create", "cms", REDIS_URL=redis_url)
     assert again.returncode == 1 and again.stderr.count("\n") == 1 and "exists" in again.stderr
+    assert again.stderr.startswith("newsdesk: error: ")
 
     assert newsdesk("keys", "revoke", "cms", REDIS_URL=redis_url).returncode == 0
     assert store.authenticate(key) is None
@@ -83,6 +84,54 @@ def test_keys_without_redis_url_use_serves_data_folder_when_serve_is_not_running
         assert KeyStore(Redis.from_url(server.url)).authenticate(key) == "wire"
     listed = newsdesk("keys", "list", NEWSDESK_DATA_DIR=str(data_dir))
     assert re.search(r"^wire\s+nd_", listed.stdout, re.M)
+
+
+def test_keys_stop_a_redis_left_on_serves_data_folder_and_use_its_data(tmp_path: Path) -> None:
+    data_dir = (tmp_path / "data").resolve()
+    leftover = RedisServer(data_dir).start()  # as a serve killed with SIGKILL leaves it
+    try:
+        KeyStore(Redis.from_url(leftover.url)).create("wire")
+        listed = newsdesk("keys", "list", NEWSDESK_DATA_DIR=str(data_dir))
+        assert listed.returncode == 0, listed.stderr
+        assert f"newsdesk: stopping a Redis left running on {data_dir}" in listed.stdout
+        assert re.search(r"^wire\s+nd_", listed.stdout, re.M)
+        assert leftover.process is not None and leftover.process.wait(30) == 0
+        assert redis_servers_in(data_dir) == []
+    finally:
+        leftover.close()
+
+
+def test_keys_leave_a_running_serves_redis_alone_and_say_so_in_one_line(tmp_path: Path) -> None:
+    data_dir = (tmp_path / "data").resolve()
+    # A stand-in for `newsdesk serve`: its command line names it, it runs a Redis on the
+    # folder, and it has not written where that Redis listens.
+    stand_in = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from newsdesk.redis_server import RedisServer\n"
+            "with RedisServer(sys.argv[1]):\n"
+            "    print('up', flush=True)\n"
+            "    sys.stdin.read()\n",
+            str(data_dir),
+            "newsdesk",
+            "serve",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert stand_in.stdout is not None and stand_in.stdout.readline() == "up\n"
+        [server] = redis_servers_in(data_dir)
+        run = newsdesk("keys", "list", NEWSDESK_DATA_DIR=str(data_dir))
+        assert run.returncode == 1
+        [line] = run.stderr.splitlines()
+        assert line.startswith(f"newsdesk: error: another `newsdesk serve` (pid {stand_in.pid})")
+        assert redis_servers_in(data_dir) == [server]
+    finally:
+        stand_in.communicate("", timeout=30)
 
 
 # --- api and serve refuse, or warn, without keys ------------------------------------------
@@ -117,7 +166,8 @@ def test_serve_off_loopback_without_keys_refuses(tmp_path: Path) -> None:
         NEWSDESK_DATA_DIR=str(tmp_path / "data"),
     )
     assert run.returncode == 1
-    assert "no API keys" in run.stderr
+    [line] = run.stderr.splitlines()  # as every command reports an error
+    assert line.startswith("newsdesk: error: no API keys"), line
     assert redis_servers_in((tmp_path / "data").resolve()) == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 from conftest import running_api
 from flask import Flask
 from flask.testing import FlaskClient
+from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 from rq import Queue
@@ -49,6 +51,14 @@ def scrape(client: FlaskClient) -> str:
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     return response.get_data(as_text=True)
+
+
+def test_the_content_type_is_prometheus_text_with_one_charset(client: FlaskClient) -> None:
+    response = client.get("/metrics")
+    assert response.headers.get_all("Content-Type") == [CONTENT_TYPE_LATEST]
+    assert re.fullmatch(
+        r"text/plain; version=\d+(\.\d+)*; charset=utf-8", response.headers["Content-Type"]
+    )
 
 
 def test_requests_are_counted_by_route_not_by_path(client: FlaskClient) -> None:
