@@ -11,7 +11,7 @@ PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/python -m pip
 run: $(VENV)/.installed
 	$(BIN)/newsdesk serve
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(VENV)/.chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -56,3 +56,12 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml requirements/model.txt
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -e '.[dev]'
 	touch $@
+
+# The article desk's browser test drives Debian's chromium (Playwright never downloads a
+# browser). Installed here when it is missing and we are root, as in CI; otherwise say so:
+# the test then skips. The stamp is written only once chromium is there.
+$(VENV)/.chromium: | $(BIN)/python
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@if command -v chromium >/dev/null; then touch $@; \
+	else echo "chromium is not installed (needs root and apt-get): the browser test will skip"; fi

@@ -20,7 +20,7 @@ from service import access_log, auth, bodies, docs, metrics, problems, ratelimit
 from service.jobstore import WAIT_STEP, JobStore
 from service.openapi import API_DESCRIPTION, OPENAPI_VERSION, register_components
 from service.responses import StrictJSONProvider
-from service.routes import articles, batches, health, jobs
+from service.routes import articles, batches, health, jobs, playground
 from service.schemas import ProblemSchema
 
 HEALTH_CHECK_INTERVAL = 30  # seconds a pooled connection may idle before a PING first
@@ -84,4 +84,5 @@ def create_app(config: Config | None = None) -> Flask:
     api.register_blueprint(health.blueprint())
     app.extensions["newsdesk.api"] = api
     app.register_blueprint(docs.blueprint())
+    app.register_blueprint(playground.blueprint())  # HTML: not in the OpenAPI document
     return app

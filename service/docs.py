@@ -35,6 +35,9 @@ _PAGE = """<!DOCTYPE html>
   <link rel="icon" type="image/png" href="{{ asset('favicon-32x32.png') }}" sizes="32x32">
 </head>
 <body>
+  <p style="margin: 12px 20px 0; font-family: sans-serif;">
+    Try the API on one article: <a href="{{ playground_url }}">the article desk</a>
+  </p>
   <div id="swagger-ui"></div>
   <script src="{{ asset('swagger-ui-bundle.js') }}"></script>
   <script>
@@ -67,6 +70,7 @@ def blueprint() -> Blueprint:
             _PAGE,
             title=f"{spec_dict(current_app)['info']['title']} API",
             spec_url=url_for("docs.openapi_json"),
+            playground_url=url_for("playground.page"),
             asset=lambda name: url_for("docs.asset", filename=name),
         )
 
