@@ -4,10 +4,13 @@ The API refers to the job function by its dotted path so that it never imports
 the analysis code (and with it spaCy); both sides use the JSON serializer so that
 jobs in Redis are plain data, readable by any tool.
 
-When a job ends, its worker also pushes one element to the job's "ended" list, in
-the same transaction that stores the outcome. A long-poll (`?wait=`) blocks on
-that list instead of reading the job over and over: it wakes the moment the job
-ends, and costs Redis one blocked command while it waits.
+When a job ends, its worker also pushes one element to the job's "ended" list and
+publishes on the job's "ended" channel, in the same transaction that stores the
+outcome. A long-poll (`?wait=`) waits for that message instead of reading the job
+over and over: it wakes the moment the job ends, and while it waits it costs
+Redis nothing but a subscription on a connection its API process shares with all
+its other long-polls (service.jobstore.JobEnds). The list is the lasting trace of
+the end, for a waiter that subscribes after the message went out.
 """
 
 from __future__ import annotations
@@ -41,19 +44,12 @@ def ended_key(job_id: str) -> str:
 
 
 def announce_end(pipeline: Pipeline, job_id: str) -> None:
-    """Queue, on the pipeline that ends the job, the marker its long-polls wait for."""
+    """Queue, on the pipeline that ends the job, the marker its long-polls check and the
+    message they wait for (on the channel of the marker's name)."""
     key = ended_key(job_id)
     pipeline.rpush(key, 1)
     pipeline.expire(key, ENDED_TTL)
-
-
-def wait_for_end(redis: Redis, job_id: str, seconds: float) -> bool:
-    """Block up to `seconds` for the job's end marker; True when it is there.
-
-    The marker stays in place (it is moved onto its own list), so every waiter sees it.
-    """
-    key = ended_key(job_id)
-    return redis.blmove(key, key, seconds, "RIGHT", "LEFT") is not None
+    pipeline.publish(key, 1)
 
 
 def queue_delivery(

@@ -94,7 +94,31 @@ SETTINGS: tuple[Setting, ...] = (
         "of NEWSDESK_HOST and NEWSDESK_PORT (`serve` binds the port itself and hands it on).",
     ),
     Setting("NEWSDESK_API_PROCESSES", "2", "gunicorn worker processes of `newsdesk api`."),
-    Setting("NEWSDESK_API_THREADS", "8", "Threads per gunicorn process (long-polls hold one)."),
+    # --- slow clients ---
+    Setting(
+        "NEWSDESK_API_CONNECTIONS",
+        "4096",
+        "Most connections one `newsdesk api` process holds at once (a long-poll, a kept-alive "
+        "or a slow client holds one); more wait in the listen queue.",
+    ),
+    Setting(
+        "NEWSDESK_HEADER_TIMEOUT",
+        "10",
+        "Seconds a client has to send a request's line and headers, from the opening of the "
+        "connection (or from the answer before, on a kept-alive connection); then it is closed.",
+    ),
+    Setting(
+        "NEWSDESK_BODY_TIMEOUT",
+        "10",
+        "Seconds any request body may take to arrive, at least (a larger one gets its size "
+        "divided by `NEWSDESK_BODY_MIN_RATE`); then it is answered 408 and the connection closed.",
+    ),
+    Setting(
+        "NEWSDESK_BODY_MIN_RATE",
+        "32768",
+        "Slowest a large request body may arrive, in bytes a second on average.",
+    ),
+    # --- end slow clients ---
     Setting("NEWSDESK_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
     # --- keys and rate limits ---
     Setting(
@@ -193,6 +217,20 @@ def rate_limits(raw: str) -> str | None:
     return raw.strip()
 
 
+def client_deadlines(
+    connections: int, header_timeout: float, body_timeout: float, body_min_rate: int
+) -> None:
+    """The limits on clients must leave a request a chance to arrive."""
+    for name, value in (
+        ("NEWSDESK_API_CONNECTIONS", connections),
+        ("NEWSDESK_HEADER_TIMEOUT", header_timeout),
+        ("NEWSDESK_BODY_TIMEOUT", body_timeout),
+        ("NEWSDESK_BODY_MIN_RATE", body_min_rate),
+    ):
+        if not value > 0:  # also refuses nan
+            raise ValueError(f"{name} must be above 0, got {value!r}")
+
+
 def duplicate_thresholds(near: float, same_story: float, max_matches: int) -> None:
     """The duplicates settings must make sense together, or every verdict would be wrong.
 
@@ -243,7 +281,12 @@ class Config:
     port: int = field(default_factory=lambda: _int("NEWSDESK_PORT"))
     listen_fd: int | None = field(default_factory=lambda: _optional_int("NEWSDESK_LISTEN_FD"))
     api_processes: int = field(default_factory=lambda: _int("NEWSDESK_API_PROCESSES"))
-    api_threads: int = field(default_factory=lambda: _int("NEWSDESK_API_THREADS"))
+    # --- slow clients ---
+    api_connections: int = field(default_factory=lambda: _int("NEWSDESK_API_CONNECTIONS"))
+    header_timeout: float = field(default_factory=lambda: _float("NEWSDESK_HEADER_TIMEOUT"))
+    body_timeout: float = field(default_factory=lambda: _float("NEWSDESK_BODY_TIMEOUT"))
+    body_min_rate: int = field(default_factory=lambda: _int("NEWSDESK_BODY_MIN_RATE"))
+    # --- end slow clients ---
     log_level: str = field(default_factory=lambda: _get("NEWSDESK_LOG_LEVEL").upper())
     # --- keys and rate limits ---
     auth: str = field(default_factory=lambda: _choice("NEWSDESK_AUTH", AUTH_MODES))
@@ -263,6 +306,9 @@ class Config:
         rate_limits(self.rate_limit)
         duplicate_thresholds(
             self.duplicate_near, self.duplicate_same_story, self.duplicate_max_matches
+        )
+        client_deadlines(
+            self.api_connections, self.header_timeout, self.body_timeout, self.body_min_rate
         )
 
     @property

@@ -5,25 +5,31 @@ Building the app never touches Redis, so the OpenAPI document can be rendered of
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response
 from flask_smorest import Api
-from redis import Redis
+from redis import BlockingConnectionPool, Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from werkzeug.exceptions import HTTPException
 
 import newsdesk
 from newsdesk.keys import KeyStore
-from newsdesk.redis_connection import connect
+from newsdesk.redis_connection import SENTINEL_SCHEME, connect
 from newsdesk.settings import Config, load
 from service import access_log, auth, bodies, docs, metrics, problems, ratelimit
-from service.jobstore import WAIT_STEP, JobStore
+from service.jobstore import JobStore
 from service.openapi import API_DESCRIPTION, OPENAPI_VERSION, register_components
 from service.responses import StrictJSONProvider
 from service.routes import articles, batches, health, jobs, playground
 from service.schemas import ProblemSchema
 
 HEALTH_CHECK_INTERVAL = 30  # seconds a pooled connection may idle before a PING first
+# Redis connections of one API process. Its requests take turns on them (a round trip is a
+# fraction of a millisecond): a thousand requests arriving at once must not open a thousand
+# connections, which Redis's accept queue would refuse in part.
+REDIS_CONNECTIONS = 32
 
 
 class NewsdeskApi(Api):
@@ -37,18 +43,28 @@ class NewsdeskApi(Api):
         return problems.problem_response(problems.from_http_exception(error))
 
 
-def connect_redis(config: Config, blocking: float = 0) -> Redis:
+def connect_redis(config: Config) -> Redis:
     """Short timeouts and one quick retry: a dead Redis must give a fast 503, not a hang.
 
-    `blocking`: seconds a command may block in Redis (a long-poll's wait) on top of that.
+    No command blocks in Redis: a long-poll waits for a message on a connection of its
+    process's own (service.jobstore.JobEnds). At most REDIS_CONNECTIONS connections; a
+    request that finds them all busy waits for one, up to the same timeout.
     """
-    return connect(
+    options: dict[str, Any] = {
+        "socket_connect_timeout": config.redis_timeout,
+        "socket_timeout": config.redis_timeout,
+        "health_check_interval": HEALTH_CHECK_INTERVAL,
+        "retry": Retry(NoBackoff(), 1),
+    }
+    if config.redis_url.startswith(SENTINEL_SCHEME):
+        return connect(config.redis_url, **options)  # the Sentinel's own pool: not bounded
+    pool = BlockingConnectionPool.from_url(
         config.redis_url,
-        socket_connect_timeout=config.redis_timeout,
-        socket_timeout=config.redis_timeout + blocking,
-        health_check_interval=HEALTH_CHECK_INTERVAL,
-        retry=Retry(NoBackoff(), 1),
+        max_connections=REDIS_CONNECTIONS,
+        timeout=config.redis_timeout,
+        **options,
     )
+    return Redis(connection_pool=pool)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -66,8 +82,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["newsdesk.config"] = config
     redis = connect_redis(config)
-    waiter = connect_redis(config, blocking=WAIT_STEP)  # long-polls only
-    app.extensions["newsdesk.jobstore"] = JobStore(redis, config, waiter=waiter)
+    app.extensions["newsdesk.jobstore"] = JobStore(redis, config)
 
     access_log.install(app)
     metrics.install(app)

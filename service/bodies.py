@@ -5,7 +5,11 @@ A body over `NEWSDESK_MAX_BODY_BYTES` is a 413 whether it came with a `Content-L
 chunked: werkzeug would stop reading a chunked body at the limit and hand on what it had, a
 truncated document answered as malformed JSON. Whatever the answer, the part of a body the
 app did not read is read and discarded afterwards, up to `DISCARD_FACTOR` times the limit,
-so the connection can carry the client's next request.
+so the connection can carry the client's next request; past that, the answer says
+`Connection: close` and the connection is closed after it.
+
+A body that stops arriving (the server's read deadline, see newsdesk.gunicorn_app) is
+answered 408, and the connection closed.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from werkzeug.wsgi import get_content_length
 
 from service.jsonvalues import MAX_INTEGER_DIGITS, UnreadableInteger, depth
-from service.problems import Problem
+from service.problems import Problem, problem_response
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_CODEC = "utf-8"  # RFC 8259: JSON exchanged between systems is UTF-8
@@ -69,6 +73,22 @@ _SHOWN_KEY_CHARS = 100
 
 def _unsupported(detail: str, headers: dict[str, str] | None = None) -> Problem:
     return Problem(415, "unsupported-media-type", "Unsupported media type", detail, headers=headers)
+
+
+class BodyTimedOut(Exception):
+    """The request body stopped arriving before its deadline."""
+
+
+def _timed_out(error: BodyTimedOut) -> Response:
+    return problem_response(
+        Problem(
+            408,
+            "about:blank",
+            "Request Timeout",
+            "The request body did not arrive in time; send it again, faster.",
+            headers={"Connection": "close"},
+        )
+    )
 
 
 def too_large(limit: int) -> Problem:
@@ -150,6 +170,8 @@ def _bound_body(limit: int) -> None:
     # One byte past the limit tells a body at the limit from one over it.
     try:
         data = _read_at_most(environ["wsgi.input"], limit + 1)
+    except BodyTimedOut:
+        raise
     except Exception:  # the server's own errors for a dropped client or a broken chunk
         raise Problem(
             400,
@@ -242,7 +264,8 @@ def parse_json(data: bytes) -> Any:
 
 
 class _Counted:
-    """A WSGI input stream that counts what is read of it."""
+    """A WSGI input stream that counts what is read of it; a read the server gave up on
+    (a timeout) raises BodyTimedOut."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
@@ -253,35 +276,46 @@ class _Counted:
         return data
 
     def read(self, size: int | None = -1) -> bytes:
-        return self._count(self.stream.read(-1 if size is None else size))
+        try:
+            return self._count(self.stream.read(-1 if size is None else size))
+        except TimeoutError:
+            raise BodyTimedOut() from None
 
     def readline(self, size: int | None = -1) -> bytes:
-        return self._count(self.stream.readline(-1 if size is None else size))
+        try:
+            return self._count(self.stream.readline(-1 if size is None else size))
+        except TimeoutError:
+            raise BodyTimedOut() from None
 
     def readlines(self, hint: int = -1) -> list[bytes]:
-        return [self._count(line) for line in self.stream.readlines(hint)]
+        try:
+            return [self._count(line) for line in self.stream.readlines(hint)]
+        except TimeoutError:
+            raise BodyTimedOut() from None
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self.readline, b"")
 
 
-def _discard(body: _Counted, length: int | None, budget: int) -> None:
+def _discard(body: _Counted, length: int | None, budget: int) -> bool:
+    """Read and drop the rest of the body within `budget`; whether its end was reached."""
     if length is not None:  # sized: read exactly what is left, if that is within the budget
         left = length - body.read_bytes
-        if left > 0 and length <= budget:
-            _read_at_most(body, left)
-        return
+        if left <= 0:
+            return True
+        return length <= budget and len(_read_at_most(body, left)) == left
     while body.read_bytes <= budget:  # chunked: until its end, or past the budget
         if not body.read(_CHUNK):
-            return
+            return True
+    return False
 
 
 class DiscardUnreadBody:
     """WSGI middleware: after the app has answered, the rest of the request body is read
     and dropped (up to `budget` bytes of body in all), before the answer goes out. A
     server finds the next request on a kept-alive connection only past the whole body;
-    one that reads only a little of what is left closes the connection instead, after
-    answering that it stays open."""
+    when the rest is over the budget, or cannot be read, the answer says `Connection:
+    close` (the server closes the connection after it)."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], budget: int) -> None:
         self.app = app
@@ -293,15 +327,38 @@ class DiscardUnreadBody:
             return self.app(environ, start_response)
         body = _Counted(environ["wsgi.input"])
         environ["wsgi.input"] = body
+        # The answer's status and headers are held until the body is dealt with, so they
+        # can say whether the connection stays open.
+        held: list[tuple[str, list[tuple[str, str]], Any]] = []
+        started: list[Callable[[bytes], Any]] = []
+
+        def start_held() -> Callable[[bytes], Any]:
+            if not started:
+                status, headers, exc_info = held[-1]
+                started.append(start_response(status, headers, exc_info))
+            return started[0]
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+            held.append((status, list(headers), exc_info))
+            return lambda data: start_held()(data)  # a `write` before returning: send as is
+
+        complete = False
         try:
-            return self.app(environ, start_response)
+            result = self.app(environ, hold)
         finally:
-            # The client went away or broke the framing: the server closes the connection.
-            with contextlib.suppress(Exception):
-                _discard(body, length, self.budget)
+            with contextlib.suppress(Exception):  # a client gone or too slow: not complete
+                complete = _discard(body, length, self.budget)
+        if held and not started:
+            if not complete:
+                status, headers, exc_info = held[-1]
+                headers = [(k, v) for k, v in headers if k.lower() != "connection"]
+                held[-1] = (status, [*headers, ("Connection", "close")], exc_info)
+            start_held()
+        return result
 
 
 def install(app: Flask, max_body_bytes: int) -> None:
     """After auth and rate limits: a refused caller's body is not read (only discarded)."""
     app.before_request(check_body)
+    app.register_error_handler(BodyTimedOut, _timed_out)
     app.wsgi_app = DiscardUnreadBody(app.wsgi_app, DISCARD_FACTOR * max_body_bytes)

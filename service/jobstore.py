@@ -9,13 +9,20 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
+import threading
 import time
 import uuid
+from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
+from redis.connection import AbstractConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -31,8 +38,8 @@ from newsdesk.queueing import (
     REUSE_KEY_PREFIX,
     SERIALIZER,
     announce_end,
+    ended_key,
     queue_delivery,
-    wait_for_end,
 )
 from newsdesk.results import REUSABLE_ANALYSES
 from newsdesk.settings import Config
@@ -52,11 +59,12 @@ _STATUS = {
 ENDED = frozenset({"finished", "failed", "canceled"})
 # The fields of a job's hash its view needs: not `data`, which holds the whole article.
 _VIEW_FIELDS = ("status", "created_at", "started_at", "ended_at", "meta")
-# Longest a long-poll blocks on Redis at a time, with a client that allows it (see `read`):
-# the whole of a usual wait. A job's end always pushes the marker the poll blocks on (a job
-# failed after its worker died too, see workers.worker), so the status read between steps
-# is only a safety net, and each step costs a wake-up and two round trips.
-WAIT_STEP = 30.0
+# Seconds of silence on the connection long-polls wait on before a PING asks whether it
+# still lives; one more such wait without an answer and it is opened again.
+HEARTBEAT_SECONDS = 10.0
+# Pause before opening that connection again after it failed: doubled each time, up to the
+# longest.
+_RECONNECT_DELAY = (0.1, 2.0)
 # Each owner's job ids, scored by creation time: what GET /v1/jobs pages through.
 OWNER_INDEX = "newsdesk:jobs:by-owner:{}"
 # Index entries read per round when a status filter skips most of them, and per request.
@@ -69,6 +77,229 @@ _LOST = {
     "type": "worker_lost",
     "message": "The worker running this job stopped unexpectedly on every attempt.",
 }
+
+
+log = logging.getLogger("newsdesk.api")
+
+
+class _Subscription:
+    """One job's channel, shared by every long-poll of this process on that job."""
+
+    __slots__ = ("changed", "channel", "confirmed", "ended", "epoch", "polls", "sent_on")
+
+    def __init__(self, channel: str, lock: threading.Lock) -> None:
+        self.channel = channel
+        self.changed = threading.Condition(lock)
+        self.polls = 0
+        self.confirmed = False  # Redis has answered the SUBSCRIBE on the current connection
+        self.ended = False  # the job's end was published
+        self.epoch = 0  # how many connections have been lost while it existed
+        self.sent_on: int | None = None  # the connection its SUBSCRIBE went out on
+
+
+_PING = object()  # what a PING's answer acknowledges
+
+
+class JobEnds:
+    """The long-polls of one process wait here for their jobs' ends, all on one connection.
+
+    A job's end is published on its channel (newsdesk.queueing.announce_end). The first
+    long-poll of this process on a job subscribes to that channel and the last one to leave
+    unsubscribes; one thread (a greenlet under gevent) reads the connection and wakes the
+    polls of a job when its message comes. So a thousand waiting polls hold one Redis
+    connection, and Redis is asked nothing while they wait.
+
+    A poll checks its job (`ended`, a read) only once Redis has confirmed the subscription:
+    an end published before the subscription is in that read, one after it comes as a
+    message. Confirmations come back in the order the commands went out, which tells which
+    SUBSCRIBE each one answers. When the connection is lost, it is opened again, every
+    subscription is renewed, and every poll reads its job again, since a message may have
+    been lost in between.
+    """
+
+    def __init__(self, redis: Redis) -> None:
+        self._pool = redis.connection_pool
+        self._lock = threading.Lock()
+        self._subscriptions: dict[str, _Subscription] = {}
+        # What each command sent on the connection waits for, in order: the subscription
+        # a SUBSCRIBE confirms, None for an UNSUBSCRIBE, _PING for a PING.
+        self._acks: deque[object] = deque()
+        self._connection: AbstractConnection | None = None
+        self._connections = 0  # connections opened so far: `sent_on` refers to them
+        self._renewed = False  # the connection reconnected by itself: its state is unknown
+        self._reader: threading.Thread | None = None
+
+    def wait(self, job_id: str, seconds: float, ended: Callable[[], bool]) -> bool:
+        """Wait up to `seconds` for the job's end; `ended()` reads whether it has ended.
+
+        True when the end was seen; False when the time ran out first.
+        """
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            subscription = self._join(ended_key(job_id))
+        try:
+            while True:
+                with self._lock:
+                    while not (subscription.confirmed or subscription.ended):
+                        if not self._sleep(subscription, deadline):
+                            return False
+                    if subscription.ended:
+                        return True
+                    epoch = subscription.epoch
+                if ended():
+                    return True
+                with self._lock:
+                    while not subscription.ended and subscription.epoch == epoch:
+                        if not self._sleep(subscription, deadline):
+                            return False
+                    if subscription.ended:
+                        return True
+                # The connection was lost: once subscribed again, read the job again.
+        finally:
+            with self._lock:
+                self._leave(subscription)
+
+    @staticmethod
+    def _sleep(subscription: _Subscription, deadline: float) -> bool:
+        left = deadline - time.monotonic()
+        return left > 0 and (subscription.changed.wait(left) or time.monotonic() < deadline)
+
+    # --- under the lock ---
+
+    def _join(self, channel: str) -> _Subscription:
+        subscription = self._subscriptions.get(channel)
+        if subscription is None:
+            subscription = self._subscriptions[channel] = _Subscription(channel, self._lock)
+            self._subscribe([subscription])  # without a connection: when it opens
+        subscription.polls += 1
+        if self._reader is None:
+            self._reader = threading.Thread(target=self._run, name="job-ends", daemon=True)
+            self._reader.start()
+        return subscription
+
+    def _leave(self, subscription: _Subscription) -> None:
+        subscription.polls -= 1
+        if subscription.polls:
+            return
+        del self._subscriptions[subscription.channel]
+        if subscription.sent_on == self._connections:
+            self._send(("UNSUBSCRIBE", subscription.channel), [None])
+
+    def _subscribe(self, subscriptions: list[_Subscription]) -> None:
+        if subscriptions and self._send(
+            ("SUBSCRIBE", *(s.channel for s in subscriptions)), subscriptions
+        ):
+            for subscription in subscriptions:
+                subscription.sent_on = self._connections
+
+    def _send(self, command: tuple[str, ...], acks: list[object]) -> bool:
+        connection = self._connection
+        if connection is None or not connection.is_connected:
+            return False  # the reader subscribes everything again on the next connection
+        try:
+            connection.send_command(*command, check_health=False)
+        except (RedisError, OSError):
+            return False  # the connection is gone: the reader notices and starts again
+        self._acks.extend(acks)
+        return True
+
+    def _lost(self) -> None:
+        self._connection = None
+        self._acks.clear()
+        for subscription in self._subscriptions.values():
+            subscription.confirmed = False
+            subscription.epoch += 1
+            subscription.changed.notify_all()
+
+    # --- the reader ---
+
+    def _run(self) -> None:
+        delay = _RECONNECT_DELAY[0]
+        failing = False
+        while True:
+            connection = None
+            try:
+                connection = self._open()
+                if failing:
+                    log.info("long-poll notifications reconnected to redis")
+                failing = False
+                delay = _RECONNECT_DELAY[0]
+                self._read(connection)
+            except Exception as error:  # whatever broke the connection, open another
+                if not failing:
+                    log.warning(
+                        "long-poll notifications lost redis; reconnecting",
+                        extra={"error": type(error).__name__},
+                    )
+                failing = True
+            finally:
+                with self._lock:
+                    if connection is None or self._connection is connection:
+                        self._lost()
+                if connection is not None:
+                    connection.deregister_connect_callback(self._on_reconnect)
+                    connection.disconnect()
+                    self._pool.release(connection)
+            time.sleep(delay)
+            delay = min(delay * 2, _RECONNECT_DELAY[1])
+
+    def _open(self) -> AbstractConnection:
+        connection = self._pool.get_connection()
+        with self._lock:
+            self._connections += 1
+            self._connection = connection
+            self._renewed = False
+            connection.register_connect_callback(self._on_reconnect)
+            self._subscribe(list(self._subscriptions.values()))
+        return connection
+
+    def _on_reconnect(self, connection: AbstractConnection) -> None:
+        # redis-py connects again by itself when a command finds the socket closed: that
+        # connection has none of the subscriptions, so it is dropped and opened afresh.
+        if connection is self._connection:
+            self._renewed = True
+
+    def _read(self, connection: AbstractConnection) -> None:
+        pinged = False
+        while True:
+            if self._renewed or not connection.is_connected:
+                raise RedisConnectionError("the connection was renewed or closed")
+            if not connection.can_read(timeout=HEARTBEAT_SECONDS):
+                if pinged:
+                    raise RedisConnectionError("no answer to PING")
+                with self._lock:
+                    pinged = self._send(("PING",), [_PING])
+                if not pinged:
+                    raise RedisConnectionError("could not send PING")
+                continue
+            if self._renewed:
+                raise RedisConnectionError("the connection was renewed")
+            # Under RESP3 confirmations and messages are pushes: read them as replies.
+            reply = connection.read_response(push_request=True)
+            pinged = False
+            self._dispatch(reply)
+
+    def _dispatch(self, reply: Any) -> None:
+        kind, channel = _text(reply[0] if isinstance(reply, list) else reply), None
+        if isinstance(reply, list) and len(reply) > 1:
+            channel = _text(reply[1])
+        with self._lock:
+            if kind == "message":
+                subscription = self._subscriptions.get(channel or "")
+                if subscription is not None:
+                    subscription.ended = True
+                    subscription.changed.notify_all()
+                return
+            if kind.lower() not in ("subscribe", "unsubscribe", "pong") or not self._acks:
+                return
+            acked = self._acks.popleft()
+            if kind == "subscribe" and isinstance(acked, _Subscription):
+                acked.confirmed = True
+                acked.changed.notify_all()
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class JobNotFound(LookupError):
@@ -112,15 +343,13 @@ def _iso(value: datetime | None) -> str | None:
 
 
 class JobStore:
-    def __init__(self, redis: Redis, config: Config, *, waiter: Redis | None = None) -> None:
-        """`waiter`: a client of the same Redis whose socket timeout allows a command to block
-        for WAIT_STEP seconds, for long-polls; without one they block on `redis` in steps
-        shorter than its timeout."""
+    def __init__(self, redis: Redis, config: Config) -> None:
         self.redis = redis
         self.config = config
         self.queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
-        self.waiter = waiter or redis
-        self.wait_step = WAIT_STEP if waiter else max(0.1, min(1.0, config.redis_timeout / 2))
+        # Long-polls wait on one connection of their own, taken from `redis`'s pool on the
+        # first wait.
+        self.ends = JobEnds(redis)
 
     def transaction(self) -> Pipeline:
         """A MULTI/EXEC pipeline for a submission: what `submit` and `create_batch` write on it
@@ -223,18 +452,20 @@ class JobStore:
         view, result = self._read(job_id, owner)
         if wait <= 0 or view["status"] in ENDED:
             return view, result  # the common poll: one round trip
-        # Block on the job's end marker (newsdesk.queueing), WAIT_STEP seconds at a time;
-        # between steps, read the status, for a job ended without a marker (RQ fails a
-        # job whose worker died on every attempt by itself).
-        deadline = time.monotonic() + wait
-        key = Job.key_for(job_id)
-        while (remaining := deadline - time.monotonic()) > 0:
-            if wait_for_end(self.waiter, job_id, min(self.wait_step, remaining)):
-                break
-            status = self.redis.hget(key, "status")
-            if status is None or _STATUS.get(status.decode(), "queued") in ENDED:
-                break
+        # Wait for the message of the job's end (newsdesk.queueing), which wakes the poll
+        # at once; the job is read again once the subscription is in place, for an end
+        # that came before it.
+        self.ends.wait(job_id, wait, lambda: self._has_ended(job_id))
         return self._read(job_id)
+
+    def _has_ended(self, job_id: str) -> bool:
+        """Whether the job has ended or is gone: its end marker, or its status, which also
+        covers a job ended by a writer that announces nothing."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.exists(ended_key(job_id))
+            pipe.hget(Job.key_for(job_id), "status")
+            marker, status = pipe.execute()
+        return bool(marker) or status is None or _STATUS.get(status.decode(), "queued") in ENDED
 
     def _read(self, job_id: str, owner: str | None = None) -> tuple[dict, bytes | None]:
         """The job's view and its stored result JSON, in one round trip.

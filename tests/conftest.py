@@ -19,6 +19,7 @@ import pytest
 from hypothesis import settings
 from redis import Redis
 
+from newsdesk.queueing import ended_key
 from newsdesk.redis_server import RedisServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -197,12 +198,13 @@ def wait_until_answers(
         assert time.monotonic() < deadline, f"{base}{path} did not answer 200 in {timeout}s"
 
 
-def wait_until_a_long_poll_waits(redis_url: str, timeout: float = 30) -> None:
-    """Until some client waits on Redis for a job's end, as a long-poll in flight does."""
+def wait_until_a_long_poll_waits(redis_url: str, timeout: float = 30, polls: int = 1) -> None:
+    """Until long-polls in flight wait on `polls` jobs' ends: each job a poll waits on has a
+    subscriber on its channel (newsdesk.queueing.announce_end)."""
     redis = Redis.from_url(redis_url)
     deadline = time.monotonic() + timeout
     try:
-        while not any("b" in client["flags"] for client in redis.client_list()):
+        while len(redis.pubsub_channels(ended_key("*"))) < polls:
             assert time.monotonic() < deadline, "no long-poll began waiting"
             time.sleep(0.02)
     finally:

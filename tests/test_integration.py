@@ -75,7 +75,6 @@ def stack(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -
         "REDIS_URL": redis_server.url,
         "NEWSDESK_QUEUE": queue,
         "NEWSDESK_API_PROCESSES": "1",
-        "NEWSDESK_API_THREADS": "8",
         "NEWSDESK_LOG_LEVEL": "INFO",
         "NEWSDESK_AUTH": "disabled",
     }
