@@ -8,9 +8,13 @@ real worker classes.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+import time
 import uuid
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from redis import Redis
@@ -19,6 +23,7 @@ from rq import Queue
 from rq.job import Job
 
 from newsdesk.queueing import SERIALIZER
+from workers import worker as worker_module
 from workers.worker import PUBSUB_WAKE_SECONDS, LeasedWorker, PromptSimpleWorker
 
 
@@ -68,3 +73,46 @@ def test_a_stop_that_comes_as_a_job_ends_stops_the_worker_after_that_job(
             signal.signal(sig, handler)
     assert first.get_status() == "finished"
     assert second.get_status() == "queued", "the worker went on after it was asked to stop"
+
+
+def deaf_to_sigterm(ready: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ready.set()
+    while True:
+        time.sleep(1)
+
+
+@pytest.mark.integration
+def test_a_scheduler_process_that_missed_its_stop_is_killed(redis_url: str) -> None:
+    """A SIGTERM that reaches the scheduler process while it is being forked is lost; the
+    worker must stop all the same."""
+    redis = Redis.from_url(redis_url)
+    queue = Queue("stopping", connection=redis, serializer=SERIALIZER)
+    worker = PromptSimpleWorker([queue], connection=redis, serializer=SERIALIZER)
+    context = multiprocessing.get_context("fork")
+    ready = context.Event()
+    process = context.Process(target=deaf_to_sigterm, args=(ready,), daemon=True)
+    process.start()
+    assert ready.wait(30)
+    worker.scheduler = SimpleNamespace(_process=process)
+    worker.stop_scheduler()
+    assert not process.is_alive()
+    assert process.exitcode == -signal.SIGKILL
+
+
+@pytest.mark.integration
+def test_a_stop_lost_while_the_worker_started_still_stops_it(redis_url: str) -> None:
+    """A stop that came before RQ took over the signals, and was swallowed by a fork's
+    callbacks, stops the worker before it takes a job."""
+    redis = Redis.from_url(redis_url)
+    queue = Queue("stopping", connection=redis, serializer=SERIALIZER)
+    job = queue.enqueue_call(f"{__name__}.stock_job", job_id=str(uuid.uuid4()))
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    worker_module._STOP_ASKED_EARLY.set()
+    try:
+        PromptSimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
+    finally:
+        worker_module._STOP_ASKED_EARLY.clear()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert job.get_status() == "queued"

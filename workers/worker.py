@@ -100,6 +100,8 @@ class _WorkerLog(logging.LoggerAdapter):
 
 # How often a worker's command-listening thread wakes when no command comes.
 PUBSUB_WAKE_SECONDS = 1.0
+# How long a stopping worker waits for its scheduler process before killing it.
+SCHEDULER_STOP_SECONDS = 5.0
 
 
 class PromptStop:
@@ -131,6 +133,27 @@ class PromptStop:
     def execute_job(self: Any, job: Job, queue: Queue) -> None:
         with self.job_in_hand():
             super().execute_job(job, queue)  # type: ignore[misc]
+
+    def _install_signal_handlers(self: Any) -> None:
+        super()._install_signal_handlers()  # type: ignore[misc]
+        if _STOP_ASKED_EARLY.is_set():
+            self._stop_requested = True  # the work loop stops before taking a job
+
+    def stop_scheduler(self: Any) -> None:
+        """RQ's, with a limit on the wait. RQ waits for its scheduler process for ever, and
+        a SIGTERM that reaches that process while it is being forked is lost (Python runs
+        the handler inside the fork's own callbacks, which swallow its exception): the
+        worker would never stop. The scheduler only moves due jobs onto their queue; one
+        killed mid-way leaves them for the next."""
+        process = self.scheduler._process if self.scheduler else None
+        if process is None or not process.pid:
+            return
+        with contextlib.suppress(OSError):
+            os.kill(process.pid, signal.SIGTERM)
+        process.join(SCHEDULER_STOP_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
     def _shutdown(self: Any) -> None:
         if not self._in_job:
@@ -599,8 +622,17 @@ class LeasedWorker(PromptStop, SimpleWorker):
 WORKER_CLASS = LeasedWorker
 
 
+# Set by a stop asked for before RQ took over the signals (see _exit_quietly).
+_STOP_ASKED_EARLY = threading.Event()
+
+
 def _exit_quietly(signum: int, frame: FrameType | None) -> None:
-    # Before RQ takes over the signals there is no job in hand: stop at once, no traceback.
+    """Before RQ takes over the signals there is no job in hand: stop at once, no traceback.
+
+    The exit is lost when the signal lands inside a fork's own callbacks (the worker forks
+    its lease keeper or scheduler as it starts), which swallow exceptions; the flag then
+    stops the worker as soon as RQ has taken over."""
+    _STOP_ASKED_EARLY.set()
     raise SystemExit(0)
 
 
