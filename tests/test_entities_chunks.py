@@ -37,8 +37,17 @@ def test_chunk_bounds_cover_the_text_and_cut_only_after_blank_lines() -> None:
         assert end == start
         assert text[end - 2 : end] == "\n\n"
     assert chunk_bounds("short", max_chars=150) == [(0, 5)]
-    # one paragraph longer than a chunk stays whole
-    assert chunk_bounds("x" * 400, max_chars=150) == [(0, 400)]
+
+
+def test_a_paragraph_longer_than_a_chunk_is_cut_at_a_sentence_end_else_anywhere() -> None:
+    assert chunk_bounds("x" * 400, max_chars=150) == [(0, 150), (150, 300), (300, 400)]
+    sentences = "The ferry left at noon. " * 20  # one paragraph of 480 characters
+    bounds = chunk_bounds(sentences, max_chars=150)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(sentences)
+    for (_, end), (start, _) in pairwise(bounds):
+        assert end == start
+        assert sentences[:end].endswith("noon. ")
+    assert all(end - start <= 150 for start, end in bounds)
 
 
 def test_chunks_keep_exact_offsets_and_lose_nothing_at_a_seam(nlp: Language) -> None:

@@ -4,8 +4,13 @@ A 200,000-character article in one ``Doc`` works but holds every token's arrays 
 once; cut at paragraph breaks, the pieces go through ``nlp.pipe`` (batched). A seam only
 ever falls on a blank line, which no name spans and which already starts a new
 sentence (see ``workers.nlp``), so no entity or sentence is cut in two.
-A paragraph longer than a chunk stays whole. An article shorter than a chunk is
+A paragraph longer than a chunk (no article has one) is cut at a line break or a
+sentence's end, else at white space, else anywhere. An article shorter than a chunk is
 one Doc, exactly as ``nlp(text)`` would give.
+
+Each piece is tokenized by ``make_doc``, which bounds the tokenizer's work on what no
+article holds (see there): a Doc's text is always its piece of the text exactly, so
+every offset stays exact.
 """
 
 from __future__ import annotations
@@ -15,14 +20,106 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
 
 from workers.stats import count_words
 
 CHUNK_CHARS = 20_000
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+
+# spaCy's tokenizer takes a run's prefixes and suffixes (punctuation, emoji, "'s",
+# "US$") off one at a time and searches what is left again each time, so its work on a
+# run grows with the length of the run times the number it takes off: with the square
+# of its length for a run of emoji or punctuation. A run longer than PIECE from which it
+# might take more than MAX_AFFIXES is cut into pieces of PIECE characters, tokenized one
+# by one. Articles have no such runs but separators ("_____"), which spaCy cuts into
+# single characters anyway.
+PIECE = 16
+MAX_AFFIXES = 8
+_LONG_RUN = re.compile(rf"(?<!\S)\S{{{PIECE + 1},}}")
+_EDGE = re.compile(r"(?:[^\w\s]|_)*")
+# Tokens per character above which a text is not prose (the articles of the evaluation
+# set have at most 0.28): it gets ``coarse_doc``'s tokens rather than spaCy's. Every
+# step after the tokenizer costs about the same per token, and spaCy makes a token of
+# every character of a run of punctuation or emoji, of "a-b-c-d", and of every line
+# break of one-letter lines.
+DENSE = 0.5
+# Shorter texts are never taken for dense: the last paragraphs of a long article may be
+# a short line of punctuation or figures, and they cost little anyway.
+_MIN_DENSE_CHARS = 1000
+_RUN = re.compile(r"\S+")
+# What spaCy may split off a run: anything but letters, digits and white space.
+_SPLITTABLE = re.compile(r"[^\w\s]|_")
+# White space that is a token of its own: any but one space after a run.
+_SPACE_TOKEN = re.compile(r"(?<!\S)\s+|\s(?<! )\s*|  +")
+# The tokens of a dense text: 8 to 32 characters, ending at white space when there is
+# some that near.
+_COARSE_TOKEN = re.compile(r"[\s\S]{8,32}?(?=\s|$)|[\s\S]{1,32}")
+
+
+def estimated_tokens(text: str) -> int:
+    """At least about as many tokens as spaCy makes of ``text``: its runs without white
+    space, two for each character it may split a run at, and its white space other than
+    one space after a run. Past one a character, a text is dense without asking the
+    tokenizer: prose stays far below (the evaluation set's articles at most 0.35)."""
+    runs = len(_RUN.findall(text))
+    return runs + 2 * len(_SPLITTABLE.findall(text)) + len(_SPACE_TOKEN.findall(text))
+
+
+def coarse_doc(vocab: Vocab, text: str) -> Doc:
+    """A Doc of ``text`` cut into pieces of 8 to 32 characters, white space and all: for
+    a text that is no prose, whose every character spaCy would make a token of."""
+    words = _COARSE_TOKEN.findall(text)
+    return Doc(vocab, words=words, spaces=[False] * len(words))
+
+
+def affixes(run: str) -> int:
+    """About the most prefixes and suffixes spaCy's tokenizer may take off ``run`` (a
+    run without white space): the characters it may split off at either end, and the
+    apostrophes and dollar signs between them (of "’s" and "US$", taken off with
+    letters)."""
+    leading = _edge(run)
+    if leading == len(run):
+        return 2 * leading
+    trailing = _edge(run[::-1])
+    middle = run[leading : len(run) - trailing]
+    return leading + trailing + middle.count("'") + middle.count("’") + middle.count("$")
+
+
+def _edge(run: str) -> int:
+    """How many characters at the start of ``run`` spaCy may split off."""
+    found = _EDGE.match(run)
+    return found.end() if found else 0
+
+
+def make_doc(nlp: Language, text: str) -> Doc:
+    """The tokens of ``text``, in time linear in its length whatever its characters.
+
+    Prose gets spaCy's own tokens (``nlp.make_doc``), with a run that would cost the
+    tokenizer dear (``PIECE``, ``MAX_AFFIXES``) cut into pieces tokenized one by one; a
+    dense text (``DENSE``) gets ``coarse_doc``'s. The Doc's text is ``text``.
+    """
+    long_enough = len(text) >= _MIN_DENSE_CHARS
+    if long_enough and estimated_tokens(text) > len(text):
+        return coarse_doc(nlp.vocab, text)
+    cuts = [
+        at
+        for match in _LONG_RUN.finditer(text)
+        if affixes(match.group()) > MAX_AFFIXES
+        for at in range(match.start() + PIECE, match.end(), PIECE)
+    ]
+    if cuts:
+        pieces = [nlp.make_doc(text[a:b]) for a, b in pairwise([0, *cuts, len(text)])]
+        doc = Doc.from_docs(pieces, ensure_whitespace=False)
+    else:
+        doc = nlp.make_doc(text)
+    if long_enough and len(doc) > DENSE * len(text):
+        return coarse_doc(nlp.vocab, text)
+    return doc
 
 
 def chunk_bounds(text: str, max_chars: int = CHUNK_CHARS) -> list[tuple[int, int]]:
@@ -40,7 +137,31 @@ def chunk_bounds(text: str, max_chars: int = CHUNK_CHARS) -> list[tuple[int, int
         last_cut = cut
     if start < len(text):
         bounds.append((start, len(text)))
-    return bounds
+    return [piece for a, b in bounds for piece in _cut_paragraph(text, a, b, max_chars)]
+
+
+# Where a paragraph longer than a chunk is cut, best first: after a line break, after the
+# end of a sentence, after white space. Looked for in the second half of each piece.
+_CUT_AFTER = (re.compile(r"\n"), re.compile(r"[.!?…。！？][\"'”’»)\]]*\s"), re.compile(r"\s"))
+
+
+def _cut_paragraph(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` in pieces of at most ``max_chars``: a paragraph that long is
+    no article's, and one Doc of it would take memory, and time per token, that grow
+    with its length."""
+    pieces: list[tuple[int, int]] = []
+    while end - start > max_chars:
+        low, high = start + max_chars // 2, start + max_chars
+        cut = high
+        for boundary in _CUT_AFTER:
+            found = [m.end() for m in boundary.finditer(text, low, high)]
+            if found:
+                cut = found[-1]
+                break
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 @dataclass
@@ -101,9 +222,9 @@ def parse(
     disabled = [name for name in disable if name in nlp.pipe_names]
     with nlp.select_pipes(disable=disabled):
         if len(bounds) == 1:
-            docs = [nlp(text)]
+            docs = [nlp(make_doc(nlp, text))]
         else:
-            pieces = (text[start:end] for start, end in bounds)
+            pieces = (make_doc(nlp, text[start:end]) for start, end in bounds)
             # No cyclic garbage is made here, but the batches' allocations set off full
             # collections over the loaded model's objects; a job-timeout signal that
             # arrives during one is then handled inside whatever gc callback is

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -312,7 +311,10 @@ def _is_acronym(form: str) -> bool:
 
 
 class _Groups:
-    """Groups keyed by folded name, with merging that keeps every key pointing right."""
+    """Groups keyed by folded name, with merging that keeps every key pointing right.
+
+    Each group knows its keys, so a merge moves only the keys of the group merged away
+    (going through every key for each merge costs the square of their number)."""
 
     def __init__(self, mentions: Iterable[Mention]) -> None:
         self.by_key: dict[str, Group] = {}
@@ -320,6 +322,9 @@ class _Groups:
             key = entity_key(mention.text)
             if key:
                 self.by_key.setdefault(key, Group(key)).mentions.append(mention)
+        self._keys: dict[int, list[str]] = {}
+        for key, group in self.by_key.items():
+            self._keys.setdefault(id(group), []).append(key)
 
     def groups(self) -> list[Group]:
         unique: dict[int, Group] = {}
@@ -327,13 +332,19 @@ class _Groups:
             unique.setdefault(id(group), group)
         return list(unique.values())
 
+    def point(self, key: str, group: Group) -> None:
+        """A new key for ``group``."""
+        self.by_key[key] = group
+        self._keys.setdefault(id(group), []).append(key)
+
     def merge(self, keep: Group, gone: Group) -> None:
         if keep is gone:
             return
         keep.absorb(gone)
-        for key, group in self.by_key.items():
-            if group is gone:
-                self.by_key[key] = keep
+        moved = self._keys.pop(id(gone), [])
+        for key in moved:
+            self.by_key[key] = keep
+        self._keys.setdefault(id(keep), []).extend(moved)
 
 
 _WINDOW = 200  # characters looked at around a parenthesis: a name is never longer
@@ -365,61 +376,82 @@ def _defined_acronyms(text: str, groups: _Groups) -> list[tuple[str, Group]]:
 
 
 class _Taken:
-    """Spans already claimed by a mention (they never overlap), for quick overlap tests."""
+    """Characters already claimed by a mention (mentions never overlap)."""
 
-    def __init__(self, mentions: Iterable[Mention]) -> None:
-        spans = sorted((m.start, m.end) for m in mentions)
-        self.starts = [start for start, _ in spans]
-        self.ends = [end for _, end in spans]
+    def __init__(self, size: int, mentions: Iterable[Mention]) -> None:
+        self.claimed = bytearray(size)
+        for mention in mentions:
+            self.add(mention.start, mention.end)
 
     def overlaps(self, start: int, end: int) -> bool:
-        i = bisect_left(self.starts, end) - 1
-        return i >= 0 and self.ends[i] > start
+        return self.claimed.find(1, start, end) >= 0
 
     def add(self, start: int, end: int) -> None:
-        i = bisect_left(self.starts, start)
-        self.starts.insert(i, start)
-        self.ends.insert(i, end)
+        self.claimed[start:end] = b"\x01" * (end - start)
+
+
+# A run of the characters an acronym may hold or touch: an acronym stands as a word when
+# it is a whole run, or the start of one that a full stop follows ("U.S" of "U.S.-led").
+_ACRONYM_RUN = re.compile(r"[\w.&-]+")
+# How far into a run a full stop is looked for: no acronym is longer.
+_DOTTED_PREFIX = 32
+
+
+def _occurrences(text: str, acronyms: Iterable[str]) -> dict[str, list[int]]:
+    """Where each acronym stands as a word in ``text``, in order: not inside a longer
+    run of letters, digits, dots, ampersands and hyphens. One pass over the runs, where a
+    search for each acronym would read the whole text once per acronym."""
+    found: dict[str, list[int]] = {acronym: [] for acronym in acronyms}
+    if not found:
+        return found
+    for run in _ACRONYM_RUN.finditer(text):
+        word, start = run.group(), run.start()
+        if word in found:
+            found[word].append(start)
+        dot = word.find(".", 1, _DOTTED_PREFIX + 1)
+        while dot > 0:
+            if word[:dot] in found:
+                found[word[:dot]].append(start)
+            dot = word.find(".", dot + 1, _DOTTED_PREFIX + 1)
+    return found
 
 
 def merge_acronyms(text: str, groups: _Groups, parsed: Parsed) -> None:
     defined = _defined_acronyms(text, groups)
-    taken = _Taken(m for g in groups.groups() for m in g.mentions)
+    taken = _Taken(len(text), (m for g in groups.groups() for m in g.mentions))
+    occurrences = _occurrences(text, (acronym for acronym, _ in defined))
     for acronym, expansion in defined:
         key = entity_key(acronym)
         short = groups.by_key.get(key)
         if short is not None:
             groups.merge(expansion, short)
         else:
-            groups.by_key[key] = expansion
+            groups.point(key, expansion)
         label = expansion.votes()
-        pattern = re.compile(rf"(?<![\w.&-]){re.escape(acronym)}(?![\w&-])")
         added_mentions = []
-        for match in pattern.finditer(text):
-            if taken.overlaps(match.start(), match.end()):
+        for start in occurrences[acronym]:
+            end = start + len(acronym)
+            if taken.overlaps(start, end):
                 continue
-            added = Mention(
-                match.start(),
-                match.end(),
-                match.group(),
-                label,
-                parsed.sentence_of(match.start()),
-            )
+            added = Mention(start, end, acronym, label, parsed.sentence_of(start))
             added_mentions.append(added)
             taken.add(added.start, added.end)
         expansion.add(added_mentions)
     # An acronym never defined but equal to the initials of exactly one organisation.
+    # Names of two words or more by their initials (merging acronyms into them leaves
+    # their names and initials as they are).
+    by_initials: dict[str, list[Group]] = {}
+    for group in groups.groups():
+        if len(group.name.split()) >= 2:
+            by_initials.setdefault(_initials(group.name), []).append(group)
     for group in groups.groups():
         name = group.name
         if not _is_acronym(name) or group.votes() not in {"ORG", "GPE", "NORP", "FAC"}:
             continue
         candidates = [
             other
-            for other in groups.groups()
-            if other is not group
-            and len(other.name.split()) >= 2
-            and _initials(other.name) == _acronym_letters(name)
-            and decide_type(other, text) in {"ORG", "GPE", "FAC"}
+            for other in by_initials.get(_acronym_letters(name), [])
+            if other is not group and decide_type(other, text) in {"ORG", "GPE", "FAC"}
         ]
         if len(candidates) == 1:
             groups.merge(candidates[0], group)

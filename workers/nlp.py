@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import spacy
+from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
 from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc
@@ -35,11 +37,27 @@ _lock = threading.Lock()
 
 @Language.component(PARAGRAPH_BREAKS)
 def mark_paragraph_breaks(doc: Doc) -> Doc:
-    """A new line (after a line break) always starts a new sentence."""
-    for token in doc[:-1]:
-        if token.is_space and "\n" in token.text:
-            doc[token.i + 1].is_sent_start = True
+    """A new line (after a line break) always starts a new sentence.
+
+    Set through the Doc's array in one go: setting ``Token.is_sent_start`` looks over the
+    whole Doc for a parse each time.
+    """
+    if len(doc) < 2:
+        return doc
+    orths = doc.to_array(ORTH)
+    strings = doc.vocab.strings
+    breaks = [orth for orth in np.unique(orths).tolist() if _line_break(strings[orth])]
+    if not breaks:
+        return doc
+    after_break = np.isin(orths[:-1], np.array(breaks, dtype=orths.dtype))
+    starts = doc.to_array(SENT_START)
+    starts[1:][after_break] = 1
+    doc.from_array([SENT_START], starts.reshape(-1, 1))
     return doc
+
+
+def _line_break(token_text: str) -> bool:
+    return token_text.isspace() and "\n" in token_text
 
 
 def _load(name: str) -> Language:

@@ -9,8 +9,9 @@ nested quotes and apostrophes, never delimiters.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from spacy.tokens import Doc
@@ -89,6 +90,9 @@ def find_quotes(text: str) -> list[QuoteSpan]:
     marks = [i for i, char in enumerate(text) if char in _MARKS]
     break_index = 0
     skip_until = -1
+    # The white space after a paragraph break, scanned once: breaks in a row all look
+    # past the same white space for a reopening mark.
+    space_from = space_to = -1
 
     def finish(end: int, inner_end: int) -> None:
         nonlocal start
@@ -108,9 +112,9 @@ def find_quotes(text: str) -> list[QuoteSpan]:
             break_index += 1
             if start is None:
                 continue
-            reopen = next_start
-            while reopen < len(text) and text[reopen].isspace():
-                reopen += 1
+            if not space_from <= next_start <= space_to:
+                space_from, space_to = next_start, _skip_space(text, next_start)
+            reopen = space_to
             if (
                 reopen < len(text)
                 and reopen <= i
@@ -121,7 +125,7 @@ def find_quotes(text: str) -> list[QuoteSpan]:
                 part_start = reopen + 1
                 skip_until = reopen + 1
                 continue
-            end = len(text[:para_end].rstrip())
+            end = _rstripped(text, para_end)
             finish(end, end)
         if i < skip_until:
             continue
@@ -142,10 +146,23 @@ def find_quotes(text: str) -> list[QuoteSpan]:
     if start is not None:
         # Left open after the last mark: it ends with its paragraph.
         rest = breaks[break_index:]
-        end = rest[0][0] if rest else len(text)
-        end = len(text[:end].rstrip())
+        end = _rstripped(text, rest[0][0] if rest else len(text))
         finish(end, end)
     return quotes
+
+
+def _skip_space(text: str, at: int) -> int:
+    """The first position from ``at`` on that is not white space (or the text's end)."""
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
+def _rstripped(text: str, end: int) -> int:
+    """``len(text[:end].rstrip())``, without copying the text up to ``end``."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
@@ -177,12 +194,36 @@ _TAIL_SUBJECT_FIRST = re.compile(
 )
 _PARTICIPLE_RE = re.compile(
     r"\b(?:saying|adding|stressing|noting|warning|insisting|arguing|explaining|telling"
-    r"|stating|asking|claiming|calling)\b(?!.*\b(?:saying|adding|stressing|noting)\b)",
+    r"|stating|asking|claiming|calling)\b",
     re.IGNORECASE,
 )
+# A participle counts when none of these follows it on its line.
+_LATER_PARTICIPLE = re.compile(r"\b(?:saying|adding|stressing|noting)\b", re.IGNORECASE)
 _SPEAKS = re.compile(rf"[\s,]*{_FILLER}(?:{_VERB})\b", re.I)
 _ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<who>[^,\"“”„\n]{1,80}?)\s*,?\s*$", re.I)
 _PRONOUNS = {"he": "PERSON", "she": "PERSON", "it": "ORG"}
+
+
+def _participle(lead: str) -> re.Match[str] | None:
+    """The first participle of ``lead`` ("stressing that") with no "saying", "adding",
+    "stressing" or "noting" after it on its line. Found from the lists of both kinds and
+    of the line breaks: one scan each, where a look-ahead from every participle would
+    read the rest of its line again."""
+    candidates = list(_PARTICIPLE_RE.finditer(lead))
+    if not candidates:
+        return None
+    later = [m.start() for m in _LATER_PARTICIPLE.finditer(lead)]
+    breaks = [m.start() for m in re.finditer(r"\n", lead)]
+    for candidate in candidates:
+        end = candidate.end()
+        k = bisect_left(breaks, end)
+        line_end = breaks[k] if k < len(breaks) else len(lead)
+        j = bisect_left(later, end)
+        if j == len(later) or later[j] >= line_end:
+            return candidate
+    return None
+
+
 # "the group said": a definite description of an organisation named before.
 _ORG_NOUNS = frozenset({
     "agency", "alliance", "association", "authority", "bank", "board", "carmaker", "centre",
@@ -215,7 +256,12 @@ def _norm(name: str) -> str:
 
 
 class _Speakers:
-    """Finds and names the speaker of each quotation of one text."""
+    """Finds and names the speaker of each quotation of one text.
+
+    Every look-up is indexed (mentions by offset, entities by name, mentions of one
+    type outside quotations), so naming the speakers of a text costs about the same
+    per quotation however many quotations and mentions the text has.
+    """
 
     def __init__(
         self,
@@ -228,12 +274,51 @@ class _Speakers:
         self.mentions = mentions
         self.sentence_starts = sentence_starts
         self.entities = entities or []
-        self.quotes: list[QuoteSpan] = []
+        self._starts = [m.start for m in mentions]
+        self._ends = [m.end for m in mentions]
+        # The model's mentions never overlap, so sorted by start they are sorted by end
+        # too, and the mentions over a span are one slice.
+        self._ends_in_order = all(a <= b for a, b in pairwise(self._ends))
+        self.quotes = []
         self.entity_of_offset: dict[int, int] = {}
         for index, entity in enumerate(self.entities):
             for mention in entity.get("mentions", ()):
                 for offset in range(mention["start"], mention["end"]):
                     self.entity_of_offset.setdefault(offset, index)
+        # The first entity with each name or alias, and the people by the last word of
+        # their name, normalised.
+        self._entity_of_name: dict[str, int] = {}
+        self._people_of_surname: dict[str, list[int]] = {}
+        for index, entity in enumerate(self.entities):
+            for form in (entity["name"], *entity.get("aliases", ())):
+                self._entity_of_name.setdefault(_norm(form), index)
+            if entity["type"] == "PERSON":
+                for surname in _norm(entity["name"]).split()[-1:]:
+                    self._people_of_surname.setdefault(surname, []).append(index)
+        self._labels: dict[_Mention, str] = {}
+        self._pools: dict[str, _Pool] = {}
+
+    @property
+    def quotes(self) -> list[QuoteSpan]:
+        return self._quotes
+
+    @quotes.setter
+    def quotes(self, quotes: list[QuoteSpan]) -> None:
+        self._quotes = quotes
+        self._quote_starts = [q.start for q in quotes]
+        self._quote_ends = [q.end for q in quotes]
+        self._quotes_in_order = all(a.end <= b.start for a, b in pairwise(quotes))
+        self._pools = {}
+
+    def overlapping(self, start: int, end: int) -> list[_Mention]:
+        """The mentions with a character in ``text[start:end]``, in text order."""
+        if not self._ends_in_order:
+            return [m for m in self.mentions if m.start < end and m.end > start]
+        return self.mentions[bisect_right(self._ends, start) : bisect_left(self._starts, end)]
+
+    def starting_in(self, start: int, end: int) -> list[_Mention]:
+        """The mentions that start in ``text[start:end]``, in text order."""
+        return self.mentions[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
 
     # Linking ---------------------------------------------------------------
 
@@ -243,23 +328,21 @@ class _Speakers:
             if offset in self.entity_of_offset:
                 return self.entity_of_offset[offset]
         key = _norm(name)
-        for index, entity in enumerate(self.entities):
-            forms = [entity["name"], *entity.get("aliases", ())]
-            if key in {_norm(form) for form in forms}:
-                return index
+        if key in self._entity_of_name:
+            return self._entity_of_name[key]
         if " " not in key:
-            found = [
-                index
-                for index, entity in enumerate(self.entities)
-                if entity["type"] == "PERSON" and _norm(entity["name"]).split()[-1:] == [key]
-            ]
+            found = self._people_of_surname.get(key, [])
             if len(found) == 1:
                 return found[0]
         return None
 
     def label(self, mention: _Mention) -> str:
-        index = self.link(mention.start, mention.end, mention.text)
-        return self.entities[index]["type"] if index is not None else mention.label
+        if mention not in self._labels:
+            index = self.link(mention.start, mention.end, mention.text)
+            self._labels[mention] = (
+                self.entities[index]["type"] if index is not None else mention.label
+            )
+        return self._labels[mention]
 
     def speaker(self, start: int, end: int, name: str, how: str) -> dict[str, Any]:
         index = self.link(start, end, name)
@@ -281,11 +364,7 @@ class _Speakers:
         if reference and reference.group(1).casefold() in _ORG_NOUNS:
             at = start + words.index(stripped)
             return self.pronoun(at, at + len(stripped), "ORG", reference.group(1).casefold())
-        inside = [
-            m
-            for m in self.mentions
-            if m.start < end and m.end > start and self.label(m) not in _NOT_SPEAKERS
-        ]
+        inside = [m for m in self.overlapping(start, end) if self.label(m) not in _NOT_SPEAKERS]
         people = [m for m in inside if self.label(m) == "PERSON"]
         chosen = (people or inside)[-1:] if inside else []
         if chosen:
@@ -302,8 +381,7 @@ class _Speakers:
             self.sentence_of(start - 1) if start else -1
         )
         at = start + words.index(bare) + match.start()
-        over = [m for m in self.mentions if m.start < at + len(match.group()) and m.end > at]
-        if over:
+        if self.overlapping(at, at + len(match.group())):
             return None  # a date or a number, not a name
         if len(match.group().split()) > 1 or bare != stripped or mid_sentence:
             return self.speaker(at, at + len(match.group()), match.group(), "explicit")
@@ -316,14 +394,15 @@ class _Speakers:
         found = self.who(start + cut + 1, end) if pre[cut + 1 :].strip() else None
         if found is None and pre.rstrip().endswith(","):
             # "Hajayev, who ran the port for a decade, said"
-            commas = [i for i, c in enumerate(pre) if c == ","]
-            if len(commas) >= 2:
-                before = pre[: commas[-2]]
+            last_comma = pre.rfind(",")
+            comma = pre.rfind(",", 0, last_comma)
+            if comma >= 0:
+                before = pre[:comma]
                 cut = max(before.rfind(c) for c in ",;:.!?()")
-                found = self.who(start + cut + 1, start + commas[-2])
+                found = self.who(start + cut + 1, start + comma)
                 if found is None:
                     # "the museum's director, Claire Denholm, said"
-                    found = self.who(start + commas[-2] + 1, start + commas[-1])
+                    found = self.who(start + comma + 1, start + last_comma)
         return found
 
     def pronoun(
@@ -336,11 +415,37 @@ class _Speakers:
         ("Otieno said ...") wins; else the most recent one, unless its sentence
         names another. For "the group", an organisation whose name holds the noun wins.
         """
-        before = [
-            m
-            for m in self.mentions
-            if m.end <= start and self.label(m) == label and not self.quoted(m.start)
-        ]
+        pool = self.pool(label)
+        if not pool.ends_in_order:
+            return self._pronoun_among(pool.mentions, start, end, noun)
+        before = bisect_right(pool.ends, start)  # pool.mentions[:before] end by `start`
+        if not before:
+            return None
+        how = "pronoun" if noun is None else "reference"
+        if noun is not None:
+            named = pool.last_below(pool.naming(noun), before)
+            if named is not None:
+                return self._resolved(pool.mentions[named], start, end, how)
+        # The last mention that speaks (every mention after it does not).
+        speaking = pool.last_below(pool.speaking, before)
+        if speaking is not None:
+            mention = pool.mentions[speaking]
+            if self.sentence_of(mention.start) >= self.sentence_of(start) - 2:
+                return self._resolved(mention, start, end, how)
+        last = pool.mentions[before - 1]
+        other = pool.other_before[before - 1]
+        if other >= 0 and self.sentence_of(pool.mentions[other].start) == self.sentence_of(
+            last.start
+        ):
+            return None  # another entity named in the sentence of the last mention
+        return self._resolved(last, start, end, how)
+
+    def _pronoun_among(
+        self, mentions: list[_Mention], start: int, end: int, noun: str | None
+    ) -> dict[str, Any] | None:
+        """``pronoun``, going through every mention: for mentions that overlap (the
+        model's never do), of which the ones that end before a point need not come first."""
+        before = [m for m in mentions if m.end <= start]
         if not before:
             return None
         how = "pronoun" if noun is None else "reference"
@@ -350,16 +455,22 @@ class _Speakers:
                 return self._resolved(named[-1], start, end, how)
         speaking = [m for m in before if _SPEAKS.match(self.text, m.end)]
         if speaking and self.sentence_of(speaking[-1].start) >= self.sentence_of(start) - 2:
-            later = [m for m in before if m.start > speaking[-1].start]
-            if all(self.same_entity(m, speaking[-1]) or not _SPEAKS.match(self.text, m.end)
-                   for m in later):  # fmt: skip
-                return self._resolved(speaking[-1], start, end, how)
+            return self._resolved(speaking[-1], start, end, how)
         last = before[-1]
         sentence = self.sentence_of(last.start)
         for other in before[:-1]:
             if self.sentence_of(other.start) == sentence and not self.same_entity(other, last):
                 return None
         return self._resolved(last, start, end, how)
+
+    def pool(self, label: str) -> _Pool:
+        """The mentions of type ``label`` outside quotations, for pronouns."""
+        if label not in self._pools:
+            self._pools[label] = _Pool(
+                self,
+                [m for m in self.mentions if self.label(m) == label and not self.quoted(m.start)],
+            )
+        return self._pools[label]
 
     def _resolved(self, mention: _Mention, start: int, end: int, how: str) -> dict[str, Any]:
         found = self.speaker(mention.start, mention.end, mention.text, how)
@@ -370,15 +481,23 @@ class _Speakers:
         index = self.link(mention.start, mention.end, mention.text)
         return self.entities[index]["name"] if index is not None else mention.text
 
+    def identity(self, mention: _Mention) -> tuple[int, int] | tuple[int, str]:
+        """Equal for two mentions of one entity (see ``same_entity``)."""
+        index = self.link(mention.start, mention.end, mention.text)
+        if index is not None:
+            return (0, index)
+        words = _norm(mention.text).split()
+        return (1, words[-1] if words else "")
+
     def same_entity(self, a: _Mention, b: _Mention) -> bool:
-        first = self.link(a.start, a.end, a.text)
-        second = self.link(b.start, b.end, b.text)
-        if first is not None or second is not None:
-            return first == second
-        return _norm(a.text).split()[-1:] == _norm(b.text).split()[-1:]
+        """Linked to the same entry; when neither is linked, the same last word."""
+        return self.identity(a) == self.identity(b)
 
     def quoted(self, offset: int) -> bool:
-        return any(q.start <= offset < q.end for q in self.quotes)
+        if not self._quotes_in_order:
+            return any(q.start <= offset < q.end for q in self.quotes)
+        k = bisect_right(self._quote_starts, offset) - 1
+        return k >= 0 and offset < self._quote_ends[k]
 
     def sentence_of(self, offset: int) -> int:
         return bisect_right(self.sentence_starts, offset) - 1
@@ -414,26 +533,72 @@ class _Speakers:
         match = _ACCORDING_TO.search(lead)
         if match:
             return self.who(lead_start + match.start("who"), lead_start + match.end("who"))
-        participle = _PARTICIPLE_RE.search(lead)
-        if participle and len(lead[participle.end() :].split()) <= 6:
+        participle = _participle(lead)
+        if participle is not None and len(lead[participle.end() :].split()) <= 6:
             # 'The ministry said in a statement it regrets the decision, stressing that "..."':
             # the speaker is the subject of the sentence's first speech verb.
             verb = _VERB_RE.search(lead, 0, participle.start())
             if verb:
                 return self.subject_before(lead_start, lead_start + verb.start())
-        for verb in reversed(list(_VERB_RE.finditer(lead))):
-            post = lead[verb.end() :]
-            if len(post.split()) > 6 or re.search(r"[.!?]\s+\S", post):
-                continue
-            found = self.subject_before(lead_start, lead_start + verb.start())
-            if found is None and verb.group().casefold() in {"said", "says", "added", "asked"}:
-                # "said Hajayev: ..." (verb first)
-                after = re.match(r"\s+(?P<who>(?:the\s+)?[A-Z][^,:.;\"“”„]{0,60})", post)
-                if after:
-                    at = lead_start + verb.end() + after.start("who")
-                    found = self.who(at, at + len(after.group("who").rstrip()))
-            return found
-        return None
+        # The last speech verb of the lead, when at most six words and no new sentence
+        # stand between it and the quotation (an earlier verb has more of both after it).
+        verbs = list(_VERB_RE.finditer(lead))
+        if not verbs:
+            return None
+        verb = verbs[-1]
+        post = lead[verb.end() :]
+        if len(post.split()) > 6 or re.search(r"[.!?]\s+\S", post):
+            return None
+        found = self.subject_before(lead_start, lead_start + verb.start())
+        if found is None and verb.group().casefold() in {"said", "says", "added", "asked"}:
+            # "said Hajayev: ..." (verb first)
+            after = re.match(r"\s+(?P<who>(?:the\s+)?[A-Z][^,:.;\"“”„]{0,60})", post)
+            if after:
+                at = lead_start + verb.end() + after.start("who")
+                found = self.who(at, at + len(after.group("who").rstrip()))
+        return found
+
+
+class _Pool:
+    """The mentions of one type outside quotations, in text order, for pronouns: the last
+    that speaks or names a noun, and the nearest mention of another entity before each."""
+
+    def __init__(self, speakers: _Speakers, mentions: list[_Mention]) -> None:
+        self.speakers = speakers
+        self.mentions = mentions
+        self.ends = [m.end for m in mentions]
+        self.ends_in_order = all(a <= b for a, b in pairwise(self.ends))
+        text = speakers.text
+        self.speaking = [i for i, m in enumerate(mentions) if _SPEAKS.match(text, m.end)]
+        # For each mention, the index of the nearest one before it of another entity.
+        self.other_before: list[int] = []
+        previous = None
+        for i, mention in enumerate(mentions):
+            identity = speakers.identity(mention)
+            if i == 0:
+                self.other_before.append(-1)
+            elif identity != previous:
+                self.other_before.append(i - 1)
+            else:
+                self.other_before.append(self.other_before[i - 1])
+            previous = identity
+        self._naming: dict[str, list[int]] = {}
+
+    def naming(self, noun: str) -> list[int]:
+        """Indices of the mentions whose name holds ``noun`` ("fund": Nordic Climate Fund)."""
+        if noun not in self._naming:
+            self._naming[noun] = [
+                i
+                for i, m in enumerate(self.mentions)
+                if noun in _norm(self.speakers.name_of(m)).split()
+            ]
+        return self._naming[noun]
+
+    @staticmethod
+    def last_below(indices: list[int], count: int) -> int | None:
+        """The last of ``indices`` (in order) below ``count``."""
+        k = bisect_left(indices, count)
+        return indices[k - 1] if k else None
 
 
 _TITLE_WORDS = 4
@@ -450,9 +615,28 @@ def _lead_start(quote: QuoteSpan, sentence_starts: list[int], floor: int, text: 
     return max(start, floor)
 
 
-def _paragraph_start(text: str, offset: int) -> int:
-    found = max(text.rfind("\n\n", 0, offset), -2)
-    return found + 2 if found >= 0 else 0
+# The words before a quotation reach back over at most this many quotations: a sentence
+# that holds more is no prose, and each lead would be read again for each of them.
+_LEAD_QUOTES = 8
+
+
+class _Blanks:
+    """Where ``text`` holds "\n\n": ``str.find`` and ``str.rfind`` of it near an offset,
+    from one scan of the text rather than one per quotation."""
+
+    def __init__(self, text: str) -> None:
+        self.size = len(text)
+        self.at = [m.start() for m in re.finditer(r"(?=\n\n)", text)]
+
+    def paragraph_start(self, offset: int) -> int:
+        """After the last "\n\n" that ends by ``offset``; 0 when there is none."""
+        k = bisect_right(self.at, offset - 2) - 1
+        return self.at[k] + 2 if k >= 0 else 0
+
+    def paragraph_end(self, offset: int) -> int:
+        """Where the first "\n\n" from ``offset`` on starts; the text's end when none."""
+        k = bisect_left(self.at, offset)
+        return self.at[k] if k < len(self.at) else self.size
 
 
 def attribute(
@@ -471,16 +655,18 @@ def attribute(
     speakers = _Speakers(text, ents, sorted(sentence_starts), entities)
     found = find_quotes(text)
     speakers.quotes = found
+    blanks = _Blanks(text)
     results: list[dict[str, Any]] = []
     previous: dict[str, Any] | None = None
     previous_end = 0
     for i, quote in enumerate(found):
-        paragraph_end = text.find("\n\n", quote.end)
-        limit = len(text) if paragraph_end < 0 else paragraph_end
+        limit = blanks.paragraph_end(quote.end)
         if i + 1 < len(found):
             limit = min(limit, found[i + 1].start)
-        floor = max(previous_end, _paragraph_start(text, quote.start))
+        floor = max(previous_end, blanks.paragraph_start(quote.start))
         lead_start = _lead_start(quote, speakers.sentence_starts, floor, text)
+        if i >= _LEAD_QUOTES:
+            lead_start = max(lead_start, found[i - _LEAD_QUOTES].start)
         speaker = speakers.after(quote, limit) or speakers.before(quote, lead_start)
         inner = quote.inner_text(text)
         if speaker is None and len(inner.split()) <= _TITLE_WORDS and not _CLAUSE.search(inner):
@@ -503,10 +689,8 @@ def attribute(
             said_by = _Mention(said["start"], said["end"], text[said["start"] : said["end"]], "")
             between = [
                 m
-                for m in ents
-                if previous_end <= m.start < quote.start
-                and not speakers.same_entity(m, said_by)
-                and speakers.label(m) not in _NOT_SPEAKERS
+                for m in speakers.starting_in(previous_end, quote.start)
+                if not speakers.same_entity(m, said_by) and speakers.label(m) not in _NOT_SPEAKERS
             ]
             # Another person named, or anyone else speaking ("the ministry said"),
             # ends the run of one speaker's quotations.

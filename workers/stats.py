@@ -54,15 +54,19 @@ DEFAULT_READING_WPM = 230
 DEFAULT_SPEAKING_WPM = 150
 
 _HAS_DIGIT = re.compile(r"\d")
-# A word: a whitespace-separated token holding a letter or digit. One match per such
-# token, from its start; the group is the token without the punctuation at its edges
-# (from its first letter or digit to its last).
-_WORD = re.compile(r"(?:[^\w\s]|_)*([^\W_](?:\S*[^\W_])?)\S*")
+# One match per whitespace-separated token, the whole token. A word is a token holding a
+# letter or digit: the group is then the token without the punctuation at its edges (from
+# its first letter or digit to its last), and empty for a token of punctuation alone. The
+# possessive `*+` and the match running to the token's end make one pass over a token
+# whatever it holds (the engine would otherwise try a run of punctuation again from each
+# of its characters).
+_WORD = re.compile(r"(?=\S)(?:[^\w\s]|_)*+(?:([^\W_](?:\S*[^\W_])?)\S*)?")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 
 
 def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
+    found = _WORD.findall(text)
+    return len(found) - found.count("")
 
 
 def count_paragraphs(text: str) -> int:
@@ -71,7 +75,7 @@ def count_paragraphs(text: str) -> int:
 
 def word_spans(text: str) -> list[tuple[int, str]]:
     """(start, word) of every word; punctuation at its edges removed, case-folded."""
-    return [(m.start(), m.group(1).casefold()) for m in _WORD.finditer(text)]
+    return [(m.start(), word.casefold()) for m in _WORD.finditer(text) if (word := m[1])]
 
 
 def quoted_words(starts: Sequence[int], spans: Sequence[tuple[int, int]]) -> int:

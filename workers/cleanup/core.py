@@ -48,6 +48,9 @@ _GLUED_HINT = re.compile(
     r"Getty Images"
 )
 _HYPHEN_END = re.compile(r"(?<=[^\W\d_])-$")
+# Characters of a paragraph's end kept while joining its lines: more than `_HYPHEN_END`
+# reads (a letter, the hyphen, a final line break).
+_TAIL = 8
 
 
 def _split_glued(lines: list[_Line]) -> list[_Line]:
@@ -119,16 +122,32 @@ def _fallback_reason(line: _Line, after_body: bool) -> str:
 
 
 def _join(paragraph: list[_Line]) -> str:
-    """One paragraph from its lines; a word hyphenated at a line break is rejoined."""
-    text = paragraph[0].text
+    """One paragraph from its lines; a word hyphenated at a line break is rejoined.
+
+    Built as a list of pieces, and the hyphen looked for in the last characters only: a
+    paragraph of many lines would otherwise be copied and searched whole once per line.
+    """
+    pieces = [paragraph[0].text]
+    tail = pieces[0][-_TAIL:]  # the end of the text so far, all `_HYPHEN_END` looks at
     for previous, line in itertools.pairwise(paragraph):
         if previous.end == line.start:  # pieces of one line cut at glued UI text
-            text += line.text
-        elif _HYPHEN_END.search(text) and line.text[:1].islower():
-            text = text[:-1] + line.text
+            pieces.append(line.text)
+            tail += line.text
+        elif _HYPHEN_END.search(tail) and line.text[:1].islower():
+            _drop_last_character(pieces)
+            pieces.append(line.text)
+            tail = tail[:-1] + line.text
         else:
-            text += " " + line.text
-    return text
+            pieces.append(" " + line.text)
+            tail += " " + line.text
+        tail = tail[-_TAIL:]
+    return "".join(pieces)
+
+
+def _drop_last_character(pieces: list[str]) -> None:
+    while not pieces[-1]:
+        pieces.pop()
+    pieces[-1] = pieces[-1][:-1]
 
 
 def _plain_copy(lines: list[_Line]) -> bool:
