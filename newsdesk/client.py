@@ -8,14 +8,12 @@ imports this module without pulling in the web tier or the NLP stack.
 
 Webhook signatures follow Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256>`
 of `"{webhook-id}.{webhook-timestamp}.{body}"`, keyed with the base64-decoded part of the
-`whsec_` secret. The delivery worker signs with `sign_webhook` below, so signer and verifier
-cannot drift apart.
+`whsec_` secret. `sign_webhook` is the delivery worker's own (newsdesk.webhooks), so signer
+and verifier cannot drift apart.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 import time
@@ -23,6 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import httpx
+
+from newsdesk.webhooks import sign_webhook
 
 ENDED = frozenset({"finished", "failed", "canceled"})
 # The API holds a long-poll for at most NEWSDESK_MAX_WAIT (30 s by default).
@@ -40,17 +40,6 @@ class NewsdeskError(Exception):
 
 class WebhookVerificationError(ValueError):
     """A webhook whose signature or timestamp does not check out: do not trust its body."""
-
-
-def _secret_bytes(secret: str) -> bytes:
-    return base64.b64decode(secret.removeprefix("whsec_"))
-
-
-def sign_webhook(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    """The `webhook-signature` value for one delivery."""
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(_secret_bytes(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
 
 
 def verify_webhook(

@@ -1,8 +1,8 @@
 """What the API and the workers must agree on about the queue, in one place.
 
 The API refers to the job function by its dotted path so that it never imports
-the analysis code (and with it spaCy); both sides use the JSON serializer so that
-jobs in Redis are plain data, readable by any tool.
+the analysis code (and with it spaCy); both sides use the serializer of
+newsdesk.rqstore, which keeps what else they rely on of RQ's storage.
 
 When a job ends, its worker also pushes one element to the job's "ended" list and
 publishes on the job's "ended" channel, in the same transaction that stores the
@@ -20,15 +20,14 @@ import uuid
 from redis import Redis
 from redis.client import Pipeline
 from rq import Queue, Retry
-from rq.serializers import JSONSerializer
 
 from newsdesk import webhooks
+from newsdesk.rqstore import SERIALIZER, enqueue_in
 from newsdesk.settings import Config
 
 JOB_FUNCTION = "workers.jobs.analyze_article"
-SERIALIZER = JSONSerializer
 
-# Redis keys the API and the workers share (issue 6, part B).
+# Redis keys the API and the workers share.
 # reuse key (SHA-256 of a canonical request) -> id of the finished job with its result
 REUSE_KEY_PREFIX = "newsdesk:reuse:"
 # batch id -> the batch as JSON (owner, jobs, refused articles)
@@ -78,9 +77,6 @@ def queue_delivery(
     )
     if pipeline is None:
         queue.enqueue_job(delivery)
-    else:
-        # RQ's public enqueue_job wants to open the transaction itself, which a pipeline
-        # that already holds the job's end cannot do; a delivery has no dependencies, so
-        # the step it would add is empty.
-        queue._enqueue_job(delivery, pipeline=pipeline)
+    else:  # a delivery depends on no other job
+        enqueue_in(queue, delivery, pipeline)
     return delivery.id

@@ -1,13 +1,22 @@
-"""Webhook rules both sides share: which callback URLs are safe, and when to retry.
+"""Webhook rules both sides share: which callback URLs are safe, when to retry, and how a
+delivery is signed.
 
 The API checks a `callback_url` when the job is submitted; the delivery worker checks it
 again right before each attempt and connects to the very address it checked, because a
 name that resolved to a public address at submit time may resolve to an internal one
 later (DNS rebinding). Plain stdlib, no web or NLP imports.
+
+Signatures follow Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256>` of
+`"{webhook-id}.{webhook-timestamp}.{body}"`, keyed with the base64-decoded part of the
+`whsec_` secret. The delivery worker signs with `sign_webhook` and the public client
+(newsdesk.client) verifies with it, so signer and verifier cannot drift apart.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -49,6 +58,13 @@ class Target:
 def queue_name(analysis_queue: str) -> str:
     """Deliveries have their own queue: a slow receiver never holds up an analysis."""
     return f"{analysis_queue}-webhooks"
+
+
+def sign_webhook(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` value for one delivery."""
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
 def allowed_hosts(raw: str) -> frozenset[str]:

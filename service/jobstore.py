@@ -1,6 +1,7 @@
 """The thin layer between HTTP and RQ: put an article on the queue, read a job back.
 
-Everything RQ-specific the API needs stays here, so routes deal in plain dicts.
+Routes deal in plain dicts: the job's view is newsdesk.jobview's, and what the API relies on
+of RQ's storage is in newsdesk.rqstore.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.results import Result
 
-from newsdesk import jobmetrics
+from newsdesk import jobmetrics, rqstore
 from newsdesk.duplicate_index import DuplicateIndex
 from newsdesk.jobcontrol import request_cancel
+from newsdesk.jobview import ENDED, JobNotFound, check_id, describe_job, iso, status_of
+from newsdesk.jobview import read as read_view
 from newsdesk.keys import ANONYMOUS
 from newsdesk.queueing import (
     BATCH_KEY_PREFIX,
@@ -44,21 +46,6 @@ from newsdesk.queueing import (
 from newsdesk.results import REUSABLE_ANALYSES
 from newsdesk.settings import Config
 
-# RQ has more states than a client needs to care about; these are the five we promise.
-_STATUS = {
-    JobStatus.CREATED: "queued",
-    JobStatus.QUEUED: "queued",
-    JobStatus.DEFERRED: "queued",
-    JobStatus.SCHEDULED: "queued",
-    JobStatus.STARTED: "started",
-    JobStatus.FINISHED: "finished",
-    JobStatus.FAILED: "failed",
-    JobStatus.STOPPED: "failed",
-    JobStatus.CANCELED: "canceled",
-}
-ENDED = frozenset({"finished", "failed", "canceled"})
-# The fields of a job's hash its view needs: not `data`, which holds the whole article.
-_VIEW_FIELDS = ("status", "created_at", "started_at", "ended_at", "meta")
 # Seconds of silence on the connection long-polls wait on before a PING asks whether it
 # still lives; one more such wait without an answer and it is opened again.
 HEARTBEAT_SECONDS = 10.0
@@ -71,13 +58,6 @@ OWNER_INDEX = "newsdesk:jobs:by-owner:{}"
 _SCAN_BATCH = 100
 _SCAN_LIMIT = 1000
 _QUEUE_SLACK = 24 * 3600  # seconds a job may wait in the queue and still be listed
-
-# A failed job whose worker vanished (on every attempt) has no error of ours in its meta.
-_LOST = {
-    "type": "worker_lost",
-    "message": "The worker running this job stopped unexpectedly on every attempt.",
-}
-
 
 log = logging.getLogger("newsdesk.api")
 
@@ -302,10 +282,6 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-class JobNotFound(LookupError):
-    pass
-
-
 class JobEnded(RuntimeError):
     """The job has already finished, failed or been cancelled: nothing left to cancel."""
 
@@ -334,12 +310,6 @@ def _decode_cursor(cursor: str) -> tuple[float, str]:
 
 class BatchNotFound(LookupError):
     pass
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat().replace("+00:00", "Z")
 
 
 class JobStore:
@@ -449,53 +419,23 @@ class JobStore:
     ) -> tuple[dict, bytes | None]:
         """Like `get`, but the result is left as the JSON it is stored as, for the API to
         send as it is (None when the job has none); the view holds `result: None` for it."""
-        view, result = self._read(job_id, owner)
+        view, result = read_view(self.redis, job_id, owner)
         if wait <= 0 or view["status"] in ENDED:
             return view, result  # the common poll: one round trip
         # Wait for the message of the job's end (newsdesk.queueing), which wakes the poll
         # at once; the job is read again once the subscription is in place, for an end
         # that came before it.
         self.ends.wait(job_id, wait, lambda: self._has_ended(job_id))
-        return self._read(job_id)
+        return read_view(self.redis, job_id)
 
     def _has_ended(self, job_id: str) -> bool:
         """Whether the job has ended or is gone: its end marker, or its status, which also
         covers a job ended by a writer that announces nothing."""
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.exists(ended_key(job_id))
-            pipe.hget(Job.key_for(job_id), "status")
+            rqstore.read_status(pipe, job_id)
             marker, status = pipe.execute()
-        return bool(marker) or status is None or _STATUS.get(status.decode(), "queued") in ENDED
-
-    def _read(self, job_id: str, owner: str | None = None) -> tuple[dict, bytes | None]:
-        """The job's view and its stored result JSON, in one round trip.
-
-        Only the job fields the view needs are read, and the latest result as stored:
-        RQ's Job.fetch would also read and decompress the article, and parsing the result
-        only to encode it again cost the API more than the rest of a request.
-        """
-        _check_id(job_id)
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hmget(Job.key_for(job_id), _VIEW_FIELDS)
-            pipe.xrevrange(Result.get_key(job_id), "+", "-", count=1)
-            fields, latest = pipe.execute()
-        status, created_at, started_at, ended_at, meta = fields
-        if status is None and created_at is None:
-            raise JobNotFound(job_id)
-        meta = SERIALIZER.loads(meta) if meta else {}
-        if owner is not None and meta.get("owner", ANONYMOUS) != owner:
-            raise JobNotFound(job_id)
-        view = _describe(
-            job_id,
-            status.decode() if status else JobStatus.CREATED,
-            _stored_date(created_at),
-            _stored_date(started_at),
-            _stored_date(ended_at),
-            meta,
-            with_result=True,
-        )
-        result = _successful_return_value(latest) if "result" in view else None
-        return view, result
+        return bool(marker) or status is None or status_of(status.decode()) in ENDED
 
     def similar(self, job_id: str, *, owner: str | None = None) -> dict:
         """Jobs similar to this one now, looked up afresh: later jobs are found too."""
@@ -508,7 +448,7 @@ class JobStore:
         return {"job_id": job.id, "indexed": True, "matches": matches}
 
     def _fetch(self, job_id: str, owner: str | None = None) -> Job:
-        _check_id(job_id)
+        check_id(job_id)
         try:
             job = Job.fetch(job_id, connection=self.redis, serializer=SERIALIZER)
         except NoSuchJobError:
@@ -546,7 +486,7 @@ class JobStore:
         step (see newsdesk.jobcontrol); until then it shows `started`.
         """
         job = self._fetch(job_id, owner)
-        status = _STATUS.get(job.get_status(refresh=False), "queued")
+        status = status_of(job.get_status(refresh=False))
         if status in ENDED:
             raise JobEnded(status)
         # The flag first: a worker taking the job right now sees it before the first step.
@@ -554,7 +494,7 @@ class JobStore:
         if status == "queued":
             with self.redis.pipeline() as pipe:
                 job.meta["canceled"] = True
-                job.meta["canceled_at"] = _iso(datetime.now(UTC))
+                job.meta["canceled_at"] = iso(datetime.now(UTC))
                 job.save_meta()
                 job.cancel(pipeline=pipe)
                 pipe.expire(job.key, self.config.failure_ttl)
@@ -624,20 +564,9 @@ class JobStore:
     # --- end job control ---
 
     def _view(self, job: Job, *, with_result: bool = True) -> dict:
-        view = _describe(
-            job.id,
-            job.get_status(refresh=False),
-            job.created_at,
-            job.started_at,
-            job.ended_at,
-            job.meta,
-            with_result=with_result,
-        )
-        if "result" in view:
-            view["result"] = job.return_value()
-        return view
+        return describe_job(job, with_result=with_result)
 
-    # --- result reuse, batches and webhook deliveries (issue 6, part B) ----------------
+    # --- result reuse, batches and webhook deliveries -----------------------------------
 
     def _reuse_key(self, owner: str, article: dict[str, Any], analyses: list[str]) -> str:
         """SHA-256 of the canonical request, or "" when an analysis asked for is not reusable."""
@@ -693,12 +622,7 @@ class JobStore:
             serializer=SERIALIZER,
         )
         job.enqueued_at = job.started_at = job.ended_at = now
-        job._result = result
-        job.save(pipeline=pipeline)
-        ttl = self.config.result_ttl
-        Result.create(job, Result.Type.SUCCESSFUL, ttl, result, pipeline=pipeline)
-        job.finished_job_registry.add(job, ttl, pipeline)
-        job.cleanup(ttl, pipeline=pipeline)
+        rqstore.store_finished(job, result, self.config.result_ttl, pipeline)
         jobmetrics.record_reused(pipeline, job.origin)
         return job, result
 
@@ -720,7 +644,7 @@ class JobStore:
         batch = {
             "id": batch_id,
             "owner": owner,
-            "created_at": _iso(datetime.now(UTC)),
+            "created_at": iso(datetime.now(UTC)),
             "callback_url": callback_url,
             "jobs": [{"index": job["index"], "id": job["id"]} for job in jobs],
             "errors": errors,
@@ -747,84 +671,15 @@ class JobStore:
         # Only each job's status field, in one round trip: not 100 whole jobs with their texts.
         with self.redis.pipeline(transaction=False) as pipe:
             for entry in batch["jobs"]:
-                pipe.hget(Job.key_for(entry["id"]), "status")
+                rqstore.read_status(pipe, entry["id"])
             statuses = pipe.execute()
         for entry, raw in zip(batch["jobs"], statuses, strict=True):
-            entry["status"] = "expired" if raw is None else _STATUS.get(raw.decode(), "queued")
+            entry["status"] = "expired" if raw is None else status_of(raw.decode())
         return batch
-
-
-def _check_id(job_id: str) -> None:
-    try:
-        uuid.UUID(job_id)
-    except ValueError:
-        raise JobNotFound(job_id) from None
-
-
-def _stored_date(raw: bytes | None) -> datetime | None:
-    """A date as RQ stores it (`2026-11-23T12:42:15.063788Z`), or None."""
-    return datetime.fromisoformat(raw.decode()) if raw else None
-
-
-def _successful_return_value(latest: list) -> bytes | None:
-    """The JSON a job returned, from the newest entry of its results stream (RQ's layout:
-    `type` 1 for success, `return_value` the serialized value in base64)."""
-    if not latest:
-        return None
-    _entry_id, payload = latest[0]
-    if int(payload.get(b"type", 0)) != Result.Type.SUCCESSFUL.value:
-        return None
-    value = payload.get(b"return_value")
-    return base64.b64decode(value) if value is not None else None
-
-
-def _describe(
-    job_id: str,
-    rq_status: str,
-    created_at: datetime | None,
-    started_at: datetime | None,
-    ended_at: datetime | None,
-    meta: dict[str, Any],
-    *,
-    with_result: bool,
-) -> dict[str, Any]:
-    """A job as clients see it; `result` is None here, to be filled in by the caller."""
-    status = _STATUS.get(rq_status, "queued")
-    if meta.get("canceled") and status in ENDED:
-        status = "canceled"  # a running job that stopped at a cancel ends `failed` in RQ
-    view: dict[str, Any] = {
-        "id": job_id,
-        "status": status,
-        "created_at": _iso(created_at),
-        "started_at": _iso(started_at) if status != "queued" else None,
-        "ended_at": (_iso(ended_at) or meta.get("canceled_at")) if status in ENDED else None,
-        "analyses": meta.get("analyses", []),
-        "options": meta.get("options", {}),
-        "metadata": meta.get("metadata"),
-        "timings": meta.get("timings", {}),
-        "cached": bool(meta.get("cached", False)),
-        "batch_id": meta.get("batch_id"),
-        "webhook": _webhook_view(meta.get("webhook")),
-    }
-    if status == "finished" and with_result:
-        view["result"] = None
-    elif status == "failed":
-        view["error"] = meta.get("error") or _LOST
-    return view
 
 
 def _description(article: dict[str, Any]) -> str:
     return f"analyze article ({len(article.get('text', ''))} chars)"
-
-
-def _webhook_view(webhook: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not webhook:
-        return None
-    return {
-        "url": webhook["url"],
-        "state": webhook.get("state", "pending"),
-        "attempts": webhook.get("attempts", []),
-    }
 
 
 def canonical_request(owner: str, article: dict[str, Any], analyses: list[str]) -> bytes:

@@ -1,13 +1,15 @@
-"""A LeasedWorker leaves in Redis what RQ's own worker leaves, in fewer round trips.
+"""What Newsdesk reads and writes of RQ's records itself (newsdesk.rqstore) is what RQ reads
+and writes, against a real Redis.
 
-The API reads the job hash, the result stream and the registries as RQ writes them; the
-analysis worker writes them its own, shorter way (workers.worker, workers.rqjob). Here the
-same article goes through RQ's stock SimpleWorker and through a LeasedWorker, against a
-real Redis, and what each left behind is compared.
+The analysis worker ends a job its own, shorter way: the same article goes through RQ's stock
+SimpleWorker and through a LeasedWorker, and what each left behind is compared, with the
+round trips each took. The API's own reads, its reused jobs and the jobs it queues inside a
+transaction, and the lease keeper's heartbeat, are compared with RQ's in the same way.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from base64 import b64decode
 from dataclasses import replace
@@ -15,11 +17,12 @@ from dataclasses import replace
 import pytest
 from redis import Redis
 from redis.connection import ConnectionPool
-from rq import Queue, get_current_job
+from rq import Queue, SimpleWorker, Worker, get_current_job
 from rq.job import Job
 from rq.results import Result
 from rq.suspension import resume, suspend
 
+from newsdesk import rqstore
 from newsdesk.jobcontrol import request_cancel
 from newsdesk.queueing import SERIALIZER
 from newsdesk.settings import Config, load
@@ -166,3 +169,104 @@ def test_a_job_cancelled_before_it_starts_stops_before_its_first_step(config: Co
     assert job.get_status() == "failed"
     assert job.meta["canceled"] is True and job.meta["error"]["type"] == "canceled"
     assert set(job.meta["timings"]) == {"total"}  # not one analysis step ran
+
+
+def test_a_job_read_without_rq_reads_as_rq_reads_it(config: Config) -> None:
+    """rqstore.read_job reads the job hash and result stream itself: it must agree with
+    RQ's Job.fetch for a queued, a finished and a failed job."""
+    redis = Redis.from_url(config.redis_url)
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    finished = submit(config, "reader")
+    make_worker(queue, config).work(burst=True)
+    failed = queue.enqueue_call(f"{__name__}.fail", job_id=str(uuid.uuid4())).id
+    stock_worker(queue).work(burst=True)
+    queued = submit(config, "reader", text=f"{ARTICLE}\n\nStill waiting.")
+    for job_id in (finished, failed, queued):
+        stored = rqstore.read_job(redis, job_id)
+        job = Job.fetch(job_id, connection=redis, serializer=SERIALIZER)
+        assert stored is not None
+        assert stored.status == job.get_status(refresh=False)
+        assert (stored.created_at, stored.started_at, stored.ended_at) == (
+            job.created_at,
+            job.started_at,
+            job.ended_at,
+        )
+        assert stored.meta == job.meta
+        returned = job.return_value()
+        assert stored.result == (None if returned is None else SERIALIZER.dumps(returned))
+    assert rqstore.read_job(redis, str(uuid.uuid4())) is None
+
+
+def fail() -> None:
+    raise RuntimeError("as planned")
+
+
+def test_a_reused_job_is_stored_as_rq_stores_a_finished_one(config: Config) -> None:
+    """A reused result makes a job written finished at once (rqstore.store_finished)."""
+    redis = Redis.from_url(config.redis_url)
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    ran = submit(config, "reuser")
+    make_worker(queue, config).work(burst=True)
+    store = JobStore(redis, config)
+    reused = store.submit({"text": ARTICLE}, ["cleanup", "stats"], None, owner="reuser")
+    assert reused["cached"] is True and reused["status"] == "finished"
+
+    first, second = (redis.hgetall(Job.key_for(i)) for i in (ran, reused["id"]))
+    # What a worker adds (its attempts) is not there; RQ's `save` writes the return value.
+    assert set(second) == set(first) - {b"retries_left", b"retry_intervals"} | {b"result"}
+    for field in set(second) - {f.encode() for f in MOMENTS} - {b"meta", b"result"}:
+        assert second[field] == first[field], field
+    assert abs(redis.ttl(Job.key_for(reused["id"])) - redis.ttl(Job.key_for(ran))) <= 2
+
+    entries = [redis.xrange(Result.get_key(i)) for i in (ran, reused["id"])]
+    assert [len(e) for e in entries] == [1, 1]
+    (_, ran_entry), (_, reused_entry) = entries[0][0], entries[1][0]
+    assert reused_entry[b"type"] == ran_entry[b"type"]
+    assert reused_entry[b"return_value"] == ran_entry[b"return_value"]
+    assert set(queue.finished_job_registry.get_job_ids()) == {ran, reused["id"]}
+    job = Job.fetch(reused["id"], connection=redis, serializer=SERIALIZER)
+    assert job.get_status() == "finished"
+    assert job.return_value() == SERIALIZER.loads(b64decode(ran_entry[b"return_value"]))
+
+
+def test_a_job_queued_in_a_transaction_is_queued_as_rq_queues_one(config: Config) -> None:
+    """rqstore.enqueue_in, on a pipeline that holds other writes, against RQ's enqueue_job."""
+    redis = Redis.from_url(config.redis_url)
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    made = [
+        queue.create_job(f"{__name__}.fail", job_id=str(uuid.uuid4()), meta={"n": n})
+        for n in range(2)
+    ]
+    queue.enqueue_job(made[0])
+    with redis.pipeline() as pipe:
+        pipe.set("other", 1)
+        rqstore.enqueue_in(queue, made[1], pipe)
+        pipe.execute()
+    assert queue.job_ids == [job.id for job in made]
+    stock, ours = (redis.hgetall(job.key) for job in made)
+    assert set(ours) == set(stock)
+    for field in set(stock) - {f.encode() for f in MOMENTS} - {b"meta"}:
+        assert ours[field] == stock[field], field
+
+
+def test_the_lease_keepers_heartbeat_registers_a_worker_as_rq_does(config: Config) -> None:
+    """A worker whose registration lapsed is written back whole by the keeper's heartbeat
+    (rqstore.LeaseWrites.beat), as RQ wrote it when the worker started."""
+    redis = Redis.from_url(config.redis_url)
+    queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
+    worker = SimpleWorker([queue], connection=redis, serializer=SERIALIZER)
+    worker.register_birth()
+    try:
+        born = redis.hgetall(worker.key)
+        sets = {key: redis.smembers(key) for key in rqstore.registration_of(worker).sets}
+        redis.delete(worker.key, *sets)
+        rqstore.LeaseWrites(redis).beat(rqstore.registration_of(worker), time.time())
+        again = redis.hgetall(worker.key)
+        assert set(again) == set(born)
+        for field in set(born) - {b"last_heartbeat"}:
+            assert again[field] == born[field], field
+        assert {key: redis.smembers(key) for key in sets} == sets
+        assert abs(redis.ttl(worker.key) - (worker.worker_ttl + 60)) <= 2
+        assert Worker.find_by_key(worker.key, connection=redis) is not None
+    finally:
+        worker.register_death()

@@ -15,7 +15,8 @@ lease.
 What the worker tells it, one JSON line each on a pipe: `take` (the keys of a job that
 just started) and `drop` (the job ended). What it tells the worker, in shared memory:
 when it last renewed the job's lease and whether it found the lease gone, so the worker
-can tell, as the job ends, whether the job is still its own to end.
+can tell, as the job ends, whether the job is still its own to end. What it writes, in
+RQ's keys, is newsdesk.rqstore's (`LeaseWrites`).
 """
 
 from __future__ import annotations
@@ -32,78 +33,19 @@ import struct
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 
+from newsdesk.rqstore import Lease, LeaseWrites, Registration
+
 log = logging.getLogger("newsdesk.worker")
-
-# Renews the job's lease only while its execution is still in the started registry: a
-# renewal that comes just after the job ended (or after its lease was taken away) must not
-# bring any of its keys back. Returns 1 when renewed, 0 when the lease was gone.
-# KEYS: started registry, execution hash, the job's execution registry, job hash.
-# ARGV: registry member, execution id, expiry (unix seconds), lease seconds,
-#       heartbeat as a unix time, heartbeat as RQ's date text.
-_RENEW_LEASE = """
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
-redis.call('HSET', KEYS[2], 'last_heartbeat', ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[3] + 60, ARGV[2])
-redis.call('EXPIRE', KEYS[3], ARGV[4] + 60)
-redis.call('HSET', KEYS[4], 'last_heartbeat', ARGV[6])
-return 1
-"""
-
-# The worker's heartbeat, and its registration put back if it was lost (a lapsed key,
-# swept from the worker sets by some worker's maintenance): the hash is written again in
-# full and the worker is added to its sets again. KEYS: worker hash, then its sets.
-# ARGV: key lifetime, heartbeat as RQ's date text, then the hash's fields and values.
-_BEAT = """
-if redis.call('EXPIRE', KEYS[1], ARGV[1]) == 0 then
-  redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
-end
-redis.call('HSET', KEYS[1], 'last_heartbeat', ARGV[2])
-for i = 2, #KEYS do redis.call('SADD', KEYS[i], KEYS[1]) end
-return 1
-"""
 
 # Shared memory the keeper writes and the worker reads: the generation of the job the
 # numbers are about (one per `take`), the monotonic time of its last renewal, and 1 once
 # a renewal found the lease gone.
 _STATUS = struct.Struct("=QdB")
-
-
-@dataclass(frozen=True)
-class Registration:
-    """What the keeper writes to keep a worker registered (RQ's names, from the worker)."""
-
-    key: str
-    sets: tuple[str, ...]
-    fields: dict[str, Any]
-    ttl: int
-
-
-@dataclass(frozen=True)
-class Lease:
-    """The keys a job's lease lives in (RQ's names, from the worker's own objects)."""
-
-    registry: str
-    member: str
-    execution_key: str
-    executions: str
-    execution_id: str
-    job_key: str
-
-
-def _rq_date(moment: float) -> str:
-    """RQ's text for a date (rq.utils.utcformat), without importing RQ here."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + (
-        f".{int(moment % 1 * 1_000_000):06d}Z"
-    )
 
 
 class LeaseKeeper:
@@ -204,9 +146,7 @@ class _Keeper:
         # job in hand on it, and that job's lease must be kept until then.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        self.redis = connect()
-        self.renew = self.redis.register_script(_RENEW_LEASE)
-        self.beat = self.redis.register_script(_BEAT)
+        self.writes = LeaseWrites(connect())
         self.job: Lease | None = None
         self.generation = 0
 
@@ -239,22 +179,13 @@ class _Keeper:
             self.job = None
 
     def _keep(self) -> None:
-        registration = self.registration
         now = time.time()
-        fields = [part for pair in registration.fields.items() for part in pair]
         try:
-            self.beat(
-                keys=[registration.key, *registration.sets],
-                args=[registration.ttl, _rq_date(now), *fields],
-            )
+            self.writes.beat(self.registration, now)
             job = self.job
             if job is None:
                 return
-            lease = int(self.lease)
-            renewed = self.renew(
-                keys=[job.registry, job.execution_key, job.executions, job.job_key],
-                args=[job.member, job.execution_id, int(now) + lease, lease, now, _rq_date(now)],
-            )
+            renewed = self.writes.renew(job, int(self.lease), now)
             self._write_status(time.monotonic(), gone=not renewed)
             if not renewed:
                 self.job = None  # gone for good: another worker may run it now

@@ -20,12 +20,11 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 import newsdesk
-from newsdesk.client import sign_webhook
+from newsdesk import jobview
 from newsdesk.keys import ANONYMOUS, KeyProblem, KeyStore
 from newsdesk.queueing import SERIALIZER
 from newsdesk.settings import load
-from newsdesk.webhooks import UnsafeCallback, allowed_hosts, check_callback_url
-from service.jobstore import ENDED, JobNotFound, JobStore
+from newsdesk.webhooks import UnsafeCallback, allowed_hosts, check_callback_url, sign_webhook
 
 log = logging.getLogger("newsdesk.webhooks")
 USER_AGENT = f"Newsdesk-Webhooks/{newsdesk.__version__}"
@@ -67,11 +66,11 @@ def deliver(job_id: str) -> dict[str, Any]:
     body = delivery.meta.get("body")
     if body is None:
         try:
-            view = JobStore(redis, config).get(job_id)
-        except JobNotFound:
+            view = jobview.get(redis, job_id)
+        except jobview.JobNotFound:
             log.warning("webhook dropped: job expired", extra={"job_id": job_id})
             return {"state": "gone"}
-        if view["status"] not in ENDED:
+        if view["status"] not in jobview.ENDED:
             # A job failed by RQ's cleanup after its worker died is queued for delivery just
             # before its status is written: try again after the first backoff.
             raise DeliveryFailed("the job has not ended yet")

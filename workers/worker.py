@@ -48,23 +48,20 @@ from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, worker_registration
 from rq.exceptions import AbandonedJobError
-from rq.executions import Execution, ExecutionRegistry
+from rq.executions import Execution
 from rq.job import Job, JobStatus, Retry
 from rq.registry import StartedJobRegistry, clean_registries
-from rq.suspension import WORKERS_SUSPENDED
 from rq.timeouts import JobTimeoutException
 from rq.utils import now
 from rq.worker.base import WorkerStatus
-from rq.worker_registration import REDIS_WORKER_KEYS, WORKERS_BY_QUEUE_KEY
 
-from newsdesk import jobcontrol, jobmetrics, logs
+from newsdesk import jobcontrol, jobmetrics, logs, rqstore
 from newsdesk.keys import ANONYMOUS
 from newsdesk.queueing import REUSE_KEY_PREFIX, SERIALIZER, announce_end, queue_delivery
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
-from workers.jobs import error_of
-from workers.lease_keeper import Lease, LeaseKeeper, Registration
-from workers.rqjob import AnalysisJob
+from workers.jobs import error_of, use_settings
+from workers.lease_keeper import LeaseKeeper
 
 log = logging.getLogger("newsdesk.worker")
 
@@ -104,7 +101,7 @@ PUBSUB_WAKE_SECONDS = 1.0
 SCHEDULER_STOP_SECONDS = 5.0
 
 
-class PromptStop:
+class PromptStop(rqstore.WorkerInternals):
     """A worker that stops promptly, and stops whenever it is asked to.
 
     RQ listens for commands on a thread that sleeps 60 s at a time, and on stopping
@@ -134,10 +131,9 @@ class PromptStop:
         with self.job_in_hand():
             super().execute_job(job, queue)  # type: ignore[misc]
 
-    def _install_signal_handlers(self: Any) -> None:
-        super()._install_signal_handlers()  # type: ignore[misc]
+    def on_signal_handlers(self) -> None:
         if _STOP_ASKED_EARLY.is_set():
-            self._stop_requested = True  # the work loop stops before taking a job
+            self.stop_after_job()  # the work loop stops before taking a job
 
     def stop_scheduler(self: Any) -> None:
         """RQ's, with a limit on the wait. RQ waits for its scheduler process for ever, and
@@ -145,7 +141,7 @@ class PromptStop:
         the handler inside the fork's own callbacks, which swallow its exception): the
         worker would never stop. The scheduler only moves due jobs onto their queue; one
         killed mid-way leaves them for the next."""
-        process = self.scheduler._process if self.scheduler else None
+        process = self.scheduler_process
         if process is None or not process.pid:
             return
         with contextlib.suppress(OSError):
@@ -155,11 +151,11 @@ class PromptStop:
             process.kill()
             process.join()
 
-    def _shutdown(self: Any) -> None:
+    def on_stop_request(self: Any) -> None:
         if not self._in_job:
-            super()._shutdown()  # type: ignore[misc]
+            self.rq_stop()
             return
-        self._stop_requested = True  # read by the work loop as soon as the job is done
+        self.stop_after_job()  # read by the work loop as soon as the job is done
         self.set_shutdown_requested_date()
 
     def subscribe(self: Any) -> None:
@@ -169,7 +165,7 @@ class PromptStop:
         self.pubsub_thread = self.pubsub.run_in_thread(
             sleep_time=PUBSUB_WAKE_SECONDS,
             daemon=True,
-            exception_handler=self._pubsub_exception_handler,
+            exception_handler=self.pubsub_error_handler,
         )
 
 
@@ -204,7 +200,7 @@ class LeasedWorker(PromptStop, SimpleWorker):
     """
 
     lease = 10
-    job_class = AnalysisJob
+    job_class = rqstore.AnalysisJob
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -252,11 +248,7 @@ class LeasedWorker(PromptStop, SimpleWorker):
     def _start_keeper(self) -> None:
         if self.keeper is None:
             self.keeper = LeaseKeeper(self._keeper_connection, self.lease)
-        sets = [REDIS_WORKER_KEYS, *(WORKERS_BY_QUEUE_KEY % name for name in self.queue_names())]
-        fields = {
-            key: "" if value is None else str(value) for key, value in self.serialize().items()
-        }
-        self.keeper.start(Registration(self.key, tuple(sets), fields, self.worker_ttl + 60))
+        self.keeper.start(rqstore.registration_of(self))
 
     def _keeper_connection(self) -> Redis:
         """A client of the worker's own Redis, with a pool of its own (run in the keeper)."""
@@ -267,17 +259,6 @@ class LeasedWorker(PromptStop, SimpleWorker):
             connection_pool=ConnectionPool(
                 connection_class=pool.connection_class, **pool.connection_kwargs
             )
-        )
-
-    def _lease_of(self, job: Job) -> Lease:
-        assert self.execution is not None
-        return Lease(
-            registry=job.started_job_registry.key,
-            member=self.execution.composite_key,
-            execution_key=self.execution.key,
-            executions=ExecutionRegistry(job.id, connection=self.connection).key,
-            execution_id=self.execution.id,
-            job_key=job.key,
         )
 
     # --- fewer round trips around each job ---------------------------------------------
@@ -309,7 +290,7 @@ class LeasedWorker(PromptStop, SimpleWorker):
     def set_state(self, state: str, pipeline: Pipeline | None = None) -> None:
         """RQ's, without the round trip when the worker is in that state already (RQ sets
         `idle` after every job and again before taking the next)."""
-        if pipeline is None and state == self._state:
+        if pipeline is None and state == self.get_state():
             return
         super().set_state(state, pipeline=pipeline)
 
@@ -337,7 +318,7 @@ class LeasedWorker(PromptStop, SimpleWorker):
         if self.keeper is None or not self.keeper.alive():
             self._start_keeper()
         assert self.keeper is not None
-        self.keeper.take(self._lease_of(job))
+        self.keeper.take(rqstore.lease_of(job, self.execution))
         jobcontrol.WATCH.start(job.id, canceled=canceled)
         with self._lease_lock:
             self._in_hand = (job, time.monotonic())
@@ -398,7 +379,7 @@ class LeasedWorker(PromptStop, SimpleWorker):
             self.handle_execution_ended(job, queue, job.success_callback_timeout)
             if self._lease_lost(job):
                 return False
-            job._result = return_value
+            rqstore.set_return_value(job, return_value)
             if isinstance(return_value, Retry):
                 assert self.execution
                 self.handle_job_retry(
@@ -409,12 +390,12 @@ class LeasedWorker(PromptStop, SimpleWorker):
                     execution=self.execution,
                 )
                 return True
-            job._status = JobStatus.FINISHED
+            rqstore.set_status(job, JobStatus.FINISHED)
             job.execute_success_callback(self.death_penalty_class, return_value)
             self.handle_job_success(job=job, queue=queue, started_job_registry=started_job_registry)
             job.send_webhooks(JobStatus.FINISHED)
         except:  # noqa: E722 - as RQ: whatever the job raised, the job fails and the worker goes on
-            job._status = JobStatus.FAILED
+            rqstore.set_status(job, JobStatus.FAILED)
             self.handle_execution_ended(job, queue, job.failure_callback_timeout)
             if self._lease_lost(job):
                 return False
@@ -466,17 +447,10 @@ class LeasedWorker(PromptStop, SimpleWorker):
             self.increment_total_working_time(job.ended_at - job.started_at, pipeline)
             result_ttl = job.get_result_ttl(self.default_result_ttl)
             if result_ttl != 0:
-                job._handle_success(
-                    result_ttl,
-                    pipeline=pipeline,
-                    worker_name=self.name,
-                    execution_id=self.execution.id if self.execution else None,
-                    execution_started_at=self.execution.created_at if self.execution else None,
-                    execution_ended_at=job.ended_at,
-                )
+                rqstore.store_success(job, result_ttl, pipeline, self.name, self.execution)
             job.cleanup(result_ttl, pipeline=pipeline, remove_from_queue=False)
             self.cleanup_execution(job, pipeline=pipeline)
-            pipeline.exists(WORKERS_SUSPENDED)  # read here, not in a round trip of its own
+            rqstore.read_suspended(pipeline)  # read here, not in a round trip of its own
             self._running_on = not pipeline.execute()[-1]
 
     def _let_go(self) -> None:
@@ -586,7 +560,7 @@ class LeasedWorker(PromptStop, SimpleWorker):
         finished = status == "finished"
         if job.meta.get("canceled"):  # stopped by its owner (newsdesk.jobcontrol)
             status = "canceled"
-        pipeline.hset(job.key, "meta", self.serializer.dumps(job.meta))
+        rqstore.save_meta(job, pipeline)
         jobmetrics.record_job(pipeline, job.origin, status, job.meta.get("timings", {}))
         announce_end(pipeline, job.id)
         self._record_end(job, finished, pipeline)
@@ -599,7 +573,7 @@ class LeasedWorker(PromptStop, SimpleWorker):
                 continue
             self._lost = []
             try:
-                clean_registries(queue, self._exc_handlers)
+                clean_registries(queue, self.exception_handlers)
                 self._announce_lost()
                 worker_registration.clean_worker_registry(queue)
                 queue.intermediate_queue.cleanup(self, queue)
@@ -649,6 +623,7 @@ def make_worker(queue: Queue, config: Config, name: str | None = None) -> Leased
     )
     worker.lease = config.job_lease
     worker.config = config
+    use_settings(config)
     worker.push_exc_handler(worker.on_abandoned)
     return worker
 
@@ -663,7 +638,7 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     connection = connect(config.redis_url)
     connection.ping()  # an unreachable Redis should fail now, not after the model loads
     log.info("loading the language model", extra={"pid": os.getpid()})
-    warm_up()  # the job function and its compiled result check came with this module
+    warm_up(config.spacy_model)  # the job function and its compiled result check came with this module
     queue = Queue(config.queue_name, connection=connection, serializer=SERIALIZER)
     worker = make_worker(queue, config, name)
     log.info(
