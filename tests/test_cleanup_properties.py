@@ -9,10 +9,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsdesk.results import REMOVAL_REASONS, CleanupSchema
-from workers.cleanup import clean, rules
-from workers.cleanup.rules import _EDGE_SPACE, _split_lines
+from workers.cleanup import clean, features, rules, vocabulary
+from workers.cleanup.features import EDGE_SPACE, split_lines
 
-BLANK = _EDGE_SPACE  # what cleanup takes for blank: white space and zero-width marks
+BLANK = EDGE_SPACE  # what cleanup takes for blank: white space and zero-width marks
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
@@ -60,7 +60,7 @@ def _paragraphs_map_back(submitted: str, result: dict) -> None:
     paragraphs = result["text"].split("\n\n") if result["text"] else []
     assert len(paragraphs) == len(result["paragraphs"])
     for paragraph, span in zip(paragraphs, result["paragraphs"], strict=True):
-        lines = _split_lines(submitted[span["start"] : span["end"]])
+        lines = split_lines(submitted[span["start"] : span["end"]])
         source = " ".join(line.text for line in lines)
         repaired = ftfy.fix_text(source, ftfy.TextFixerConfig(uncurl_quotes=False))
         # Same letters and digits in the same order: only spacing, Unicode repair and
@@ -114,7 +114,7 @@ _UI_ALPHABET = st.lists(_UI_PIECES, max_size=30).map("".join)
 @settings(max_examples=400, deadline=None)
 @given(_UI_ALPHABET)
 def test_ftfy_shortcut_changes_nothing(text: str) -> None:
-    assert rules._fix_text(text) == ftfy.fix_text(text, rules._FTFY)
+    assert features.fix_text(text) == ftfy.fix_text(text, features._FTFY)
 
 
 @settings(max_examples=400, deadline=None)
@@ -124,8 +124,8 @@ def test_sentence_shortcuts_agree_with_the_patterns(text: str) -> None:
         r"(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)(?<!\bJr)(?<!\bNo)"
         r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?[A-Z0-9]|[。！？]."
     )
-    assert rules._SENTENCE_BREAK.findall(text) == plain_break.findall(text)
-    assert rules._ends_sentence(text) == bool(rules._ENDS_SENTENCE.search(text))
+    assert features.SENTENCE_BREAK.findall(text) == plain_break.findall(text)
+    assert features.ends_sentence(text) == bool(features.ENDS_SENTENCE.search(text))
 
 
 @settings(max_examples=400, deadline=None)
@@ -135,5 +135,5 @@ def test_hinted_patterns_agree_with_the_patterns(text: str) -> None:
         if isinstance(value, rules._Hinted):
             assert bool(value.search(text)) == bool(value.pattern.search(text)), name
     assert rules._triggered(text) == (
-        text.casefold().startswith("ad") or any(w in text.casefold() for w in rules._TRIGGERS)
+        text.casefold().startswith("ad") or any(w in text.casefold() for w in vocabulary.TRIGGERS)
     )

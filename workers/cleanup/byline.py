@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from workers.cleanup import metadata, rules
-from workers.cleanup.rules import _Line
+from workers.cleanup.features import WORD, Line, ends_sentence, normalise
+from workers.cleanup.vocabulary import DATE_LABELS, MONTHS, UI_WORDS
 
 # How far above the body's first line a byline may stand.
 _REACH = 25
@@ -30,7 +31,7 @@ _BY = re.compile(
 # Where the names end: where a byline's tail begins (workers.cleanup.metadata), or at a
 # label that starts the date ("by Ana Ruiz published on ...").
 _NAMES_END = re.compile(
-    metadata._TAIL.pattern
+    metadata.BYLINE_TAIL.pattern
     + r"|(?i:\s(?:published|updated|posted|on|publiziert|publicado|publié|am|in)\b)"
 )
 # Wire agencies a one-word name may be, before a date ("Reuters November 18, 2019").
@@ -54,7 +55,7 @@ _AGENCIES = frozenset(
     ]
 )
 _JOINS = frozenset(["and", "und", "et", "y"])
-_NOT_NAMES = rules._UI_WORDS | rules._DATE_LABELS | frozenset(rules._MONTHS)
+_NOT_NAMES = UI_WORDS | DATE_LABELS | frozenset(MONTHS)
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Byline:
 
 
 def _names(text: str) -> list[str]:
-    names = metadata._names(text)
+    names = metadata.names(text)
     words = [w.casefold().strip(".") for name in names for w in name.split()]
     if not names or any(w in _NOT_NAMES for w in words):
         return []
@@ -77,7 +78,7 @@ def _opens_byline(before: str) -> bool:
     before = before.rstrip()
     if not before or before[-1] in "|·•*+,;:-–—" or before[-1].isdigit():
         return True
-    last = rules._WORD.findall(before)[-1:]
+    last = WORD.findall(before)[-1:]
     return bool(last) and last[0].casefold() in _NOT_NAMES  # a date label, a month, UI
 
 
@@ -95,7 +96,7 @@ def _after_by(text: str) -> Byline | None:
 
 
 def _before_date(text: str) -> Byline | None:
-    found = rules._find_date(text)
+    found = rules.find_date(text)
     if found is None:
         return None
     segment = text[: found[0].start()].strip(" \t|·•,-–—:")
@@ -103,7 +104,7 @@ def _before_date(text: str) -> Byline | None:
     # Every word before the date must belong to a name: "New Delhi, Bureau | Updated" is not
     # a byline.
     named = {w.casefold() for name in names for w in name.split()}
-    if any(w.casefold() not in named | _JOINS for w in rules._WORD.findall(segment)):
+    if any(w.casefold() not in named | _JOINS for w in WORD.findall(segment)):
         return None
     single = len(names) == 1 and len(names[0].split()) == 1
     if not names or (single and names[0].casefold() not in _AGENCIES):
@@ -112,10 +113,10 @@ def _before_date(text: str) -> Byline | None:
 
 
 def _printed(text: str) -> str:
-    return rules._normalise(text.strip(" \t|·•,-–—"))
+    return normalise(text.strip(" \t|·•,-–—"))
 
 
-def _owners(lines: list[_Line]) -> str:
+def _owners(lines: list[Line]) -> str:
     """The page's copyright lines, lower-cased: a name in them is the site's, not an
     author's ("Valley Courier March 3, 2025" above "© 2025 Valley Courier")."""
     return " ".join(
@@ -125,15 +126,15 @@ def _owners(lines: list[_Line]) -> str:
     )
 
 
-def byline_above(lines: list[_Line], top: int) -> tuple[int, Byline] | None:
+def byline_above(lines: list[Line], top: int) -> tuple[int, Byline] | None:
     """The nearest line above the body's first line (`top`) that prints a byline, and the
     names in it."""
     owners: str | None = None
     for i in range(top - 1, max(-1, top - 1 - _REACH), -1):
         line = lines[i]
-        if line.reason not in rules._HEADER_OPEN or not 0 < line.size <= _MAX_WORDS:
+        if line.reason not in rules.HEADER_OPEN or not 0 < line.size <= _MAX_WORDS:
             continue
-        if rules._ends_sentence(line.text) and not rules._date_line(line):
+        if ends_sentence(line.text) and not rules.date_line(line):
             continue  # a sentence, not a header line
         found = _after_by(line.text) if _BY.search(line.text) else _before_date(line.text)
         if not found:

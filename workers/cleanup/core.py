@@ -1,12 +1,12 @@
 """Cleanup of pasted text: UI rules name the furniture, a line model finds the body.
 
-Works on lines of the submitted string, so every removed piece and every body paragraph
-keeps its span in what the client sent. First the rules (``rules``) give lines a reason
-when their words say what they are (share, login, cookie, credit...) and find the header
-(headline, standfirst, byline, date line); then the line model (``model``) scores every
-line for being article body from its shape and its neighbours'; lines it does not keep
-get the rule's reason or one from their shape and place. Unicode repair (ftfy) and
-white-space normalisation touch only what we output.
+Works on lines of the submitted string (``features``), so every removed piece and every
+body paragraph keeps its span in what the client sent. First the rules (``rules``, with the
+words of ``vocabulary``) give lines a reason when their words say what they are (share,
+login, cookie, credit...) and find the header (headline, standfirst, byline, date line);
+then the line model (``model``) scores every line for being article body from its shape
+and its neighbours'; lines it does not keep get the rule's reason or one from their shape
+and place. Unicode repair (ftfy) and white-space normalisation touch only what we output.
 """
 
 from __future__ import annotations
@@ -18,8 +18,20 @@ from typing import Any
 import numpy as np
 
 from workers.cleanup import byline, headline, html, metadata, rules
+from workers.cleanup.features import (
+    BULLET,
+    WORD,
+    Line,
+    comparison_key,
+    ends_sentence,
+    fix_text,
+    headline_shaped,
+    normalise,
+    split_lines,
+    word_count,
+)
 from workers.cleanup.model import LineModel, shipped
-from workers.cleanup.rules import _Line
+from workers.cleanup.rules import Header
 
 # Reasons found from the words of UI text: sure enough to remove even inside the body run.
 _SURE = frozenset(
@@ -53,8 +65,8 @@ _HYPHEN_END = re.compile(r"(?<=[^\W\d_])-$")
 _TAIL = 8
 
 
-def _split_glued(lines: list[_Line]) -> list[_Line]:
-    out: list[_Line] = []
+def _split_glued(lines: list[Line]) -> list[Line]:
+    out: list[Line] = []
     for line in lines:
         if not _GLUED_HINT.search(line.text):
             out.append(line)
@@ -66,14 +78,14 @@ def _split_glued(lines: list[_Line]) -> list[_Line]:
         bounds = [0, *cuts, len(line.text)]
         for n, (lo, hi) in enumerate(itertools.pairwise(bounds)):
             text = line.text[lo:hi]
-            words = rules._WORD.findall(text)
-            piece = _Line(
+            words = WORD.findall(text)
+            piece = Line(
                 line.start + lo,
                 line.start + hi,
                 text,
                 line.blank_before if n == 0 else False,
                 words,
-                rules._size(words, text),
+                word_count(words, text),
             )
             piece.indent = line.indent if n == 0 else 0
             piece.blank_after = line.blank_after if hi == len(line.text) else False
@@ -81,11 +93,11 @@ def _split_glued(lines: list[_Line]) -> list[_Line]:
     return out
 
 
-def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rules._Header]:
+def prepare(submitted: str, title: str | None = None) -> tuple[list[Line], Header]:
     """Lines with what the UI rules say about them: the model's input."""
-    lines = _split_glued(rules._split_lines(submitted))
+    lines = _split_glued(split_lines(submitted))
     for line in lines:
-        line.reason = rules._classify(line)
+        line.reason = rules.classify(line)
         # Not prose whatever its neighbours: removed even where the model would keep it.
         line.sure = line.reason == "navigation" and rules.sure_navigation(line)
     for before, after in itertools.pairwise(lines):
@@ -93,35 +105,38 @@ def prepare(submitted: str, title: str | None = None) -> tuple[list[_Line], rule
         # a full sentence, and body text never runs into a credit with no space.
         if after.reason == "credit" and before.end == after.start and before.reason is None:
             before.reason = "caption"
-    rules._mark_caption_copies(lines)
-    rules._mark_menu_runs(lines)
-    rules._mark_teasers(lines)
+    rules.mark_caption_copies(lines)
+    rules.mark_menu_runs(lines)
+    rules.mark_teasers(lines)
     _mark_glued_cards(lines)
     _mark_teaser_runs(lines)
-    header = rules._mark_header(lines, title)
+    header = rules.mark_header(lines, title)
     return lines, header
 
 
+# Short lines ("Meal 2", "Ingredients") legitimately repeat; only longer paragraphs are
+# treated as pasted twice.
+_MIN_DUPLICATE_WORDS = 8
 # What plain copy has besides its body: the header, and separators such as "* * *".
 _COPY_REASONS = frozenset((None, "metadata", "other"))
 
 
-def _sure_furniture(line: _Line) -> bool:
+def _sure_furniture(line: Line) -> bool:
     """Named by its own words, so removed even where the model would keep it."""
     return line.reason in _SURE or line.sure
 
 
-def _fallback_reason(line: _Line, after_body: bool) -> str:
-    if line.size <= 4 or rules._navigation(line):
+def _fallback_reason(line: Line, after_body: bool) -> str:
+    if line.size <= 4 or rules.navigation(line):
         return "navigation"
-    if after_body and rules._headline_shaped(line):
+    if after_body and headline_shaped(line):
         return "related"
     if after_body:
         return "footer"
     return "other"
 
 
-def _join(paragraph: list[_Line]) -> str:
+def _join(paragraph: list[Line]) -> str:
     """One paragraph from its lines; a word hyphenated at a line break is rejoined.
 
     Built as a list of pieces, and the hyphen looked for in the last characters only: a
@@ -150,7 +165,37 @@ def _drop_last_character(pieces: list[str]) -> None:
     pieces[-1] = pieces[-1][:-1]
 
 
-def _plain_copy(lines: list[_Line]) -> bool:
+def _continues(previous: Line, line: Line) -> bool:
+    """A hard-wrapped line that continues the previous one's sentence."""
+    if line.blank_before or ends_sentence(previous.text) or BULLET.match(line.text):
+        return False
+    first = line.text[:1]
+    if first.islower():
+        return True
+    # A list item ends at its line: what follows it in capitals is a new block.
+    return (
+        len(previous.text) >= 40
+        and previous.text[-1:].isalnum()
+        and not BULLET.match(previous.text)
+    )
+
+
+def _paragraphs(lines: list[Line]) -> list[list[Line]]:
+    paragraphs: list[list[Line]] = []
+    previous: Line | None = None
+    for line in lines:
+        if line.reason is not None:
+            previous = None
+            continue
+        if previous is not None and paragraphs and _continues(previous, line):
+            paragraphs[-1].append(line)
+        else:
+            paragraphs.append([line])
+        previous = line
+    return paragraphs
+
+
+def _plain_copy(lines: list[Line]) -> bool:
     return all(line.reason in _COPY_REASONS for line in lines)
 
 
@@ -158,7 +203,7 @@ def _plain_copy(lines: list[_Line]) -> bool:
 _SURE_NOT_BODY = 0.05
 
 
-def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[bool]:
+def _keep(lines: list[Line], model: LineModel | None, use_model: bool) -> list[bool]:
     if not use_model or _plain_copy(lines):
         # Nothing of a web page around the text (wire copy, a CMS export): every line
         # but the header is the article's, whatever its shape.
@@ -181,7 +226,7 @@ def _keep(lines: list[_Line], model: LineModel | None, use_model: bool) -> list[
             line.reason is None
             and (
                 bool(p >= top * 0.5)
-                or (line.size >= 3 and rules._ends_sentence(line.text))
+                or (line.size >= 3 and ends_sentence(line.text))
                 or line.text[:1].islower()
             )
             for line, p in zip(lines, probabilities, strict=True)
@@ -206,7 +251,7 @@ _HEADER_LINES = 6
 _HEADER_WORDS = 100
 
 
-def _drop_header_above_byline(lines: list[_Line], keep: list[bool]) -> None:
+def _drop_header_above_byline(lines: list[Line], keep: list[bool]) -> None:
     """A news page prints its headline, standfirst and lead photo above the byline and the
     date, and the article under them; above the headline stand the site's own links. When
     the model keeps a few lines above the first byline, date line or headline and much
@@ -241,7 +286,7 @@ _STRAY_WORDS = 30
 _STRAY_AFTER_WORDS = 100
 
 
-def _drop_stray_tail(lines: list[_Line], keep: list[bool]) -> None:
+def _drop_stray_tail(lines: list[Line], keep: list[bool]) -> None:
     """One line kept after the body across at least two lines of the page's closing
     furniture (a comment prompt, a subscription offer, teasers) is not the article's: it is
     a teaser's caption or summary that reads like prose."""
@@ -255,7 +300,7 @@ def _drop_stray_tail(lines: list[_Line], keep: list[bool]) -> None:
         keep[last] = False
 
 
-def _mark_teaser_runs(lines: list[_Line]) -> None:
+def _mark_teaser_runs(lines: list[Line]) -> None:
     """Video playlists and "more stories" lists are copied as a run of bare headlines, or as
     cards each with its time stamp; the model, seeing each line alone, may take them for
     subheadings and paragraphs (rules.teaser_runs, rules.stamped_cards). Named before the
@@ -265,7 +310,7 @@ def _mark_teaser_runs(lines: list[_Line]) -> None:
         lines[i].sure = True
 
 
-def _mark_glued_cards(lines: list[_Line]) -> None:
+def _mark_glued_cards(lines: list[Line]) -> None:
     """A list of teaser cards copied as text, each headline glued to its summary, reads
     like prose; the glue gives it away (rules.glued_cards). Named before the model runs, so
     that it sees them as furniture and so does the look at the body's edges."""
@@ -278,7 +323,7 @@ def _mark_glued_cards(lines: list[_Line]) -> None:
 _COMMENTS_AFTER_WORDS = 100
 
 
-def _end_at_comments(lines: list[_Line], keep: list[bool]) -> None:
+def _end_at_comments(lines: list[Line], keep: list[bool]) -> None:
     """Readers' comments are prose on the article's own topic, so the model takes them for
     more body; but once an article's worth of body has been kept, a comment section's
     heading ("Top comments", "Leave a reply", "[ 167 comments ]") ends the article. The
@@ -311,7 +356,7 @@ def _end_at_comments(lines: list[_Line], keep: list[bool]) -> None:
 _MAX_GAP = 40
 
 
-def _fill_gaps(lines: list[_Line], keep: list[bool]) -> None:
+def _fill_gaps(lines: list[Line], keep: list[bool]) -> None:
     """Lines the model doubts between two body lines are body when nothing between them is
     page structure (navigation, teasers, footer): a body is one run of text, and what
     interrupts it on a real page (an advertisement label, a caption, a share row) is named
@@ -332,35 +377,35 @@ _CLOSING_FLOOR = 0.25
 
 
 def _supported_sentence(
-    lines: list[_Line], probabilities: np.ndarray, i: int, min_words: int
+    lines: list[Line], probabilities: np.ndarray, i: int, min_words: int
 ) -> bool:
     """A finished sentence with some support from the model and no rule against it."""
     line = lines[i]
     return (
         line.reason is None
         and line.size >= min_words
-        and rules._ends_sentence(line.text)
+        and ends_sentence(line.text)
         and float(probabilities[i]) >= _CLOSING_FLOOR
     )
 
 
-def _beyond_edge(lines: list[_Line], probabilities: np.ndarray, beyond: int) -> bool:
+def _beyond_edge(lines: list[Line], probabilities: np.ndarray, beyond: int) -> bool:
     """Line `beyond` is furniture or the page's edge: neither a line the model believes
     nor prose."""
     if not 0 <= beyond < len(lines):
         return True
     other = lines[beyond]
     return other.reason is not None or (
-        float(probabilities[beyond]) < _CLOSING_FLOOR and not rules._ends_sentence(other.text)
+        float(probabilities[beyond]) < _CLOSING_FLOOR and not ends_sentence(other.text)
     )
 
 
-def _lead_sentence(lines: list[_Line], probabilities: np.ndarray, i: int) -> bool:
+def _lead_sentence(lines: list[Line], probabilities: np.ndarray, i: int) -> bool:
     # A lead is a full sentence: longer than a headline or a caption line.
     return _supported_sentence(lines, probabilities, i, _LEAD_WORDS)
 
 
-def _keep_closing_sentence(lines: list[_Line], probabilities: np.ndarray, keep: list[bool]) -> None:
+def _keep_closing_sentence(lines: list[Line], probabilities: np.ndarray, keep: list[bool]) -> None:
     """The edges of the body often score just under the line: a short article's last
     paragraph (a closing quote, one sentence), and the lead right under the page's
     navigation. Next to the kept run, a finished sentence the model gives some support
@@ -393,9 +438,7 @@ _LEAD_WORDS = 15
 _CLOSING_LINES = 5
 
 
-def _choose_headline(
-    lines: list[_Line], kept_at: list[int], header: rules._Header, *, plain: bool
-) -> None:
+def _choose_headline(lines: list[Line], kept_at: list[int], header: Header, *, plain: bool) -> None:
     """The headline (and the standfirst under it) once the body is known: the line above
     the body that shares its words with the lead (workers.cleanup.headline). The guess
     made from the page's shape alone stands only on plain copy, which has no site name
@@ -411,13 +454,13 @@ def _choose_headline(
     if at is None:
         return
     lines[at].reason = "metadata"
-    header.title = rules._normalise(rules._fix_text(lines[at].text))
+    header.title = normalise(fix_text(lines[at].text))
     header.title_at = at
-    standfirst = rules._mark_standfirst(lines, at)
+    standfirst = rules.mark_standfirst(lines, at)
     if standfirst is not None and standfirst in kept_at:
         lines[standfirst].reason = None  # the body's own first paragraph
     elif standfirst is not None:
-        header.standfirst = rules._normalise(rules._fix_text(lines[standfirst].text))
+        header.standfirst = normalise(fix_text(lines[standfirst].text))
         header.standfirst_at = standfirst
 
 
@@ -425,7 +468,7 @@ def _choose_headline(
 _DATE_REACH = 25
 
 
-def _choose_date(lines: list[_Line], top: int, header: rules._Header) -> None:
+def _choose_date(lines: list[Line], top: int, header: Header) -> None:
     """The story's date is the date line nearest above its body: pages also print dates
     in menus and teaser lists above the header, and the first date line of the page may be
     one of those. The first date line stands when none is near the body's first line
@@ -433,7 +476,7 @@ def _choose_date(lines: list[_Line], top: int, header: rules._Header) -> None:
     for i in range(top - 1, max(-1, top - 1 - _DATE_REACH), -1):
         if lines[i].reason != "metadata":
             continue
-        nearest = rules._date_line(lines[i])
+        nearest = rules.date_line(lines[i])
         if nearest is None:
             continue
         known = header.published_at
@@ -442,7 +485,7 @@ def _choose_date(lines: list[_Line], top: int, header: rules._Header) -> None:
         return
 
 
-def _find_byline(lines: list[_Line], top: int, header: rules._Header) -> None:
+def _find_byline(lines: list[Line], top: int, header: Header) -> None:
     """A byline printed the ways pages print it (workers.cleanup.byline), when no line
     opening with "By" was found; its date, too, when the page gave none on its own line."""
     found = byline.byline_above(lines, top)
@@ -452,7 +495,7 @@ def _find_byline(lines: list[_Line], top: int, header: rules._Header) -> None:
     lines[at].reason = "metadata"
     header.byline = printed.text
     header.authors = printed.authors
-    header.published_at = header.published_at or rules._date_line(lines[at])
+    header.published_at = header.published_at or rules.date_line(lines[at])
 
 
 def clean_text(
@@ -478,12 +521,12 @@ def clean_text(
         if keep[i]:
             line.reason = None
             continue
-        if line.reason is None and line.size >= rules._MIN_DUPLICATE_WORDS:
+        if line.reason is None and line.size >= _MIN_DUPLICATE_WORDS:
             if kept_keys is None:
                 kept_keys = {
-                    rules._key(kept.text) for kept, k in zip(lines, keep, strict=True) if k
+                    comparison_key(kept.text) for kept, k in zip(lines, keep, strict=True) if k
                 }
-            if rules._key(line.text) in kept_keys:
+            if comparison_key(line.text) in kept_keys:
                 line.reason = "duplicate"
         if line.reason is None:
             line.reason = _fallback_reason(line, i > last)
@@ -500,13 +543,11 @@ def clean_text(
     body: list[str] = []
     spans: list[dict[str, int]] = []
     seen: set[str] = set()
-    for paragraph in rules._paragraphs(lines):
+    for paragraph in _paragraphs(lines):
         start, end = paragraph[0].start, paragraph[-1].end
-        key = rules._key(submitted[start:end])
-        text = rules._normalise(rules._fix_text(_join(paragraph)))
-        duplicate = (
-            key in seen and sum(line.size for line in paragraph) >= rules._MIN_DUPLICATE_WORDS
-        )
+        key = comparison_key(submitted[start:end])
+        text = normalise(fix_text(_join(paragraph)))
+        duplicate = key in seen and sum(line.size for line in paragraph) >= _MIN_DUPLICATE_WORDS
         if duplicate or not text:
             removed.append(
                 {
@@ -522,7 +563,7 @@ def clean_text(
         spans.append({"start": start, "end": end})
     removed.sort(key=lambda item: item["start"])
 
-    given = rules._normalise(title) if title else ""
+    given = normalise(title) if title else ""
     return {
         "text": "\n\n".join(body),
         "paragraphs": spans,
@@ -561,10 +602,10 @@ def clean(
     result["source"] = "html"
     result["source_text"] = page.text
     if result["title"] is None and page.title:
-        result["title"] = rules._normalise(page.title)
+        result["title"] = normalise(page.title)
     if result["byline"] is None and page.author:
-        result["byline"] = rules._normalise(page.author)
-        result["authors"] = metadata.authors(page.author) or [rules._normalise(page.author)]
+        result["byline"] = normalise(page.author)
+        result["authors"] = metadata.authors(page.author) or [normalise(page.author)]
     if result["published_at"] is None and page.date:
         result["published_at"] = page.date
     return result

@@ -1,5 +1,6 @@
-"""Numbers that describe a line and its neighbourhood, for the body/boilerplate line model.
+"""Lines of a submitted text, their shape, and the numbers the line model reads from them.
 
+A line keeps its exact span in the submitted string (``submitted[start:end] == text``).
 Everything here is about shape, never about a site: length, punctuation, function-word
 density, capitals, digits, bullets, indentation, repetition, what the UI rules said, and
 the same for the neighbours, because article bodies are long runs of prose and page
@@ -14,158 +15,153 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
+import ftfy
 import numpy as np
 
-from workers.cleanup.rules import _SENTENCE_BREAK, _ends_sentence
+from workers.cleanup.vocabulary import STOP_WORDS
 
-# Function words of the languages most pasted into a newsroom tool. They mark running
-# prose whatever the topic; a menu or a teaser list has few of them.
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "about",
-        "after",
-        "all",
-        "also",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "he",
-        "her",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "just",
-        "more",
-        "most",
-        "my",
-        "no",
-        "not",
-        "now",
-        "of",
-        "on",
-        "one",
-        "or",
-        "our",
-        "out",
-        "over",
-        "said",
-        "says",
-        "she",
-        "so",
-        "some",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "to",
-        "up",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "le",
-        "la",
-        "les",
-        "un",
-        "une",
-        "des",
-        "du",
-        "de",
-        "et",
-        "est",
-        "dans",
-        "pour",
-        "pas",
-        "que",
-        "qui",
-        "sur",
-        "au",
-        "aux",
-        "il",
-        "elle",
-        "der",
-        "die",
-        "das",
-        "und",
-        "ist",
-        "nicht",
-        "mit",
-        "von",
-        "zu",
-        "den",
-        "dem",
-        "ein",
-        "eine",
-        "auf",
-        "für",
-        "sich",
-        "auch",
-        "el",
-        "los",
-        "las",
-        "y",
-        "en",
-        "por",
-        "con",
-        "para",
-        "una",
-        "del",
-        "se",
-        "lo",
-        "al",
-        "es",
-        "il",
-        "di",
-        "che",
-        "non",
-        "per",
-        "della",
-        "sono",
-    ]
+# --- text -----------------------------------------------------------------------------
+
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
+# Typographic quotes, dashes, the ellipsis and the no-break space: alone with ASCII they
+# can be no mojibake (no UTF-8 lead byte among them), so ftfy leaves such text alone.
+_PLAIN_PUNCTUATION = str.maketrans(dict.fromkeys("‘’“”–—…\u00a0", "x"))
+
+
+def fix_text(text: str) -> str:
+    """ftfy's repair; printable ASCII (and the punctuation above) without "&" (so no entity,
+    no mojibake, no control character) is already what ftfy would return, and most
+    paragraphs are like that."""
+    plain = text if text.isascii() else text.translate(_PLAIN_PUNCTUATION)
+    if plain.isascii() and plain.isprintable() and "&" not in text:
+        return text
+    return ftfy.fix_text(text, _FTFY)
+
+
+# One line break; "\r\n" counts once so Windows text does not look double-spaced.
+_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# White space and invisible marks around a line's content. Every character "\s" matches
+# (str.isspace) is below U+3001, so the set can be spelt out for str.strip.
+EDGE_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
+    "\u200b\u200e\u200f\u2060\ufeff"
 )
+_INVISIBLE = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"\s+")
+
+WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
+ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]」』]*$")
+# Scripts written without spaces: count about one word per two characters.
+UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# A full stop, then the checks that it does not end "Dr." or an initial: the stop comes
+# first so the engine can jump from stop to stop instead of testing every position.
+SENTENCE_BREAK = re.compile(
+    r"[.!?…](?<!\b[A-Z].)(?<!\bDr.)(?<!\bMr.)(?<!\bMs.)(?<!\bMrs.)(?<!\bSt.)(?<!\bJr.)"
+    r"(?<!\bNo.)[\"'”’»)\]]*\s+[\"'“‘«(\[]?[A-Z0-9]|[。！？]."
+)
+BULLET = re.compile(r"^(?:[*•·▪►>+\-–—o]|\d{1,2}[.)])\s+")
+# What may close a sentence after its full stop: quotes and brackets.
+CLOSERS = "\"'”’»)]」』"
+_STOPS = frozenset(".!?…。！？")
+
+
+def normalise(text: str) -> str:
+    """Single spaces, no invisible marks: text as a client should see it."""
+    return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
+
+
+def comparison_key(text: str) -> str:
+    """Comparison key: case, spacing and edge punctuation do not matter."""
+    return " ".join(WORD.findall(text.casefold()))
+
+
+def ends_sentence(text: str) -> bool:
+    """Ends with a full stop, maybe inside quotes or brackets (``ENDS_SENTENCE``, by hand:
+    a regex anchored at the end scans the whole line)."""
+    if text.endswith("\n"):  # "$" also matches before a final newline
+        text = text[:-1]
+    return text.rstrip(CLOSERS)[-1:] in _STOPS
+
+
+def word_count(words: list[str], text: str = "") -> int:
+    """Words of a line, counting scripts written without spaces by their characters."""
+    if text and not UNSPACED.search(text):
+        return len(words)
+    return sum(max(1, len(UNSPACED.findall(w)) // 2) if UNSPACED.search(w) else 1 for w in words)
+
+
+# --- lines ----------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    start: int
+    end: int
+    text: str
+    blank_before: bool
+    words: list[str] = field(default_factory=list)
+    size: int = 0  # word count that also works for scripts written without spaces
+    indent: int = 0  # characters of white space before the content on its raw line
+    blank_after: bool = True
+    reason: str | None = None
+    # Named by its own words, or listed under a heading that is: removed whatever the model says.
+    sure: bool = False
+    headline: bool = False  # the page's headline, whose words say what the article is about
+
+
+def split_lines(submitted: str) -> list[Line]:
+    """Non-blank lines with the span of their content (edge whitespace excluded)."""
+    lines: list[Line] = []
+    blank_before = True
+    position = 0
+    bounds = [(m.start(), m.end()) for m in _BREAK.finditer(submitted)]
+    bounds.append((len(submitted), len(submitted)))
+    for break_start, break_end in bounds:
+        raw = submitted[position:break_start]
+        start = position + len(raw) - len(raw.lstrip(EDGE_SPACE))
+        end = position + len(raw.rstrip(EDGE_SPACE))
+        if end > start:
+            text = submitted[start:end]
+            words = WORD.findall(text)
+            line = Line(start, end, text, blank_before, words, word_count(words, text))
+            line.indent = start - position
+            if lines and not blank_before:
+                lines[-1].blank_after = False
+            lines.append(line)
+            blank_before = False
+        else:
+            blank_before = True
+        position = break_end
+    return lines
+
+
+def body_like(line: Line) -> bool:
+    """Shaped like article prose: several sentences, or one long finished sentence."""
+    count = line.size
+    if count >= 35:
+        return True
+    if count >= 20 and ends_sentence(line.text):
+        return True
+    return count >= 15 and bool(SENTENCE_BREAK.search(line.text)) and ends_sentence(line.text)
+
+
+def headline_shaped(line: Line) -> bool:
+    """Short, capitalised, not a bullet and not ended like a sentence or a clause."""
+    count = line.size
+    text = line.text
+    return (
+        3 <= count <= 25
+        and 12 <= len(text) <= 200
+        and not text.endswith((".", ",", ";", ":"))
+        and (text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"'“‘«¿¡")
+        and not BULLET.match(text)
+    )
+
+
+# --- the line model's numbers ---------------------------------------------------------
+
 # The rule reasons a line can carry before the model runs ("duplicate" is decided after
 # it), spelled out rather than taken from newsdesk.results.REMOVAL_REASONS: their order is
 # the shipped model's feature layout, and the model checks its feature names on load.
@@ -191,7 +187,7 @@ _LINKISH = re.compile(r"(?i)https?://|www\.|\.(?:com|org|net|co\.uk|html?)\b|@\w
 _QUOTE = re.compile(r"[\"“”«»]")
 _DIGITS = re.compile(r"\d")
 _FIRST = operator.itemgetter(0)  # words are never empty
-_CAMEL_GLUE = re.compile(r"[a-z](?=[A-Z])")  # counts what rules._CAMEL finds, faster
+_CAMEL_GLUE = re.compile(r"[a-z](?=[A-Z])")  # counts the joins the UI rules split, faster
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -305,17 +301,17 @@ def _base(line: LineLike, position: float, repeats: int) -> list[float]:
     else:
         letters = sum(map(str.isalpha, text)) or 1
         upper = sum(map(str.isupper, text))
-    ends_sentence = 1.0 if _ends_sentence(text) else 0.0
-    prose = 1.0 if size >= 12 and ends_sentence and stop / n >= 0.15 else 0.0
+    finished = 1.0 if ends_sentence(text) else 0.0
+    prose = 1.0 if size >= 12 and finished and stop / n >= 0.15 else 0.0
     row = [
         math.log1p(size),
         math.log1p(len(text)),
-        ends_sentence,
+        finished,
         stop / n,
         capitals / n,
         digit_words / n,
         text.count(",") / n,
-        float(min(5, len(_SENTENCE_BREAK.findall(text)))) if _has_stop(text) else 0.0,
+        float(min(5, len(SENTENCE_BREAK.findall(text)))) if _has_stop(text) else 0.0,
         float(min(5, len(_SEPARATORS.findall(text)))),
         1.0 if _BULLET_START.match(text) else 0.0,
         float(min(12, line.indent)),

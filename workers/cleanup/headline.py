@@ -10,8 +10,8 @@ where site names, controls, dates and credits do not.
 from __future__ import annotations
 
 from workers.cleanup import rules
-from workers.cleanup.features import STOP_WORDS
-from workers.cleanup.rules import _Line
+from workers.cleanup.features import WORD, Line, ends_sentence, headline_shaped
+from workers.cleanup.vocabulary import STOP_WORDS
 
 # How far above the body's first line a headline may stand: captions, share rows, bylines,
 # date lines and a standfirst often lie between.
@@ -30,7 +30,7 @@ _ENOUGH_SHARED = 3
 def _content_words(text: str) -> set[str]:
     """Lower-cased words that carry meaning, cut to six letters so that inflected forms
     ("recalls", "recalled") meet."""
-    words = (word.casefold() for word in rules._WORD.findall(text))
+    words = (word.casefold() for word in WORD.findall(text))
     return {
         word[:6]
         for word in words
@@ -43,19 +43,19 @@ def _content_words(text: str) -> set[str]:
 _BREADCRUMB = frozenset("»›")
 
 
-def _could_be_headline(line: _Line) -> bool:
+def _could_be_headline(line: Line) -> bool:
     return (
-        line.reason in rules._HEADER_OPEN
+        line.reason in rules.HEADER_OPEN
         and not _BREADCRUMB.intersection(line.text)
-        and rules._headline_shaped(line)
-        and not rules._ui_words_only(line)
-        and not rules._navigation(line)
-        and rules._byline(line) is None
-        and rules._date_line(line) is None
+        and headline_shaped(line)
+        and not rules.ui_words_only(line)
+        and not rules.navigation(line)
+        and rules.byline_text(line) is None
+        and rules.date_line(line) is None
     )
 
 
-def _lead(lines: list[_Line], kept: list[int]) -> set[str]:
+def _lead(lines: list[Line], kept: list[int]) -> set[str]:
     lead: set[str] = set()
     words = 0
     for i in kept:
@@ -66,7 +66,7 @@ def _lead(lines: list[_Line], kept: list[int]) -> set[str]:
     return lead
 
 
-def _rank(line: _Line, lead: set[str]) -> tuple[int, float] | None:
+def _rank(line: Line, lead: set[str]) -> tuple[int, float] | None:
     """How well a line names the story told in `lead`: the words it shares (up to
     `_ENOUGH_SHARED`), then their share of its own; None when it shares too little."""
     own = _content_words(line.text)
@@ -76,7 +76,7 @@ def _rank(line: _Line, lead: set[str]) -> tuple[int, float] | None:
     return min(shared, _ENOUGH_SHARED), shared / len(own)
 
 
-def headline_above(lines: list[_Line], kept: list[int]) -> int | None:
+def headline_above(lines: list[Line], kept: list[int]) -> int | None:
     """Index of the headline-shaped line above the body (the `kept` lines) that names the
     lead best, or None when no line shares enough with it."""
     if not kept:
@@ -93,7 +93,7 @@ def headline_above(lines: list[_Line], kept: list[int]) -> int | None:
     return best[1] if best else None
 
 
-def heads_body(lines: list[_Line], kept: list[int]) -> bool:
+def heads_body(lines: list[Line], kept: list[int]) -> bool:
     """Whether the first of the `kept` lines is the story's headline rather than its
     first paragraph: shaped like one, no sentence, and naming the lead under it."""
     if len(kept) < 2:
@@ -101,6 +101,6 @@ def heads_body(lines: list[_Line], kept: list[int]) -> bool:
     line = lines[kept[0]]
     return (
         _could_be_headline(line)
-        and not rules._ends_sentence(line.text)
+        and not ends_sentence(line.text)
         and _rank(line, _lead(lines, kept[1:])) is not None
     )

@@ -19,7 +19,7 @@ _BY = re.compile(r"(?i)^(?:by|written by|words by|story by|text by)[ \t:]+")
 # A byline's tail after the names: "| Updated 3 May", " - Reuters staff", "  Senior editor",
 # a date or a time ("by Ana Ruiz September 15"), an @handle, or words glued on with no
 # space ("Ana RuizStaff Writer"; three lower-case letters first, so "McDonald" stays whole).
-_TAIL = re.compile(
+BYLINE_TAIL = re.compile(
     r"\s(?:[|•·]|[-–—]\s)|\s{2,}|@|\s\d|,\s*\d|(?<=[a-z]{3})(?=[A-Z][a-z])|"
     rf"\s(?i:{_MONTH})\s+\d"
 )
@@ -63,13 +63,14 @@ def _tidy_name(name: str) -> str | None:
     return " ".join(w.capitalize() if w.isupper() and len(w) > 3 else w for w in words)
 
 
-def _names(text: str) -> list[str]:
-    names = []
+def names(text: str) -> list[str]:
+    """The distinct names in a list of them ("Ana Ruiz, Tom Lee and Li Wei")."""
+    found: list[str] = []
     for part in _NAME_SPLIT.split(text):
         name = _tidy_name(part)
-        if name and name not in names:
-            names.append(name)
-    return names
+        if name and name not in found:
+            found.append(name)
+    return found
 
 
 def authors(byline: str | None) -> list[str]:
@@ -77,8 +78,8 @@ def authors(byline: str | None) -> list[str]:
     if not byline:
         return []
     rest = _BY.sub("", byline.strip(), count=1)
-    rest = _TAIL.split(rest, maxsplit=1)[0]
-    return _names(rest)
+    rest = BYLINE_TAIL.split(rest, maxsplit=1)[0]
+    return names(rest)
 
 
 def dateline(paragraph: str) -> str | None:
@@ -97,4 +98,4 @@ def dateline(paragraph: str) -> str | None:
 def contributors(line: str) -> list[str]:
     """Names from "X and Y contributed to this report" or "Additional reporting by X"."""
     match = _CONTRIBUTED.match(line.strip()) or _ADDITIONAL.match(line.strip())
-    return _names(match.group("names")) if match else []
+    return names(match.group("names")) if match else []

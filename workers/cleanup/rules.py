@@ -1,11 +1,10 @@
 """UI rules: lines whose words say what they are, and the page header.
 
-Lines keep their exact span in the submitted string (``submitted[start:end] == text``).
-The rules are generic on purpose: they look at the shape of a line (length, words,
-capitalisation, final punctuation, position) and at the vocabulary of web UI text
-(share, subscribe, sign in, cookies, newsletter, advertisement...), never at any
-particular site. They name furniture and find the headline, standfirst, byline and date
-line; which of the remaining lines are body is the line model's call (``core``).
+The rules are generic on purpose: they look at the shape of a line (``features``) and at
+the vocabulary of web UI text (``vocabulary``: share, subscribe, sign in, cookies,
+newsletter, advertisement...), never at any particular site. They name furniture and find
+the headline, standfirst, byline and date line; which of the remaining lines are body is
+the line model's call (``core``).
 """
 
 from __future__ import annotations
@@ -14,59 +13,43 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import ftfy
-
-_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
-
-
-# Typographic quotes, dashes, the ellipsis and the no-break space: alone with ASCII they
-# can be no mojibake (no UTF-8 lead byte among them), so ftfy leaves such text alone.
-_PLAIN_PUNCTUATION = str.maketrans(dict.fromkeys("‘’“”–—…\u00a0", "x"))
-
-
-def _fix_text(text: str) -> str:
-    """ftfy's repair; printable ASCII (and the punctuation above) without "&" (so no entity,
-    no mojibake, no control character) is already what ftfy would return, and most
-    paragraphs are like that."""
-    plain = text if text.isascii() else text.translate(_PLAIN_PUNCTUATION)
-    if plain.isascii() and plain.isprintable() and "&" not in text:
-        return text
-    return ftfy.fix_text(text, _FTFY)
-
-
-# One line break; "\r\n" counts once so Windows text does not look double-spaced.
-_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-# White space and invisible marks around a line's content. Every character "\s" matches
-# (str.isspace) is below U+3001, so the set can be spelt out for str.strip.
-_EDGE_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
-    "\u200b\u200e\u200f\u2060\ufeff"
+from workers.cleanup.features import (
+    CLOSERS,
+    UNSPACED,
+    WORD,
+    Line,
+    body_like,
+    comparison_key,
+    ends_sentence,
+    fix_text,
+    headline_shaped,
+    normalise,
 )
-_INVISIBLE = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"\s+")
+from workers.cleanup.vocabulary import (
+    ABOUT,
+    COMMENTS_HEADINGS,
+    COMMENTS_PROMPTS,
+    DATE_LABELS,
+    MONTHS,
+    NAME_PARTICLES,
+    RELATED_HEADINGS,
+    SHARE_STRONG,
+    SHARE_WEAK,
+    TAG_LABELS,
+    THE_AUTHOR,
+    TITLE_SMALL_WORDS,
+    TRIGGERS,
+    UI_WORDS,
+    one_of,
+)
 
-_WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_ENDS_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]」』]*$")
-# Scripts written without spaces: count about one word per two characters.
-_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-# A full stop, then the checks that it does not end "Dr." or an initial: the stop comes
-# first so the engine can jump from stop to stop instead of testing every position.
-_SENTENCE_BREAK = re.compile(
-    r"[.!?…](?<!\b[A-Z].)(?<!\bDr.)(?<!\bMr.)(?<!\bMs.)(?<!\bMrs.)(?<!\bSt.)(?<!\bJr.)"
-    r"(?<!\bNo.)[\"'”’»)\]]*\s+[\"'“‘«(\[]?[A-Z0-9]|[。！？]."
-)
-_BULLET = re.compile(r"^(?:[*•·▪►>+\-–—o]|\d{1,2}[.)])\s+")
 _MENU_BULLET = re.compile(r"^[*•·▪►>+\-–—o]\s+")  # numbered items are usually content
 _SEPARATOR = re.compile(r"\s+[|•·»>/–—-]\s+|\s*[|•·»]\s*")
 
 
-# Short lines ("Meal 2", "Ingredients") legitimately repeat; only longer paragraphs are
-# treated as pasted twice.
-_MIN_DUPLICATE_WORDS = 8
-
-
-def _vocabulary(words: str) -> frozenset[str]:
-    return frozenset(words.split())
+def _is_capitalised(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
 
 
 class _Hinted:
@@ -86,7 +69,7 @@ class _Hinted:
         return self.pattern.search(text)
 
 
-# --- UI vocabulary -----------------------------------------------------------------
+# --- UI text -----------------------------------------------------------------------
 
 _CREDIT_LINE = re.compile(
     r"^[(\[]?\s*(?i:(?:(?:photo|image|picture|photograph|video|graphic|illustration|file)s?\s*)?"
@@ -167,14 +150,6 @@ _SUBSCRIPTION = _Hinted(
         "to continue reading",
     ),
 )
-_SHARE_STRONG = _vocabulary(
-    "share shares sharing tweet email e-mail mail facebook twitter whatsapp linkedin pinterest "
-    "reddit telegram messenger flipboard print send copy permalink whats"
-)
-_SHARE_WEAK = _vocabulary(
-    "on in via to this the article story link url page e x by with friend friends now and or "
-    "a your app it"
-)
 _COMMENTS = _Hinted(
     re.compile(
         r"(?i)^\d*\s*comments?$|\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|"
@@ -187,25 +162,17 @@ _COMMENTS = _Hinted(
 )
 # The heading, count or prompt where a page's comment section begins.
 _COMMENTS_SECTION = re.compile(
-    r"(?i)^\W*\d*\s*comments?\W*$|"
+    rf"(?i)^\W*\d*\s*{one_of(COMMENTS_HEADINGS)}\W*$|"
     r"^\W*(?:top|most|all|readers?'?|latest|newest|oldest|best|show|view|load|read|see|hide)\s+"
     r"(?:(?:rated|liked|recent|all)\s+)?(?:\d+\s+)?comments?\b.{0,20}$|"
-    r"\bleave a (?:comment|reply)\b|\bjoin the (?:conversation|discussion)\b|"
-    r"\bbe the first to comment\b|\bpost a comment\b|\bcomments? (?:are|have been) closed\b|"
-    r"^\W*\d*\s*(?:comentários?|comentarios?|commentaires?|kommentare?|commenti|commento|"
-    r"комментари[йия]|комментариев|reacties?|komentarze?|komentar|yorumlar|yorum)\W*$|"
-    r"\b(?:deixe (?:um|o seu|seu) comentário|deja (?:un|tu) comentario|"
-    r"laisser un commentaire|kommentar schreiben|lascia un commento|"
-    r"(?:оставить|добавить|написать) комментарий|laat een reactie achter|dodaj komentarz|"
-    r"tinggalkan komentar|yorum yap)\b"
+    rf"\b{one_of(COMMENTS_PROMPTS)}\b"
 )
-
 
 # Every match of _COMMENTS_SECTION holds one of these.
 _COMMENTS_HINTS = ("ment", "коммент", "reactie", "komentar", "yorum")
 
 
-def comments_section(line: _Line) -> bool:
+def comments_section(line: Line) -> bool:
     """Where the comment section begins: what follows it is readers' text, not the article's."""
     low = line.text.casefold()
     return (
@@ -217,13 +184,13 @@ def comments_section(line: _Line) -> bool:
 
 # The heading of a box about the author (or the publisher) under an article.
 _ABOUT_BOX = re.compile(
-    r"^(?i:about|sobre|über|à propos de|acerca de)\s+(?!(?i:us)\b)"
-    r"(?:(?i:the author|l'auteur|o autor|el autor|den autor|der autor|me)|"
+    rf"^(?i:{one_of(ABOUT)})\s+(?!(?i:us)\b)"
+    rf"(?:(?i:{one_of(THE_AUTHOR)})|"
     r"[A-ZÀ-Ý][\w'’.-]+(?:\s+[A-ZÀ-Ý][\w'’.-]+){0,3})\s*:?$"
 )
 
 
-def about_box(line: _Line) -> bool:
+def about_box(line: Line) -> bool:
     """Where a box about the author or the publisher begins ("About the author", "Über
     Ana Ruiz"): a biography, not the article."""
     return line.size <= 6 and _ABOUT_BOX.match(line.text) is not None
@@ -241,43 +208,20 @@ _RELATED = re.compile(
     r"also read|see also|don'?t miss|most (?:read|popular|viewed|shared|commented|emailed)|"
     r"what to read next|further reading)\b.{0,40}$"
 )
-_RELATED_STRONG = re.compile(
-    r"(?i)\b(?:related|recommended|trending|further reading|read (?:more|also|next)|also read|"
-    r"see also|most (?:read|popular|viewed|shared|commented|emailed)|you (?:may|might)|"
-    r"don'?t miss|editor'?s picks?|top stories|latest (?:news|stories|headlines)|"
-    r"more (?:from|on|stories|news|in|like this)|what to read next|"
-    r"(?:popular|recent|latest) posts)\b|"
-    # The same headings in the other main European languages of the function-word list.
-    r"\b(?:leia (?:também|mais)|veja (?:também|mais)|você (?:também )?pode gostar|"
-    r"mais lid[ao]s|(?:notícias|matérias) relacionadas|lee (?:también|más)|"
-    r"te puede interesar|(?:noticias|artículos) relacionad[oa]s|(?:lo )?más leíd[oa]s?|"
-    r"à lire aussi|lire aussi|sur le même sujet|les plus lus|articles (?:liés|similaires)|"
-    r"das könnte sie auch interessieren|mehr zum thema|meistgelesen|"
-    r"weitere (?:artikel|beiträge|nachrichten|meldungen)|ähnliche (?:artikel|beiträge)|"
-    r"leggi anche|potrebbe interessarti|(?:articoli|notizie) correlat[ie]|(?:i )?più lett[ie]|"
-    # Russian, Dutch, Polish, Indonesian and Turkish.
-    r"читайте также|смотрите также|(?:вам )?(?:также )?может быть интересно|"
-    r"похожие (?:статьи|записи|новости|материалы)|самое (?:читаемое|популярное)|"
-    r"lees ook|meer over|gerelateerde (?:artikelen|berichten)|meest gelezen|"
-    r"(?:czytaj|zobacz) (?:też|także|również)|podobne artykuły|najczęściej czytane|"
-    r"baca juga|(?:berita|artikel) terkait|[iİ]lginizi çekebilir|(?:benzer|ilgili) haberler|"
-    r"en çok okunanlar)\b"
-)
+# A heading over links to other stories, in any language of the vocabulary.
+_RELATED_STRONG = re.compile(rf"(?i)\b{one_of(RELATED_HEADINGS)}\b")
 _ELLIPSIS_END = re.compile(r"(?:\.\.\.|…)\s*$")
 # A link to another story, labelled inline: "Related: ...", "Read more: ...", "See also | ...".
 _RELATED_LINK = re.compile(
     r"(?i)^\W{0,3}(?:related(?: (?:articles?|stor(?:y|ies)|content|news|coverage|videos?|links?|"
     r"reading))?|read (?:more|also|next)|also read|see also|recommended(?: reading)?)\s*[:|»>]\s*\S"
 )
-# Small words a headline in title case may leave in lower case.
-_TITLE_SMALL_WORDS = _vocabulary("a an the of in on at to for and or with by from as is are be vs")
-_SMALL = "|".join(sorted(_TITLE_SMALL_WORDS))
 # A teaser card copied as text: its headline glued to its summary with no space
 # ("Ferry Fares Rise AgainThe island's ferry company said..."). The glue falls after three
 # lower-case letters, two digits or closing punctuation, so "McDonald" and "LeBron" inside a
 # name do not count.
 _GLUED_CARD = re.compile(
-    rf"^((?:[\"“‘'(]?[A-Z0-9]\S*\s+|(?:{_SMALL})\s+){{2,}}[A-Z0-9]\S*?"
+    rf"^((?:[\"“‘'(]?[A-Z0-9]\S*\s+|{one_of(TITLE_SMALL_WORDS)}\s+){{2,}}[A-Z0-9]\S*?"
     r"(?:[a-z]{3}|[0-9]{2}|[?!”’)]))(?=[A-Z][a-z])"
 )
 # A listed teaser card whose headline runs into its story's dateline: "* Mill reopens after
@@ -290,21 +234,21 @@ _DATELINED_CARD = re.compile(
 _GLUED_CARDS_NEAR = 3
 
 
-def _glued_card(line: _Line) -> bool:
+def _glued_card(line: Line) -> bool:
     dated = _DATELINED_CARD.match(line.text)
-    if dated and not _ends_sentence(dated.group(1)) and len(_WORD.findall(dated.group(1))) >= 3:
+    if dated and not ends_sentence(dated.group(1)) and len(WORD.findall(dated.group(1))) >= 3:
         return True
     match = _GLUED_CARD.match(line.text)
     if not match or len(line.text) < len(match.group(1)) + 20:
         return False
-    words = _WORD.findall(match.group(1))
+    words = WORD.findall(match.group(1))
     if not 3 <= len(words) <= 20:
         return False
-    titled = sum(1 for w in words if _is_capitalised(w) or w.casefold() in _TITLE_SMALL_WORDS)
+    titled = sum(1 for w in words if _is_capitalised(w) or w.casefold() in TITLE_SMALL_WORDS)
     return titled >= 0.8 * len(words)
 
 
-def glued_cards(lines: list[_Line]) -> list[int]:
+def glued_cards(lines: list[Line]) -> list[int]:
     """Lines that are teaser cards glued together, in a list of at least two."""
     found = [i for i, line in enumerate(lines) if line.reason is None and _glued_card(line)]
     return [i for i in found if any(j != i and abs(j - i) <= _GLUED_CARDS_NEAR for j in found)]
@@ -315,18 +259,18 @@ _TEASER_RUN = 4
 _TABLE_ROW = re.compile(r"\S(?: {2,}|\t)\S")
 
 
-def _bare_headline(line: _Line) -> bool:
+def _bare_headline(line: Line) -> bool:
     """Headline-shaped and not a sentence, an exclamation (blogs) or a table row."""
     return (
         line.reason is None
-        and _headline_shaped(line)
-        and line.text.rstrip(_CLOSERS)[-1:] not in ".…。!！~"
+        and headline_shaped(line)
+        and line.text.rstrip(CLOSERS)[-1:] not in ".…。!！~"
         and not _TABLE_ROW.search(line.text)
         and sum(w[:1].isdigit() for w in line.words) < 0.3 * len(line.words)
     )
 
 
-def teaser_runs(lines: list[_Line]) -> list[int]:
+def teaser_runs(lines: list[Line]) -> list[int]:
     """Lines in runs of bare headlines that open with varied words. An article's own lists
     either carry punctuation or bullets, or repeat their opening word ("June 9 -- ...",
     "June 10 -- ..."); teasers for other stories do neither."""
@@ -340,7 +284,7 @@ def teaser_runs(lines: list[_Line]) -> list[int]:
         header = (
             (bare or bool(run))
             and line is not None
-            and (_byline(line) or _date_line(line)) is not None
+            and (byline_text(line) or date_line(line)) is not None
         )
         if bare and not header:
             run.append(i)
@@ -381,40 +325,13 @@ _FOOTER = _Hinted(
     ),
 )
 # A share line holds one of these (a strong share word, or "mail" of "e-mail").
-_SHARE_HINTS = (*sorted(_SHARE_STRONG - {"e-mail", "email"}), "mail")
-_UI_WORDS = _vocabulary(
-    "subscribe sign log in up out register login logout menu search account my close open "
-    "skip to content main home more show hide toggle navigation edition print share "
-    "sections section go back next previous prev page subscribed profile settings"
-)
+_SHARE_HINTS = (*sorted(SHARE_STRONG - {"e-mail", "email"}), "mail")
 _BYLINE = re.compile(r"^(?i:by|written by|words by|story by|text by)[ \t:]+(?P<rest>\S.*)$")
-_NAME_PARTICLES = _vocabulary("and & de da di van von der den la le du bin al el y of")
 
 # --- dates -------------------------------------------------------------------------
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-# Longest first, so that "september" is not read as "sep".
-_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# The trie tries the longest name first, so "september" is not read as "sep".
+_MONTH_NAMES = one_of(MONTHS)
 _MONTH = rf"(?P<month>{_MONTH_NAMES})\.?"
 _DATE_PATTERNS = (
     re.compile(
@@ -431,108 +348,6 @@ _TIME = re.compile(
     r"(?i)^[\s,]*(?:at\s+|[T|•-]\s*)?(?P<hour>[0-2]?\d)[:.](?P<minute>[0-5]\d)(?::[0-5]\d)?"
     r"(?:\.\d+)?\s*(?P<ampm>[ap]\.?\s?m\b\.?)?\s*(?P<zone>gmt|utc|z\b)?"
 )
-_DATE_LABELS = _vocabulary(
-    "published updated posted last modified date on at first created edited release released "
-    "am pm a.m p.m et edt est gmt utc bst cet cest ist pst pdt pt ct cdt mt mdt z "
-    "monday tuesday wednesday thursday friday saturday sunday "
-    "mon tue tues wed thu thur thurs fri sat sun"
-)
-
-
-@dataclass
-class _Line:
-    start: int
-    end: int
-    text: str
-    blank_before: bool
-    words: list[str] = field(default_factory=list)
-    size: int = 0  # word count that also works for scripts written without spaces
-    indent: int = 0  # characters of white space before the content on its raw line
-    blank_after: bool = True
-    reason: str | None = None
-    # Named by its own words, or listed under a heading that is: removed whatever the model says.
-    sure: bool = False
-    headline: bool = False  # the page's headline, whose words say what the article is about
-
-
-def _size(words: list[str], text: str = "") -> int:
-    if text and not _UNSPACED.search(text):
-        return len(words)
-    return sum(max(1, len(_UNSPACED.findall(w)) // 2) if _UNSPACED.search(w) else 1 for w in words)
-
-
-def _split_lines(submitted: str) -> list[_Line]:
-    """Non-blank lines with the span of their content (edge whitespace excluded)."""
-    lines: list[_Line] = []
-    blank_before = True
-    position = 0
-    bounds = [(m.start(), m.end()) for m in _BREAK.finditer(submitted)]
-    bounds.append((len(submitted), len(submitted)))
-    for break_start, break_end in bounds:
-        raw = submitted[position:break_start]
-        start = position + len(raw) - len(raw.lstrip(_EDGE_SPACE))
-        end = position + len(raw.rstrip(_EDGE_SPACE))
-        if end > start:
-            text = submitted[start:end]
-            words = _WORD.findall(text)
-            line = _Line(start, end, text, blank_before, words, _size(words, text))
-            line.indent = start - position
-            if lines and not blank_before:
-                lines[-1].blank_after = False
-            lines.append(line)
-            blank_before = False
-        else:
-            blank_before = True
-        position = break_end
-    return lines
-
-
-def _normalise(text: str) -> str:
-    return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
-
-
-def _key(text: str) -> str:
-    """Comparison key: case, spacing and edge punctuation do not matter."""
-    return " ".join(_WORD.findall(text.casefold()))
-
-
-_CLOSERS = "\"'”’»)]」』"
-_STOPS = frozenset(".!?…。！？")
-
-
-def _ends_sentence(text: str) -> bool:
-    """Ends with a full stop, maybe inside quotes or brackets (``_ENDS_SENTENCE``, by hand:
-    a regex anchored at the end scans the whole line)."""
-    if text.endswith("\n"):  # "$" also matches before a final newline
-        text = text[:-1]
-    return text.rstrip(_CLOSERS)[-1:] in _STOPS
-
-
-def _is_capitalised(word: str) -> bool:
-    return word[:1].isupper() or word[:1].isdigit()
-
-
-def _body_like(line: _Line) -> bool:
-    """Shaped like article prose: several sentences, or one long finished sentence."""
-    count = line.size
-    if count >= 35:
-        return True
-    if count >= 20 and _ends_sentence(line.text):
-        return True
-    return count >= 15 and bool(_SENTENCE_BREAK.search(line.text)) and _ends_sentence(line.text)
-
-
-def _headline_shaped(line: _Line) -> bool:
-    count = line.size
-    text = line.text
-    return (
-        3 <= count <= 25
-        and 12 <= len(text) <= 200
-        and not text.endswith((".", ",", ";", ":"))
-        and (text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"'“‘«¿¡")
-        and not _BULLET.match(text)
-    )
-
 
 # --- time-stamped teaser cards ----------------------------------------------------------
 
@@ -541,8 +356,8 @@ _AGO = re.compile(
     r"years?)\s+ago\b"
 )
 _STAMP_DATE = re.compile(
-    rf"(?i)\b(?:(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?|"
-    rf"\d{{1,2}}\s+(?:{_MONTH_NAMES})\.?(?:\s+\d{{4}})?)\b"
+    rf"(?i)\b(?:{_MONTH_NAMES}\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?|"
+    rf"\d{{1,2}}\s+{_MONTH_NAMES}\.?(?:\s+\d{{4}})?)\b"
 )
 _STAMP_CLOCK = re.compile(r"(?i)\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?")
 _STAMP_SEPARATORS = re.compile(r"[\s|·•,-]+")
@@ -551,7 +366,7 @@ _STAMP_NEAR = 5
 _STAMPED_CARDS = 3
 
 
-def _card_stamp(line: _Line) -> bool:
+def _card_stamp(line: Line) -> bool:
     """A line that is only a time stamp of the kind cards carry: "7H ago 08:51", "2 hours
     ago", "Nov 7 23:05" (a date with a clock or a video's length). A date alone is left
     out: a timeline's subheadings are dates."""
@@ -567,7 +382,7 @@ def _card_stamp(line: _Line) -> bool:
     return not _STAMP_SEPARATORS.sub("", rest)
 
 
-def stamped_cards(lines: list[_Line]) -> list[int]:
+def stamped_cards(lines: list[Line]) -> list[int]:
     """Lines of a list of time-stamped cards (a video playlist, "latest" teasers): from the
     first stamp to the last of at least three, each a few lines from the next."""
     stamps = [i for i, line in enumerate(lines) if line.reason is None and _card_stamp(line)]
@@ -586,7 +401,8 @@ def stamped_cards(lines: list[_Line]) -> list[int]:
 # --- metadata ----------------------------------------------------------------------
 
 
-def _byline(line: _Line) -> str | None:
+def byline_text(line: Line) -> str | None:
+    """The line, tidied, when it is a byline that opens with "By" and names people."""
     match = _BYLINE.match(line.text)
     if not match or len(line.words) > 15:
         return None
@@ -594,21 +410,22 @@ def _byline(line: _Line) -> str | None:
     if rest.endswith(".") and not re.search(r"\b[A-Z]\.$|\bJr\.$", rest):
         return None
     first_segment = re.split(r",|\||\s[-–—]\s|\s{2,}", rest, maxsplit=1)[0]
-    names = _WORD.findall(first_segment)
+    names = WORD.findall(first_segment)
     if not names or len(names) > 8:
         return None
-    if not all(_is_capitalised(w) or w.casefold() in _NAME_PARTICLES for w in names):
+    if not all(_is_capitalised(w) or w.casefold() in NAME_PARTICLES for w in names):
         return None
     if len(names) == 1 and not names[0].isupper():
         return None
-    return _normalise(line.text)
+    return normalise(line.text)
 
 
-def _find_date(text: str) -> tuple[re.Match[str], datetime] | None:
+def find_date(text: str) -> tuple[re.Match[str], datetime] | None:
+    """The first real calendar date written in the text, and where it stands."""
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
             month = match.group("month")
-            month_number = int(month) if month.isdigit() else _MONTHS[month.casefold()]
+            month_number = int(month) if month.isdigit() else MONTHS[month.casefold()]
             try:
                 moment = datetime(int(match.group("year")), month_number, int(match.group("day")))
             except ValueError:
@@ -618,22 +435,22 @@ def _find_date(text: str) -> tuple[re.Match[str], datetime] | None:
 
 
 def _only_labels(text: str) -> bool:
-    return all(w.casefold().rstrip(".") in _DATE_LABELS for w in _WORD.findall(text))
+    return all(w.casefold().rstrip(".") in DATE_LABELS for w in WORD.findall(text))
 
 
 def _nav_shaped(text: str) -> bool:
-    words = _WORD.findall(text)
-    if not words or _ends_sentence(text):
+    words = WORD.findall(text)
+    if not words or ends_sentence(text):
         return False
     capitalised = sum(1 for w in words if _is_capitalised(w))
     return capitalised / len(words) >= 0.75
 
 
-def _date_line(line: _Line) -> str | None:
+def date_line(line: Line) -> str | None:
     """ISO 8601 when the line is a date line ("Updated: Oct. 1, 2020 22:19"), else None."""
     if len(line.words) > 24 or not _YEAR.search(line.text):
         return None
-    found = _find_date(line.text)
+    found = find_date(line.text)
     if found is None:
         return None
     match, moment = found
@@ -665,39 +482,41 @@ def _date_line(line: _Line) -> str | None:
 # --- per-line UI rules -------------------------------------------------------------
 
 
-def _share(line: _Line) -> bool:
+def _share(line: Line) -> bool:
     low = line.text.casefold()
     if not any(map(low.__contains__, _SHARE_HINTS)):
         return False
-    words = [w.casefold() for w in _WORD.findall(_CAMEL.sub(" ", line.text.replace("-", " ")))]
+    words = [w.casefold() for w in WORD.findall(_CAMEL.sub(" ", line.text.replace("-", " ")))]
     words = [w for w in words if w not in {"e", "mail"}] + (
         ["email"] if re.search(r"(?i)e-?mail", line.text) else []
     )
     if not words or len(words) > 12:
         return False
-    strong = sum(w in _SHARE_STRONG for w in words)
-    if strong >= 2 and 2 * strong >= len(words) and not _ends_sentence(line.text):
+    strong = sum(w in SHARE_STRONG for w in words)
+    if strong >= 2 and 2 * strong >= len(words) and not ends_sentence(line.text):
         # A row of share buttons in any language: "WhatsApp Facebook Pin Descargar".
         return True
-    return strong > 0 and all(w in _SHARE_STRONG or w in _SHARE_WEAK for w in words)
+    return strong > 0 and all(w in SHARE_STRONG or w in SHARE_WEAK for w in words)
 
 
-def _ui_words_only(line: _Line) -> bool:
+def ui_words_only(line: Line) -> bool:
+    """Nothing but the words of page controls ("Sign in", "Menu", "Skip to content")."""
     if not 0 < len(line.words) <= 8:  # splitting camel case only adds words
         return False
-    words = [w.casefold() for w in _WORD.findall(_CAMEL.sub(" ", line.text))]
-    return 0 < len(words) <= 8 and all(w in _UI_WORDS for w in words)
+    words = [w.casefold() for w in WORD.findall(_CAMEL.sub(" ", line.text))]
+    return 0 < len(words) <= 8 and all(w in UI_WORDS for w in words)
 
 
-def _navigation(line: _Line) -> bool:
+def navigation(line: Line) -> bool:
+    """A short bulleted item or a row of short segments between separators: a menu."""
     text = line.text
     words = line.words
-    if _ends_sentence(text):
+    if ends_sentence(text):
         return False
     if _MENU_BULLET.match(text) and len(words) <= 5:
         return True
     segments = [s for s in _SEPARATOR.split(text) if s.strip()]
-    return len(segments) >= 3 and all(len(_WORD.findall(s)) <= 4 for s in segments)
+    return len(segments) >= 3 and all(len(WORD.findall(s)) <= 4 for s in segments)
 
 
 # Any mark that prose of twenty words cannot do without, in the scripts we meet.
@@ -705,96 +524,52 @@ _PUNCTUATION = re.compile(r"[.,;:!?…()\"“”«»，。、！？،؟۔]")
 _WORD_LIST_WORDS = 20
 
 
-def _word_list(line: _Line) -> bool:
+def _word_list(line: Line) -> bool:
     """Twenty words or more with no punctuation at all: a tag cloud, a drop-down list or a
     menu pasted as one line, not prose (scripts written without spaces aside)."""
     return (
         line.size >= _WORD_LIST_WORDS
         and not _PUNCTUATION.search(line.text)
-        and not _UNSPACED.search(line.text)
+        and not UNSPACED.search(line.text)
     )
 
 
 # A page's list of the topics it files the story under: words of web UI in the languages
 # we meet, alone or before the topics (with or without a colon).
-_TAGS = re.compile(
-    r"(?i)^(?:[*•+\-]\s+)?(?:tags?|tagged(?: with| in)?|filed under|(?:related )?topics?|"
-    r"keywords|categories|etiquetas|palavras-chave|schlagw[öo]rter|mots[- ]cl[ée]s|"
-    r"теги|метки|рубрики|kategori|etiketler)(?:\s*[:|]|\s|$)"
-)
+_TAGS = re.compile(rf"(?i)^(?:[*•+\-]\s+)?{one_of(TAG_LABELS)}(?:\s*[:|]|\s|$)")
 _TAG_LINE_WORDS = 40
 
 
-def _tag_line(line: _Line) -> bool:
+def _tag_line(line: Line) -> bool:
     """ "Tags: ...", "Filed under ...": links to topic pages, never a sentence."""
     return (
         line.size <= _TAG_LINE_WORDS
         and _TAGS.match(line.text) is not None
-        and not _ends_sentence(line.text)
+        and not ends_sentence(line.text)
     )
 
 
-def sure_navigation(line: _Line) -> bool:
+def sure_navigation(line: Line) -> bool:
     """Navigation by its own shape or words, whatever the model makes of it."""
     return _word_list(line) or _tag_line(line)
 
 
-def _menu_bar(line: _Line) -> bool:
+def _menu_bar(line: Line) -> bool:
     """A long run of capitalised words with no sentence in it: a glued menu bar.
     Product names and headlines look the same, so only used outside the prose."""
     words = line.words
     return (
         len(words) >= 8
-        and not _ends_sentence(line.text)
+        and not ends_sentence(line.text)
         and all(_is_capitalised(w) for w in words)
         # A row of figures ("3  Ana Ruiz  5033  4  6") is a table's, not a menu's.
         and 4 * sum(1 for w in words if w[:1].isdigit()) < len(words)
     )
 
 
-# Every word that any vocabulary rule below needs: a line with none of them skips those
-# rules (most lines of a page), which keeps cleanup fast.
-_TRIGGERS = tuple(
-    word.replace("|", " ")
-    for line in """photo image picture video graphic illustration file credit courtesy source
-    report edit writ compiled research contribut getty shutterstock alamy istock afp epa
-    reuters associated|press newsletter mail sign enter|your cookie continu log account
-    password already regist subscri premium member trial unlimited digital journalism save
-    this|article this|story this|content comment conversation discussion what|do|you|think
-    advert sponsor promoted paid partner scroll related recommend trending further read
-    see|also most you|may you|might miss top|stories latest more popular © (c) copyright
-    rights terms privacy contact about back|to|top follow powered sitemap site|map accessib
-    do|not|sell shar tweet facebook twitter whatsapp linkedin pinterest reddit telegram
-    messenger flipboard print send copy permalink leia veja gostar lidas lidos relacionad
-    comentári comentario kommentar lee|también lee|más interesar leíd lire même|sujet plus|lus
-    liés similaires interessieren zum|thema meistgelesen weitere|artikel leggi interessarti
-    correlat più|lett читайте смотрите интересно похожие самое|читаем самое|популяр коммент
-    lees|ook meer|over gerelateerde gelezen reactie czytaj zobacz podobne najczęściej komentar
-    baca|juga terkait lginizi benzer|haber ilgili|haber okunan yorum""".splitlines()
-    for word in line.split()
-)
-
-
-def _trie_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern that finds any of ``words`` as a substring, built as a trie
-    ("a(?:bout|ccount)...") so the engine tries one branch per letter, not every word."""
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def branch(node: dict[str, dict]) -> str:
-        if "" in node:  # a shorter word ends here: enough for a substring test
-            return ""
-        alternatives = [re.escape(char) + branch(child) for char, child in sorted(node.items())]
-        return alternatives[0] if len(alternatives) == 1 else f"(?:{'|'.join(alternatives)})"
-
-    return re.compile(branch(trie))
-
-
-_TRIGGER = _trie_pattern(_TRIGGERS)
+# Finds any word of the vocabulary rules below (``vocabulary.TRIGGERS``): a line with
+# none of them skips those rules (most lines of a page), which keeps cleanup fast.
+_TRIGGER = re.compile(one_of(TRIGGERS, substring=True))
 
 
 def _triggered(text: str) -> bool:
@@ -804,19 +579,20 @@ def _triggered(text: str) -> bool:
     return low.startswith("ad") or _TRIGGER.search(low) is not None
 
 
-def _classify(line: _Line) -> str | None:
+def classify(line: Line) -> str | None:
+    """The removal reason a line's own words or shape give it, or None for possible body."""
     text = line.text
     count = line.size
     if count == 0:
         return "other"
-    if _byline(line):
+    if byline_text(line):
         return None  # the header pass turns it into a field
     if sure_navigation(line):
         return "navigation"
     if not _triggered(text):
-        if _ui_words_only(line):
+        if ui_words_only(line):
             return "navigation"
-        return "navigation" if _navigation(line) else None
+        return "navigation" if navigation(line) else None
     if count <= 12 and (_CREDIT_LINE.match(text) or (count <= 6 and _AGENCY_CREDIT.match(text))):
         return "credit"
     if count <= 25 and _CONTRIBUTORS.search(text):
@@ -843,28 +619,28 @@ def _classify(line: _Line) -> str | None:
     # "You may also like...": an ellipsis does not make a heading a sentence.
     if (
         count <= 8
-        and not _ends_sentence(_ELLIPSIS_END.sub("", text))
+        and not ends_sentence(_ELLIPSIS_END.sub("", text))
         and _RELATED_STRONG.search(text)
     ):
         return "related"
     if count <= 25 and _RELATED_LINK.match(text):
         return "related"
-    if count <= 25 and _FOOTER.search(text) and not _body_like(line):
+    if count <= 25 and _FOOTER.search(text) and not body_like(line):
         return "footer"
-    if _ui_words_only(line):
+    if ui_words_only(line):
         return "login" if re.search(r"(?i)\b(?:sign|log)\s?(?:in|up)\b", text) else "navigation"
-    if _navigation(line):
+    if navigation(line):
         return "navigation"
     return None
 
 
-def _is_short_menu_item(line: _Line) -> bool:
+def _is_short_menu_item(line: Line) -> bool:
     return line.size <= 4 and _nav_shaped(line.text)
 
 
-def _mark_menu_runs(lines: list[_Line]) -> None:
+def mark_menu_runs(lines: list[Line]) -> None:
     """Three or more short capitalised lines in a row are a menu, wherever they are."""
-    run: list[_Line] = []
+    run: list[Line] = []
     for line in [*lines, None]:
         if line is not None and line.reason is None and _is_short_menu_item(line):
             run.append(line)
@@ -877,21 +653,21 @@ def _mark_menu_runs(lines: list[_Line]) -> None:
         run = []
 
 
-def _mark_caption_copies(lines: list[_Line]) -> None:
+def mark_caption_copies(lines: list[Line]) -> None:
     """A caption often appears twice: once bare, once with its credit glued on."""
     bodies = set()
     for line in lines:
         if line.reason == "caption":
             suffix = _CREDIT_SUFFIX.search(line.text)
             if suffix:
-                bodies.add(_key(line.text[: suffix.start()]))
+                bodies.add(comparison_key(line.text[: suffix.start()]))
     bodies.discard("")
     for line in lines:
-        if line.reason is None and _key(line.text) in bodies:
+        if line.reason is None and comparison_key(line.text) in bodies:
             line.reason = "caption"
 
 
-def _mark_teasers(lines: list[_Line]) -> None:
+def mark_teasers(lines: list[Line]) -> None:
     """Headline-shaped lines under a "Related"/"Most read" heading are teasers too. Under a
     heading in the words of web UI ("Most read", "Recommended for you"), they are sure to
     be; a heading known by its shape alone ("Top...", "More...") may be the body's own."""
@@ -908,7 +684,7 @@ def _mark_teasers(lines: list[_Line]) -> None:
             continue
         if not in_teasers or line.reason is not None:
             continue
-        if _body_like(line) or (line.blank_before and _ends_sentence(line.text)):
+        if body_like(line) or (line.blank_before and ends_sentence(line.text)):
             in_teasers = False
         elif line.size <= 25:
             line.reason = "related"
@@ -919,11 +695,11 @@ def _mark_teasers(lines: list[_Line]) -> None:
 
 # The reasons a line of the header may carry before the body is known: unnamed, taken for
 # the header, or named by its shape alone. A headline or a byline found later may be one.
-_HEADER_OPEN = frozenset((None, "metadata", "navigation", "other"))
+HEADER_OPEN = frozenset((None, "metadata", "navigation", "other"))
 
 
 @dataclass
-class _Header:
+class Header:
     title: str | None = None
     byline: str | None = None
     published_at: str | None = None
@@ -935,18 +711,18 @@ class _Header:
     standfirst_at: int | None = None
 
 
-def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
+def mark_header(lines: list[Line], given_title: str | None) -> Header:
     """Byline, date line, headline and standfirst near the top become fields."""
-    header = _Header()
+    header = Header()
     for line in lines:
         if line.reason is not None and line.reason != "navigation":
             continue
-        byline = _byline(line)
+        byline = byline_text(line)
         if byline:
             line.reason = "metadata"
             header.byline = header.byline or byline
             continue
-        iso = _date_line(line)
+        iso = date_line(line)
         if iso:
             line.reason = "metadata"
             known = header.published_at
@@ -955,7 +731,7 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
                 header.published_at = iso
 
     live = [i for i, line in enumerate(lines) if line.reason in (None, "metadata")]
-    first_body = next((i for i in live if lines[i].reason is None and _body_like(lines[i])), None)
+    first_body = next((i for i in live if lines[i].reason is None and body_like(lines[i])), None)
     for i in live:
         if first_body is not None and i >= first_body:
             break
@@ -966,9 +742,9 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
 
     title_at: int | None = None
     if given_title:
-        wanted = _key(given_title)
+        wanted = comparison_key(given_title)
         for i in kept_head:
-            if wanted and _key(lines[i].text) == wanted:
+            if wanted and comparison_key(lines[i].text) == wanted:
                 lines[i].reason = "metadata"
                 lines[i].headline = True
                 title_at = i if title_at is None else title_at
@@ -978,26 +754,26 @@ def _mark_header(lines: list[_Line], given_title: str | None) -> _Header:
         if title_at is not None:
             lines[title_at].reason = "metadata"
             lines[title_at].headline = True
-            header.title = _normalise(_fix_text(lines[title_at].text))
+            header.title = normalise(fix_text(lines[title_at].text))
             header.title_at = title_at
 
     if title_at is not None:
-        standfirst = _mark_standfirst(lines, title_at)
+        standfirst = mark_standfirst(lines, title_at)
         if standfirst is not None:
-            header.standfirst = _normalise(_fix_text(lines[standfirst].text))
+            header.standfirst = normalise(fix_text(lines[standfirst].text))
             header.standfirst_at = standfirst
         for i in kept_head:
-            if i < title_at and lines[i].reason is None and not _body_like(lines[i]):
+            if i < title_at and lines[i].reason is None and not body_like(lines[i]):
                 lines[i].reason = "navigation"
     return header
 
 
-def _find_headline(lines: list[_Line], head: list[int], kept_head: list[int]) -> int | None:
+def _find_headline(lines: list[Line], head: list[int], kept_head: list[int]) -> int | None:
     """Conservative: a headline-shaped line followed closely by a byline or date line,
     or the very first line, set apart by a blank line, with prose soon after it."""
     for position, i in enumerate(head):
         line = lines[i]
-        if line.reason is not None or not _headline_shaped(line):
+        if line.reason is not None or not headline_shaped(line):
             continue
         upcoming = head[position + 1 : position + 4]
         if any(lines[j].reason == "metadata" for j in upcoming):
@@ -1007,14 +783,14 @@ def _find_headline(lines: list[_Line], head: list[int], kept_head: list[int]) ->
             i == kept_head[0]
             and later
             and lines[later[0]].blank_before
-            and not _headline_shaped(lines[later[0]])
-            and any(_body_like(lines[j]) for j in later)
+            and not headline_shaped(lines[later[0]])
+            and any(body_like(lines[j]) for j in later)
         ):
             return i
     return None
 
 
-def _mark_standfirst(lines: list[_Line], title_at: int) -> int | None:
+def mark_standfirst(lines: list[Line], title_at: int) -> int | None:
     """The summary under the headline: one line, then a byline/date line or page furniture."""
     after = [j for j in range(title_at + 1, min(len(lines), title_at + 6))]
     candidates = [j for j in after if lines[j].reason is None]
@@ -1022,73 +798,10 @@ def _mark_standfirst(lines: list[_Line], title_at: int) -> int | None:
         return None
     standfirst = candidates[0]
     line = lines[standfirst]
-    if not 6 <= line.size <= 60 or _body_like(line) or standfirst + 1 >= len(lines):
+    if not 6 <= line.size <= 60 or body_like(line) or standfirst + 1 >= len(lines):
         return None
     next_reason = lines[standfirst + 1].reason
-    if next_reason == "metadata" or (next_reason is not None and not _ends_sentence(line.text)):
+    if next_reason == "metadata" or (next_reason is not None and not ends_sentence(line.text)):
         line.reason = "metadata"
         return standfirst
     return None
-
-
-def _trim_tail(lines: list[_Line]) -> None:
-    """After the last prose paragraph, once page furniture starts, the rest is furniture."""
-    last_body = max(
-        (i for i, line in enumerate(lines) if line.reason is None and _body_like(line)), default=-1
-    )
-    if last_body < 0:
-        return  # no prose recognised: too unsure to cut anything
-    furniture_started = False
-    for line in lines[last_body + 1 :]:
-        if line.reason is None and _menu_bar(line):
-            line.reason = "navigation"
-        if line.reason in _FURNITURE:
-            furniture_started = True
-        elif furniture_started:
-            line.reason = "related" if line.size <= 25 else "footer"
-
-
-# Reasons found by UI vocabulary (not by shape alone): sure signs the article has ended.
-_FURNITURE = frozenset(
-    (
-        "share",
-        "subscription",
-        "login",
-        "cookie",
-        "related",
-        "advertisement",
-        "newsletter",
-        "comments",
-        "footer",
-    )
-)
-
-
-def _continues(previous: _Line, line: _Line) -> bool:
-    """A hard-wrapped line that continues the previous one's sentence."""
-    if line.blank_before or _ends_sentence(previous.text) or _BULLET.match(line.text):
-        return False
-    first = line.text[:1]
-    if first.islower():
-        return True
-    # A list item ends at its line: what follows it in capitals is a new block.
-    return (
-        len(previous.text) >= 40
-        and previous.text[-1:].isalnum()
-        and not _BULLET.match(previous.text)
-    )
-
-
-def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
-    paragraphs: list[list[_Line]] = []
-    previous: _Line | None = None
-    for line in lines:
-        if line.reason is not None:
-            previous = None
-            continue
-        if previous is not None and paragraphs and _continues(previous, line):
-            paragraphs[-1].append(line)
-        else:
-            paragraphs.append([line])
-        previous = line
-    return paragraphs
