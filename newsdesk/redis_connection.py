@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from redis import Redis
-from redis.sentinel import Sentinel
+from redis import BlockingConnectionPool, Redis
+from redis.sentinel import Sentinel, SentinelConnectionPool
 
 SENTINEL_SCHEME = "redis+sentinel://"
 
@@ -49,15 +49,39 @@ def parse_sentinel_url(url: str) -> SentinelAddress:
     return SentinelAddress(sentinels, service, int(db or 0), username, password)
 
 
-def connect(url: str, **options: Any) -> Redis:
-    """A Redis client for `url`; `options` are redis-py connection options (timeouts...)."""
+class BlockingSentinelConnectionPool(SentinelConnectionPool, BlockingConnectionPool):
+    """The master's connections through Sentinel, at most `max_connections` of them: a
+    caller that finds them all busy waits up to `timeout` seconds for one, as with
+    `BlockingConnectionPool` on a plain URL."""
+
+
+def connect(
+    url: str,
+    *,
+    max_connections: int | None = None,
+    pool_timeout: float | None = None,
+    **options: Any,
+) -> Redis:
+    """A Redis client for `url`; `options` are redis-py connection options (timeouts...).
+
+    With `max_connections`, the client opens at most that many connections, whether it
+    reaches Redis directly or through Sentinel; a command that finds them all in use waits
+    up to `pool_timeout` seconds for one (then ConnectionError).
+    """
+    bounded: dict[str, Any] = {}
+    if max_connections is not None:
+        bounded = {"max_connections": max_connections, "timeout": pool_timeout}
     if not url.startswith(SENTINEL_SCHEME):
-        return Redis.from_url(url, **options)
+        if not bounded:
+            return Redis.from_url(url, **options)
+        return Redis(connection_pool=BlockingConnectionPool.from_url(url, **bounded, **options))
     address = parse_sentinel_url(url)
     timeouts = {
         key: options[key] for key in ("socket_timeout", "socket_connect_timeout") if key in options
     }
     sentinel = Sentinel(address.sentinels, sentinel_kwargs=timeouts)
+    if bounded:
+        options = {**options, **bounded, "connection_pool_class": BlockingSentinelConnectionPool}
     return sentinel.master_for(
         address.service,
         db=address.db,

@@ -9,14 +9,14 @@ from typing import Any
 
 from flask import Flask, Response
 from flask_smorest import Api
-from redis import BlockingConnectionPool, Redis
+from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from werkzeug.exceptions import HTTPException
 
 import newsdesk
 from newsdesk.keys import KeyStore
-from newsdesk.redis_connection import SENTINEL_SCHEME, connect
+from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
 from service import access_log, auth, bodies, docs, metrics, problems, ratelimit
 from service.jobstore import JobStore
@@ -56,15 +56,12 @@ def connect_redis(config: Config) -> Redis:
         "health_check_interval": HEALTH_CHECK_INTERVAL,
         "retry": Retry(NoBackoff(), 1),
     }
-    if config.redis_url.startswith(SENTINEL_SCHEME):
-        return connect(config.redis_url, **options)  # the Sentinel's own pool: not bounded
-    pool = BlockingConnectionPool.from_url(
+    return connect(
         config.redis_url,
         max_connections=REDIS_CONNECTIONS,
-        timeout=config.redis_timeout,
+        pool_timeout=config.redis_timeout,
         **options,
     )
-    return Redis(connection_pool=pool)
 
 
 def create_app(config: Config | None = None) -> Flask:

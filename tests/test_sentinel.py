@@ -16,12 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from redis import Redis
+from redis import BlockingConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from newsdesk.redis_connection import connect, parse_sentinel_url
 from newsdesk.redis_server import RedisServer, find_binary
 from newsdesk.settings import load
-from service.app import create_app
+from service.app import REDIS_CONNECTIONS, connect_redis, create_app
 
 SERVICE = "newsdesk-test"
 
@@ -33,6 +34,13 @@ def test_sentinel_urls_are_parsed() -> None:
     assert parse_sentinel_url("redis+sentinel://sen1/main").sentinels == [("sen1", 26379)]
     with pytest.raises(ValueError, match="service name"):
         parse_sentinel_url("redis+sentinel://sen1:26379")
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:1/0", "redis+sentinel://127.0.0.1:1/main"])
+def test_the_api_bounds_its_connections_either_way(url: str) -> None:
+    redis = connect_redis(replace(load(), redis_url=url))
+    assert isinstance(redis.connection_pool, BlockingConnectionPool)
+    assert redis.connection_pool.max_connections == REDIS_CONNECTIONS
 
 
 class SentinelServer(RedisServer):
@@ -129,3 +137,16 @@ def test_api_and_workers_follow_a_failover(sentinel_url: str) -> None:
     run_burst_worker(sentinel_url, queue)
     assert client.get(f"/v1/jobs/{second['id']}").get_json()["status"] == "finished"
     assert client.get(f"/v1/jobs/{first['id']}").get_json()["status"] == "finished"
+
+
+@pytest.mark.integration
+def test_a_busy_sentinel_pool_waits_then_gives_up(sentinel_url: str) -> None:
+    """All connections in use: a command waits for one, not opening one more."""
+    redis = connect(sentinel_url, max_connections=2, pool_timeout=0.2)
+    pool = redis.connection_pool
+    held = [pool.get_connection() for _ in range(2)]
+    with pytest.raises(RedisConnectionError, match="No connection available"):
+        redis.ping()
+    pool.release(held.pop())
+    assert redis.ping()
+    assert held[0].port == pool.get_master_address()[1]  # the master's, found via Sentinel
