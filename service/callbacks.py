@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from newsdesk.webhooks import UnsafeCallback, allowed_hosts, check_callback_url
-from service.problems import Problem
+from service.problems import validation_problem
 
 
 def callback_refusal(url: str | None, field: str, location: str = "body") -> dict[str, str] | None:
@@ -27,13 +27,7 @@ def callback_refusal(url: str | None, field: str, location: str = "body") -> dic
 def check_callback(url: str | None, field: str = "callback_url", location: str = "body") -> None:
     refusal = callback_refusal(url, field, location)
     if refusal is not None:
-        raise Problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            "Some fields are invalid; see `errors`.",
-            errors=[refusal],
-        )
+        raise validation_problem([refusal])
 
 
 def callback_error(field: str, detail: str, location: str = "body") -> dict[str, str]:

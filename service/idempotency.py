@@ -23,7 +23,7 @@ from flask import current_app, g, request
 from redis.client import Pipeline
 
 from newsdesk.keys import ANONYMOUS
-from service.problems import Problem
+from service.problems import Problem, validation_problem
 
 HEADER = "Idempotency-Key"
 MAX_KEY_CHARS = 255
@@ -46,13 +46,7 @@ HEADER_PARAMETER = {
 
 
 def _header_problem(detail: str) -> Problem:
-    return Problem(
-        422,
-        "validation-error",
-        "Invalid request",
-        "Some fields are invalid; see `errors`.",
-        errors=[{"field": HEADER, "location": "header", "detail": detail}],
-    )
+    return validation_problem([{"field": HEADER, "location": "header", "detail": detail}])
 
 
 def _fingerprint() -> str:

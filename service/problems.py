@@ -94,19 +94,20 @@ def field_errors(messages: Mapping[str, Any]) -> list[dict[str, str]]:
     return errors
 
 
+def validation_problem(
+    errors: list[dict[str, Any]], detail: str = "Some fields are invalid; see `errors`."
+) -> Problem:
+    """The one 422 for invalid input, whichever check found it: `errors` names each field."""
+    return Problem(422, "validation-error", "Invalid request", detail, errors=errors)
+
+
 def from_http_exception(error: HTTPException) -> Problem:
     """Our problem for werkzeug's and webargs' exceptions (routing, parsing, limits)."""
     code = error.code or 500
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") or {}
     if code == 422:
-        return Problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            "Some fields are invalid; see `errors`.",
-            errors=field_errors(messages),
-        )
+        return validation_problem(field_errors(messages))
     if code == 400 and "json" in messages:
         return Problem(
             400, "malformed-json", "Malformed JSON", "The request body is not valid JSON."

@@ -24,7 +24,7 @@ from service.callbacks import callback_refusal, check_callback
 from service.idempotency import idempotent, remember
 from service.jobstore import BatchNotFound, JobStore
 from service.openapi import REQUEST_ID
-from service.problems import Problem, field_errors
+from service.problems import Problem, field_errors, validation_problem
 from service.routes.articles import BodyParser, submission_problems, submit
 from service.schemas import (
     BATCH_EXAMPLE,
@@ -126,12 +126,9 @@ def blueprint(config: Config) -> Blueprint:
                 continue
             valid.append((index, article))
         if not valid:
-            raise Problem(
-                422,
-                "validation-error",
-                "Invalid request",
+            raise validation_problem(
+                [error for article in errors for error in article["errors"]],
                 "No article of the batch is valid; see `errors`.",
-                errors=[error for article in errors for error in article["errors"]],
             )
         batch_id = str(uuid.uuid4())
         callback_url = body.get("callback_url")

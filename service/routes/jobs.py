@@ -15,7 +15,7 @@ from newsdesk.keys import ANONYMOUS
 from newsdesk.settings import Config
 from service.jobstore import BadCursor, JobEnded, JobNotFound, JobStore
 from service.openapi import REQUEST_ID
-from service.problems import Problem
+from service.problems import Problem, validation_problem
 from service.responses import json_response
 from service.schemas import (
     JOB_CANCELED_EXAMPLE,
@@ -83,19 +83,12 @@ def blueprint(config: Config) -> Blueprint:
                 cursor=query.get("cursor"),
             )
         except BadCursor:
-            raise Problem(
-                422,
-                "validation-error",
-                "Invalid request",
-                "Some fields are invalid; see `errors`.",
-                errors=[
-                    {
-                        "field": "cursor",
-                        "location": "query",
-                        "detail": "Not a cursor this API gave out.",
-                    }
-                ],
-            ) from None
+            error = {
+                "field": "cursor",
+                "location": "query",
+                "detail": "Not a cursor this API gave out.",
+            }
+            raise validation_problem([error]) from None
         return {"jobs": jobs, "next_cursor": next_cursor}
 
     @blp.route("/<job_id>", methods=["GET"])
