@@ -204,7 +204,7 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
     from workers.pipeline import analyze, warm_up
 
     if "entities" in args.analyses:
-        warm_up()
+        warm_up(config.spacy_model)
     failed = 0
     for source, text in texts:
         article: dict[str, object] = {"text": text, "analyses": args.analyses}
@@ -213,7 +213,9 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
         if args.language is not None:
             article["language"] = args.language
         try:
-            result = analyze(article, reading_wpm=config.reading_wpm)
+            result = analyze(
+                article, reading_wpm=config.reading_wpm, speaking_wpm=config.speaking_wpm
+            )
         except Exception as exc:  # report and go on with the other files
             failed += 1
             report_error(f"{source}: analysis failed ({type(exc).__name__})")
@@ -227,12 +229,14 @@ def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_openapi(args: argparse.Namespace, config: Config) -> int:
+    from service.app import create_app
     from service.openapi import spec_dict, spec_yaml
 
+    app = create_app(config)
     if args.format == "json":
-        document = json.dumps(spec_dict(), indent=2, ensure_ascii=False) + "\n"
+        document = json.dumps(spec_dict(app), indent=2, ensure_ascii=False) + "\n"
     else:
-        document = spec_yaml()
+        document = spec_yaml(app)
     if args.output:
         try:
             Path(args.output).write_text(document, encoding="utf-8")

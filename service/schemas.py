@@ -346,8 +346,9 @@ class JobSchema(Schema):
         required=True,
         metadata={
             "description": "Seconds each step took, once the job has ended: `cleanup`, "
-            "`language` (detection), `nlp` (the spaCy parse the analyses share), `entities`, "
-            "`quotes`, `stats`, `duplicates` (those that ran) and `total`. `{}` until then."
+            "`extract` (HTML turned into text when cleanup is not asked for), `language` "
+            "(detection), `nlp` (the spaCy parse the analyses share), `entities`, `quotes`, "
+            "`stats`, `duplicates` (those that ran) and `total`. `{}` until then."
         },
     )
     result = fields.Nested(

@@ -10,8 +10,11 @@ from hypothesis import strategies as st
 from spacy.language import Language
 
 from newsdesk.results import ANALYSES, ResultSchema
+from newsdesk.settings import load
+from workers import jobs
+from workers.cleanup import clean
 from workers.nlp import get_model
-from workers.pipeline import analyze, warm_up
+from workers.pipeline import STEPS, analyze, truncate, warm_up
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLES = ("wire_story", "web_paste", "brief", "non_english", "nothing_left")
@@ -119,3 +122,127 @@ def test_reading_speed_option_overrides_the_server_default(nlp: Language) -> Non
     )
     assert slow["stats"]["reading_time_seconds"] == 60.0
     assert fast["stats"]["reading_time_seconds"] == 120.0
+
+
+def test_the_step_table_runs_every_analysis_once() -> None:
+    assert sorted(step.name for step in STEPS) == sorted(ANALYSES)
+
+
+PARAGRAPH = (
+    "Ferry {n} of the Kessel harbour line left the quay at Nordhaven on Tuesday, "
+    "Captain Ines Varga said, with {n} lorries and their drivers on board."
+)
+LONG_ARTICLE = "\n\n".join(PARAGRAPH.format(n=n) for n in range(1, 21))
+LIMIT = 700
+
+
+def test_a_body_over_the_limit_is_cut_at_a_paragraph_break(nlp: Language) -> None:
+    whole = analyze({"text": LONG_ARTICLE, "analyses": ["cleanup"]}, nlp=nlp)["cleanup"]
+    assert len(whole["text"]) > LIMIT  # cleanup keeps every numbered paragraph
+    result = analyze({"text": LONG_ARTICLE}, max_text_chars=LIMIT, nlp=nlp)
+    assert ResultSchema().validate(result) == {}
+    body = result["cleanup"]["text"]
+    assert len(body) <= LIMIT
+    assert whole["text"].startswith(body + "\n\n")  # whole paragraphs, the first ones
+    assert result["cleanup"]["paragraphs"] == whole["paragraphs"][: body.count("\n\n") + 1]
+    assert result["stats"]["characters"] == len(body)
+    assert result["stats"]["paragraphs"] == body.count("\n\n") + 1
+    for entity in result["entities"]:
+        for mention in entity["mentions"]:
+            assert body[mention["start"] : mention["end"]] == mention["text"]
+    for quote in result["quotes"]:
+        assert body[quote["start"] : quote["end"]] == quote["text"]
+    cut = [w["analysis"] for w in result["warnings"] if w["code"] == "truncated"]
+    assert cut == ["cleanup", "entities", "quotes", "stats"]
+    assert f"{len(whole['text']):,}" in result["warnings"][0]["detail"]
+
+
+def test_a_body_within_the_limit_is_left_whole(nlp: Language) -> None:
+    result = analyze({"text": LONG_ARTICLE}, max_text_chars=len(LONG_ARTICLE), nlp=nlp)
+    assert result["cleanup"]["text"] == LONG_ARTICLE
+    assert not [w for w in result["warnings"] if w["code"] == "truncated"]
+
+
+def test_the_limit_reaches_jobs_from_the_worker_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_MAX_TEXT_CHARS", str(LIMIT))
+    monkeypatch.setattr(jobs, "_settings", None)  # put back afterwards
+    jobs.use_settings(load())  # as a worker does when it starts
+    result = jobs.analyze_article({"text": LONG_ARTICLE, "analyses": ["cleanup", "stats"]})
+    assert len(result["cleanup"]["text"]) <= LIMIT
+    assert {w["analysis"] for w in result["warnings"] if w["code"] == "truncated"} == {
+        "cleanup",
+        "stats",
+    }
+
+
+def page_of(paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>\n" for p in paragraphs)
+    return (
+        "<!DOCTYPE html><html><head><title>Kessel ferries sail again</title></head><body>"
+        "<nav><a href='/'>Home</a> | <a href='/news'>News</a></nav>"
+        f"<article><h1>Kessel ferries sail again</h1>\n{body}</article>"
+        "<footer>All rights reserved</footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize("content_type", ["text/html", None])
+def test_html_without_cleanup_is_analysed_as_its_text(
+    nlp: Language, content_type: str | None
+) -> None:
+    page = page_of([PARAGRAPH.format(n=n) for n in range(1, 6)])
+    article = {"text": page, "analyses": ["entities", "quotes", "stats"]}
+    if content_type:
+        article["content_type"] = content_type
+    timings: dict[str, float] = {}
+    result = analyze(article, nlp=nlp, timings=timings)
+    assert ResultSchema().validate(result) == {}
+    extracted = clean(page, content_type="text/html")["source_text"]
+    assert "Captain Ines Varga" in extracted and "<" not in extracted
+    assert result["stats"]["characters"] == len(extracted)
+    names = {entity["name"] for entity in result["entities"]}
+    assert "Captain Ines Varga" in names and "Nordhaven" in names
+    for entity in result["entities"]:
+        assert "<" not in entity["name"] and "href" not in entity["name"]
+        for mention in entity["mentions"]:
+            assert extracted[mention["start"] : mention["end"]] == mention["text"]
+    assert "extract" in timings and "cleanup" not in timings
+
+
+def test_html_text_over_the_limit_is_cut_without_cleanup(nlp: Language) -> None:
+    page = page_of([PARAGRAPH.format(n=n) for n in range(1, 21)])
+    result = analyze(
+        {"text": page, "content_type": "text/html", "analyses": ["stats", "duplicates"]},
+        max_text_chars=LIMIT,
+        nlp=nlp,
+    )
+    assert ResultSchema().validate(result) == {}
+    assert 0 < result["stats"]["characters"] <= LIMIT
+    cut = [w["analysis"] for w in result["warnings"] if w["code"] == "truncated"]
+    assert cut == ["duplicates", "stats"]
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("One.\n\nTwo.\n\nThree.", 100, "One.\n\nTwo.\n\nThree."),
+        ("One.\n\nTwo.\n\nThree.", 11, "One.\n\nTwo."),
+        ("One.\n\nTwo.\n\nThree.", 10, "One.\n\nTwo."),
+        ("One.\n\nTwo.\n\nThree.", 9, "One."),
+        ("One two three four", 9, "One two"),  # no paragraph break: at white space
+        ("Onetwothreefour", 6, "Onetwo"),  # no white space: at the limit
+        ("\n\nOne two", 5, "\n\nOne"),  # a break with nothing before it is no place to cut
+        ("Anything", 0, ""),
+    ],
+)
+def test_truncate(text: str, limit: int, expected: str) -> None:
+    assert truncate(text, limit) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="ab \n", max_size=60), limit=st.integers(0, 70))
+def test_truncate_keeps_a_prefix_within_the_limit(text: str, limit: int) -> None:
+    kept = truncate(text, limit)
+    assert text.startswith(kept) and len(kept) <= limit
+    assert kept == text or len(text) > limit
+    if len(text) > limit and text[:limit].strip():
+        assert kept.strip()  # never cut to nothing when something fits

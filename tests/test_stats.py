@@ -12,8 +12,9 @@ from spacy.language import Language
 from textstat.textstat import textstatistics
 
 from newsdesk.results import StatsSchema
+from newsdesk.settings import load
+from workers import jobs, stats
 from workers import readability as readability_module
-from workers import stats
 from workers.chunks import parse
 from workers.nlp import get_model
 from workers.pipeline import analyze
@@ -149,8 +150,11 @@ def test_speeds_are_parameters_and_options(nlp: Language) -> None:
 
 
 def test_speaking_speed_setting(nlp: Language, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The setting reaches the analysis with the settings a worker hands its jobs."""
     monkeypatch.setenv("NEWSDESK_SPEAKING_WPM", "92")
-    figures = analyze({"text": fixture("brief"), "analyses": ["stats"]}, nlp=nlp)["stats"]
+    monkeypatch.setattr(jobs, "_settings", None)  # put back afterwards
+    jobs.use_settings(load())  # as a worker does when it starts
+    figures = jobs.analyze_article({"text": fixture("brief"), "analyses": ["stats"]})["stats"]
     assert figures["speaking_time_seconds"] == 30.0  # 46 / 92 * 60
 
 

@@ -21,10 +21,28 @@ from newsdesk.jobcontrol import WATCH, JobCanceled
 from newsdesk.keys import ANONYMOUS
 from newsdesk.settings import Config, load
 from newsdesk.similarity import Fingerprint
+from workers.nlp import get_model
 from workers.pipeline import analyze
 from workers.validation import InvalidResult, check_result
 
 log = logging.getLogger("newsdesk.worker")
+
+_settings: Config | None = None
+
+
+def use_settings(config: Config) -> None:
+    """Hand the worker's settings, read once as its process starts, to every job it runs."""
+    global _settings
+    _settings = config
+
+
+def settings() -> Config:
+    """The settings jobs run with: the worker's, or, in a process that handed none (a bench
+    calling the job function directly), the environment's, read once."""
+    global _settings
+    if _settings is None:
+        _settings = load()
+    return _settings
 
 
 def error_of(exc: BaseException) -> dict[str, str]:
@@ -87,7 +105,7 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
     checkpoint = _checkpoint(job)
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    config = load()
+    config = settings()
     similar = _JobDuplicates(job, config) if job is not None else None
     try:
         log.info(
@@ -103,6 +121,9 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
         result = analyze(
             article,
             reading_wpm=config.reading_wpm,
+            speaking_wpm=config.speaking_wpm,
+            max_text_chars=config.max_text_chars,
+            nlp=get_model(config.spacy_model),
             timings=timings,
             checkpoint=checkpoint,
             find_similar=similar.find if similar else None,
@@ -127,7 +148,7 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
     if job is not None:
         job.meta["timings"] = timings
         # The check's JSON is the result as RQ's serializer writes it: the worker stores
-        # this text rather than serializing the result again (workers.rqjob).
+        # this text rather than serializing the result again (newsdesk.rqstore.AnalysisJob).
         job.result_json = checked
     log.info("job finished", extra={"job_id": job_id, "timings": timings})
     return result

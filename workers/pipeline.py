@@ -3,24 +3,32 @@
 Plain data in and out (no Redis, no Flask), so it is tested directly. It never
 raises on any string: every analysis copes with empty text, and what an analysis
 could not do well is reported in ``warnings`` instead.
+
+The analyses after cleanup read one text, the *body*: ``cleanup.text`` when cleanup runs,
+else the submitted text (for HTML, the text trafilatura extracts from it: markup is not
+prose). A body longer than the server's character limit is cut to it, at a paragraph break
+when there is one, so that a page of any size costs the model no more than the longest
+text the API accepts; each analysis that read the cut body says so in a ``truncated``
+warning. The cut keeps the start, so every offset stays exact.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
-from newsdesk.results import ANALYSES, DEFAULT_ANALYSES
-from newsdesk.settings import load
+from newsdesk.results import DEFAULT_ANALYSES
+from newsdesk.settings import default
 from newsdesk.similarity import Fingerprint
 from workers import duplicates, entities, gazetteer, quotes, stats
 from workers.chunks import Parsed, parse
-from workers.cleanup import clean
+from workers.cleanup import clean, html
 from workers.nlp import get_model
 
 _WARM_UP_TEXT = (
@@ -29,9 +37,9 @@ _WARM_UP_TEXT = (
 )
 
 
-def warm_up() -> None:
+def warm_up(spacy_model: str | None = None) -> None:
     """Load everything slow once per process so the first job is as fast as the rest."""
-    nlp = get_model()
+    nlp = get_model(spacy_model)
     nlp(_WARM_UP_TEXT)
     stats.language_identifier()
     gazetteer.index()
@@ -73,18 +81,217 @@ def _timed(
         timings[step] = round(timings.get(step, 0.0) + time.perf_counter() - began, 6)
 
 
-def _requested(article: Mapping[str, Any]) -> list[str]:
+_SPACE = re.compile(r"\s")
+
+
+def truncate(text: str, limit: int) -> str:
+    """The start of `text`, at most `limit` characters, ending where a reader would stop.
+
+    At the last paragraph break that leaves at most `limit` characters, else at white
+    space, else at the limit itself. Always a prefix, so offsets into it are offsets into
+    `text` too.
+    """
+    if len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    paragraph = text.rfind("\n\n", 0, limit + 2)
+    if paragraph > 0 and text[:paragraph].strip():
+        return text[:paragraph].rstrip()
+    spaces = [m.start() for m in _SPACE.finditer(text, max(0, limit - 1000), limit + 1)]
+    if spaces and text[: spaces[-1]].strip():
+        return text[: spaces[-1]].rstrip()
+    return text[:limit]
+
+
+@dataclass
+class _Run:
+    """One article being analysed: what its steps share, each part made once when needed."""
+
+    article: Mapping[str, Any]
+    text: str
+    title: str | None
+    requested: frozenset[str]
+    options: Mapping[str, Any]
+    reading_wpm: int
+    speaking_wpm: int
+    max_text_chars: int
+    nlp: Language | None
+    timings: dict[str, float] | None
+    checkpoint: Callable[[], None] | None
+    find_similar: Callable[[Fingerprint], list[dict[str, Any]]] | None
+    result: dict[str, Any] = field(default_factory=dict)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    body_size: int | None = None  # the body's length before it was cut, when it was
+    _cleaned: dict[str, Any] | None = None
+    _body: str | None = None
+    _language: dict[str, Any] | None = None
+    _parsed: Parsed | None = None
+    _parsed_entities: bool = False
+
+    def timed(self, step: str, checkpoint: bool = True) -> Any:
+        return _timed(self.timings, step, self.checkpoint if checkpoint else None)
+
+    def cleaned(self) -> dict[str, Any]:
+        """Cleanup's result, made once: cleanup and duplicates both read it."""
+        if self._cleaned is None:
+            content_type = self.article.get("content_type")
+            self._cleaned = clean(self.text, self.title, content_type=content_type)
+        return self._cleaned
+
+    def set_body(self, text: str) -> str:
+        kept = truncate(text, self.max_text_chars)
+        if len(kept) < len(text):
+            self.body_size = len(text)
+        self._body = kept
+        return kept
+
+    def body(self) -> str:
+        """The text the analyses after cleanup read (set by cleanup when it runs)."""
+        if self._body is None:
+            text = self.text
+            if html.is_html(text, self.article.get("content_type")):
+                if self._cleaned is not None:
+                    text = self._cleaned["source_text"] or ""
+                else:
+                    with self.timed("extract"):
+                        text = html.extract(text).text
+            self.set_body(text)
+        assert self._body is not None
+        return self._body
+
+    def truncated(self, analysis: str, size: int, kept: int) -> None:
+        limit = self.max_text_chars
+        if analysis == "cleanup":
+            detail = (
+                f"The body is {size:,} characters, over the server's limit of {limit:,}: "
+                f"`text` keeps its first {kept:,}, up to a paragraph break, and the other "
+                "analyses read only those."
+            )
+        else:
+            detail = (
+                f"Only the first {kept:,} of the body's {size:,} characters were analysed "
+                f"(the server's limit is {limit:,})."
+            )
+        self.warnings.append({"analysis": analysis, "code": "truncated", "detail": detail})
+
+    def language(self) -> dict[str, Any]:
+        if self._language is None:
+            body = self.body()
+            with self.timed("language"):
+                self._language = stats.detect_language(body, self.article.get("language"))
+        return self._language
+
+    def english(self) -> bool:
+        return stats.is_english(self.language())
+
+    def parsed(self, entities: bool = True) -> Parsed:
+        """The spaCy parse the analyses share; `entities=False` is enough for sentences."""
+        if self._parsed is None or (entities and not self._parsed_entities):
+            body = self.body()
+            model = self.nlp or get_model()
+            with self.timed("nlp"):
+                # in paragraph-aligned chunks when long; sentence boundaries only need the
+                # senter, without the costlier NER
+                self._parsed = parse(model, body, disable=[] if entities else ["ner"])
+            self._parsed_entities = entities
+        return self._parsed
+
+
+def _cleanup(run: _Run) -> dict[str, Any]:
+    cleaned = dict(run.cleaned())
+    body = cleaned["text"]
+    if run.text.strip() and not body:
+        run.warnings.append(
+            {
+                "analysis": "cleanup",
+                "code": "empty_after_cleanup",
+                "detail": "Everything in the text looked like page furniture; the body is empty.",
+            }
+        )
+    kept = run.set_body(body)
+    if len(kept) < len(body):
+        cleaned["text"] = kept
+        # one span per paragraph of `text`; a paragraph cut short keeps its whole span
+        cleaned["paragraphs"] = cleaned["paragraphs"][: kept.count("\n\n") + 1] if kept else []
+    run.title = cleaned["title"]
+    return cleaned
+
+
+def _find_duplicates(run: _Run) -> dict[str, Any]:
+    if "cleanup" in run.requested:
+        body = run.body()
+    else:
+        # Shingling a page's navigation would match every page of the same site.
+        whole = run.cleaned()["text"]
+        body = truncate(whole, run.max_text_chars)
+        if len(body) < len(whole):
+            run.truncated("duplicates", len(whole), len(body))
+    found, warnings = _duplicates(body, run.find_similar)
+    run.warnings.extend(warnings)
+    return found
+
+
+def _entities(run: _Run) -> list[dict[str, Any]]:
+    return entities.extract(run.parsed(), run.title, run.options.get("entities"))
+
+
+def _quotes(run: _Run) -> list[dict[str, Any]]:
+    # Speakers link to the final entity list when there is one.
+    return quotes.extract(run.parsed(), run.result.get("entities"))
+
+
+def _stats(run: _Run) -> dict[str, Any]:
+    figures, warnings = stats.compute(
+        run.body(),
+        [chunk for _, chunk in run.parsed(entities=False).chunks],
+        language=run.language(),
+        reading_wpm=run.reading_wpm,
+        speaking_wpm=run.speaking_wpm,
+        entities=run.result.get("entities") if run.english() else None,
+    )
+    run.warnings.extend(warnings)
+    return figures
+
+
+@dataclass(frozen=True)
+class Step:
+    """One analysis: how it runs, and what it needs made before its own time starts."""
+
+    name: str
+    run: Callable[[_Run], Any]
+    # The spaCy parse it reads: made, and timed as `nlp`, before the step's own time.
+    parse: Literal["entities", "sentences"] | None = None
+    # What it does, for the warning a text not in English gets instead of a result.
+    english_only: str | None = None
+    # Whether a cancelled job may stop before it (duplicates is cheap and ends nothing).
+    checkpoint: bool = True
+    # Whether it reads the body (and so says when the body was cut).
+    reads_body: bool = True
+
+
+# The one order the analyses run in: duplicates reads cleanup's body; the analyses that
+# share the spaCy parse come last, entities before quotes (whose speakers link to them).
+STEPS: tuple[Step, ...] = (
+    Step("cleanup", _cleanup),
+    Step("duplicates", _find_duplicates, checkpoint=False, reads_body=False),
+    Step("entities", _entities, parse="entities", english_only="Entity recognition"),
+    Step("quotes", _quotes, parse="entities", english_only="Quote attribution"),
+    Step("stats", _stats, parse="sentences"),
+)
+
+
+def _requested(article: Mapping[str, Any]) -> frozenset[str]:
     asked = article.get("analyses")
-    if asked is None:
-        return list(DEFAULT_ANALYSES)
-    return [name for name in ANALYSES if name in asked]
+    return frozenset(DEFAULT_ANALYSES if asked is None else asked)
 
 
 def analyze(
     article: Mapping[str, Any],
     *,
-    reading_wpm: int = 230,
+    reading_wpm: int = default("reading_wpm"),
     speaking_wpm: int | None = None,
+    max_text_chars: int | None = None,
     nlp: Language | None = None,
     timings: dict[str, float] | None = None,
     checkpoint: Callable[[], None] | None = None,
@@ -93,14 +300,16 @@ def analyze(
     """The result for one article; see ``newsdesk.results.ResultSchema`` for its shape.
 
     ``timings``, when given, receives the seconds each step took: the analyses, and
-    `language` (detection) and `nlp` (the spaCy parse they share).
+    `language` (detection), `nlp` (the spaCy parse they share) and `extract` (HTML turned
+    into text when cleanup, which does it otherwise, is not asked for).
 
     ``find_similar`` looks a fingerprint up in the duplicates index (the job layer gives
     one bound to Redis); without it `duplicates` lists no matches and says why.
 
     ``article["options"]`` holds per-analysis options as the API accepted them
     (``{"stats": {"reading_wpm": 200}}``); ``reading_wpm`` and ``speaking_wpm`` are the
-    server's defaults (``speaking_wpm`` from the settings when not given).
+    server's defaults (``speaking_wpm`` from the settings when not given), and
+    ``max_text_chars`` the longest body analysed (from the settings when not given).
 
     ``checkpoint``, when given, is called before each step; whatever it raises ends the
     analysis there (a cancelled job).
@@ -108,108 +317,42 @@ def analyze(
     text = article.get("text") or ""
     if not isinstance(text, str):
         text = str(text)
-    title = article.get("title") or None
-    requested = _requested(article)
     options = article.get("options") or {}
     stats_options = options.get("stats") or {}
-    reading_wpm = stats_options.get("reading_wpm") or reading_wpm
-    speaking_wpm = stats_options.get("speaking_wpm") or speaking_wpm or load().speaking_wpm
-    result: dict[str, Any] = {}
-    warnings: list[dict[str, str]] = []
-
-    analysed = text
-    if "cleanup" in requested:
-        with _timed(timings, "cleanup", checkpoint):
-            cleaned = clean(text, title, content_type=article.get("content_type"))
-        result["cleanup"] = cleaned
-        analysed = cleaned["text"]
-        title = cleaned["title"]
-        if text.strip() and not analysed:
-            warnings.append(
-                {
-                    "analysis": "cleanup",
-                    "code": "empty_after_cleanup",
-                    "detail": "Everything in the text looked like page furniture; "
-                    "the body is empty.",
-                }
-            )
-
-    if "duplicates" in requested:
-        with _timed(timings, "duplicates"):
-            # Shingling a page's navigation would match every page of the same site.
-            body = (
-                analysed
-                if "cleanup" in requested
-                else clean(text, title, content_type=article.get("content_type"))["text"]
-            )
-            result["duplicates"], duplicate_warnings = _duplicates(body, find_similar)
-        warnings.extend(duplicate_warnings)
-
-    if not {"entities", "quotes", "stats"} & set(requested):
-        result["warnings"] = warnings
-        return result
-
-    with _timed(timings, "language", checkpoint):
-        language = stats.detect_language(analysed, article.get("language"))
-    english = stats.is_english(language)
-    model = nlp or get_model()
-    parsed: Parsed | None = None
-    doc: Doc | None = None
-
-    if "entities" in requested:
-        if english:
-            with _timed(timings, "nlp", checkpoint):
-                parsed = parse(model, analysed)  # in paragraph-aligned chunks when long
-            doc = parsed.doc
-            with _timed(timings, "entities", checkpoint):
-                result["entities"] = entities.extract(parsed, title, options.get("entities"))
-        else:
-            result["entities"] = []
-            warnings.append(
-                {
-                    "analysis": "entities",
-                    "code": "language_unsupported",
-                    "detail": f"Entity recognition is for English; the text is "
-                    f"'{language['code']}'.",
-                }
-            )
-
-    if "quotes" in requested:
-        if english:
-            if parsed is None:
-                with _timed(timings, "nlp", checkpoint):
-                    parsed = parse(model, analysed)
-            # Speakers link to the final entity list when there is one.
-            with _timed(timings, "quotes", checkpoint):
-                result["quotes"] = quotes.extract(parsed, result.get("entities"))
-        else:
-            result["quotes"] = []
-            warnings.append(
-                {
-                    "analysis": "quotes",
-                    "code": "language_unsupported",
-                    "detail": f"Quote attribution is for English; the text is "
-                    f"'{language['code']}'.",
-                }
-            )
-
-    if "stats" in requested:
-        if parsed is None and doc is not None:
-            parsed = Parsed.from_doc(doc)
-        if parsed is None:
-            # Sentence boundaries only: the same senter, without the costlier NER.
-            with _timed(timings, "nlp", checkpoint):
-                parsed = parse(model, analysed, disable=["ner"])
-        with _timed(timings, "stats", checkpoint):
-            result["stats"], stats_warnings = stats.compute(
-                analysed,
-                [chunk for _, chunk in parsed.chunks],
-                language=language,
-                reading_wpm=reading_wpm,
-                speaking_wpm=speaking_wpm,
-                entities=result.get("entities") if english else None,
-            )
-        warnings.extend(stats_warnings)
-
-    result["warnings"] = warnings
-    return result
+    run = _Run(
+        article=article,
+        text=text,
+        title=article.get("title") or None,
+        requested=_requested(article),
+        options=options,
+        reading_wpm=stats_options.get("reading_wpm") or reading_wpm,
+        speaking_wpm=(stats_options.get("speaking_wpm") or speaking_wpm or default("speaking_wpm")),
+        max_text_chars=default("max_text_chars") if max_text_chars is None else max_text_chars,
+        nlp=nlp,
+        timings=timings,
+        checkpoint=checkpoint,
+        find_similar=find_similar,
+    )
+    for step in STEPS:
+        if step.name not in run.requested:
+            continue
+        if step.parse is not None:
+            if step.english_only and not run.english():
+                run.result[step.name] = []
+                run.warnings.append(
+                    {
+                        "analysis": step.name,
+                        "code": "language_unsupported",
+                        "detail": f"{step.english_only} is for English; the text is "
+                        f"'{run.language()['code']}'.",
+                    }
+                )
+                continue
+            run.language()
+            run.parsed(entities=step.parse == "entities")
+        with run.timed(step.name, step.checkpoint):
+            run.result[step.name] = step.run(run)
+        if step.reads_body and run.body_size is not None:
+            run.truncated(step.name, run.body_size, len(run.body()))
+    run.result["warnings"] = run.warnings
+    return run.result

@@ -25,7 +25,7 @@ from service.callbacks import check_callback
 from service.idempotency import HEADER_PARAMETER, idempotent, remember
 from service.jobstore import JobStore
 from service.openapi import REQUEST_ID
-from service.problems import Problem
+from service.problems import Problem, validation_problem
 from service.responses import sent_as_built
 from service.schemas import ARTICLE_EXAMPLE, JOB_QUEUED_EXAMPLE, ArticleRequestSchema, JobSchema
 
@@ -73,13 +73,7 @@ def article_from_text_body(req: Request) -> dict[str, Any]:
             }
         )
     if errors:
-        raise Problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            "Some fields are invalid; see `errors`.",
-            errors=errors,
-        )
+        raise validation_problem(errors)
     article["text"] = text
     if req.mimetype == "text/html":
         article["content_type"] = "text/html"
@@ -168,6 +162,7 @@ def submit(
 SUBMISSION_PROBLEMS = (
     (400, "MalformedJson"),
     (401, "Unauthorized"),
+    (408, "RequestTimeout"),
     (409, "IdempotencyInProgress"),
     (413, "BodyTooLarge"),
     (415, "UnsupportedMediaType"),

@@ -31,6 +31,11 @@ def looks_like_html(text: str) -> bool:
     return tags >= 5 and tags * 40 >= min(len(text), 20_000)
 
 
+def is_html(submitted: str, content_type: str | None) -> bool:
+    """Whether a submitted text is to be read as HTML: said so, or plainly HTML unsaid."""
+    return content_type == "text/html" or (content_type is None and looks_like_html(submitted))
+
+
 def extract(html: str) -> Extracted:
     import trafilatura
 
