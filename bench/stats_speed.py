@@ -6,9 +6,9 @@ shared dev set of real pages when it is beside the repository (or given with
 spaCy Docs the pipeline would share; the spaCy line (NER + sentences, what the
 pipeline runs once for entities and stats) is there for comparison. Machines are
 noisy: compare parts within one run. The reference line times textstat called once
-per index on the same texts (what the readability step did before it counted each
-word once), for the ratio of the two. Optional lines time YAKE (``yake``,
-``yake-rust``) when installed, the libraries measured before choosing the scorer.
+per index on the same texts (the straightforward way, which counts each word again for
+every index), for the ratio of the two. Optional lines time YAKE (``yake``,
+``yake-rust``) when installed, the libraries the key-phrase scorer is compared with.
 
     python bench/stats_speed.py [--pages PATH] [--articles 40] [--repeat 5]
 """

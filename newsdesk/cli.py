@@ -310,7 +310,8 @@ def build_parser(config: Config) -> argparse.ArgumentParser:
         "--analyses",
         type=_analyses,
         default=list(LOCAL_ANALYSES),
-        help=f"comma-separated, from {','.join(LOCAL_ANALYSES)} (default: all)",
+        help=f"comma-separated, from {','.join(LOCAL_ANALYSES)} (default: all; "
+        "duplicates needs the service's index)",
     )
     analyze.add_argument("--language", help="language hint, ISO 639-1 (default: detect)")
     analyze.add_argument("--title", help="headline, when the text does not carry it")

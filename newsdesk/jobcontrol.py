@@ -7,13 +7,13 @@ the API sets the flag, and the job looks at it before each analysis step
 (workers.pipeline) and ends `canceled` at the first one after the flag is seen. A step
 in progress (one spaCy parse, say) runs to its end first.
 
-Reading the flag from Redis before every step cost six round trips a job. Now the flag
-is read once as the job starts (a job cancelled while it waited stops before its first
-step): a LeasedWorker reads it in the transaction that starts the job. After that the
-worker's lease thread reads it once a second (`POLL_SECONDS`) and the checkpoints only
-look at what it saw (`WATCH`). A job run by any other worker reads Redis at each checkpoint.
-A cancel therefore takes effect at the first step that begins after the next poll: within
-about a second plus the step in progress.
+So that the checks cost no Redis round trip of their own, the flag is read once as the job
+starts (a job cancelled while it waited stops before its first step): a LeasedWorker reads
+it in the transaction that starts the job. After that the worker's lease thread reads it
+once a second (`POLL_SECONDS`) and the checkpoints only look at what it saw (`WATCH`). A job
+run by any other worker reads Redis at each checkpoint. A cancel therefore takes effect at
+the first step that begins after the next poll: within about a second plus the step in
+progress.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-# An identifier to switch on, not a link: the kinds are listed in the README.
+# An identifier to switch on, not a link: the kinds are listed in docs/api.md, "Errors".
 PROBLEM_BASE = "urn:newsdesk:problem:"
 RETRY_AFTER_SECONDS = 5
 

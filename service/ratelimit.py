@@ -5,8 +5,7 @@ Sentinel failover moves the counters with everything else. Counting costs a /v1 
 round trip of its own: a Lua script looks the caller's key up (for service.auth), then
 increments the counter of every limit, starts a window on its first request, and returns
 each count with the time left in its window, which is all the answer's headers need.
-(flask-limiter, used before, took three round trips besides the key's lookup and about a
-millisecond of Python per request.) Keys from the environment and callers counted by
+Keys from the environment and callers counted by
 address take one round trip, the counting alone. The `limits` library parses the setting.
 
 The answers follow the IETF httpapi draft "RateLimit header fields for HTTP"

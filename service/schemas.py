@@ -359,7 +359,7 @@ class JobSchema(Schema):
         JobErrorSchema,
         metadata={"description": "Why the job failed; present only when `failed`."},
     )
-    # --- issue 6, part B: result reuse, batches, webhooks ---
+    # --- result reuse, batches, webhooks ---
     cached = fields.Boolean(
         required=True,
         metadata={
@@ -547,7 +547,7 @@ class ReadySchema(Schema):
     )
 
 
-# --- batches (issue 6, part B) ---------------------------------------------------------
+# --- batches -------------------------------------------------------------------------
 
 MAX_BATCH_ARTICLES = 100
 BATCH_JOB_STATUSES: tuple[str, ...] = (*JOB_STATUSES, "expired")

@@ -23,8 +23,8 @@ cities (``_state_points``): the
 position of the state's city (of 15,000+ people) nearest to the mean position of all
 of them. It is always a place inside the state, near where its towns are: good for a
 map pin, not a geographic centre. The state keeps its own GeoNames id. The index is
-built once per process (about 0.3 s; ``warm_up`` does it before the first job) and a
-lookup is one dict access.
+built once per process (``warm_up`` does it before the first job) and a lookup is one
+dict access.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Key phrases: the recurring content words and phrases of the article, scored.
 
-Measured on 1,000-word articles on the 2-core development machine (see
-docs/stats.md): YAKE's reference package (``yake``) takes ~30-40 ms, its Rust port
-(``yake-rust``) ~10-14 ms, either one alone most of the stats budget of 20 ms. This
-scorer runs over the tokens of the spaCy Doc the pipeline already has in under 2 ms:
+YAKE, in its reference package (``yake``) or its Rust port (``yake-rust``), would take
+most of the stats budget on its own (figures in docs/stats.md, "Key phrases"). This scorer
+runs over the tokens of the spaCy Doc the pipeline already has:
 
 - Candidates are runs of up to ``MAX_WORDS`` content tokens inside one sentence: a
   stop word (spaCy's list for the language, plus news words such as "said"),
@@ -91,8 +90,8 @@ def _is_content(lexeme: Lexeme, stops: frozenset[str]) -> bool:
 def _runs(docs: Sequence[Doc], stops: frozenset[str]) -> list[list[tuple[str, str]]]:
     """Runs of content tokens, as (lowered, as written), never across a sentence.
 
-    Works on the Docs' arrays and decides once per distinct word (about 3 times
-    faster than reading each Token).
+    Works on the Docs' arrays and decides once per distinct word, which is much cheaper
+    than reading each Token.
     """
     runs: list[list[tuple[str, str]]] = []
     for doc in docs:

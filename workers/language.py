@@ -1,7 +1,7 @@
 """Which language the text is in: the request's hint, else py3langid.
 
-py3langid (a maintained fork of langid.py, 97 languages, no network) classifies a
-1,000-word article in about 2 ms. Probabilities are normalised so ``confidence`` is
+py3langid (a maintained fork of langid.py, 97 languages, no network) is small and fast
+(its cost: docs/stats.md, "Speed"). Probabilities are normalised so ``confidence`` is
 the detector's probability for the language it picked, 0 to 1.
 """
 

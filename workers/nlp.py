@@ -1,16 +1,16 @@
 """The spaCy model, loaded once per worker process with only what NER and sentences need.
 
-Loading takes about a second and a model costs tens of MB, so each process keeps one
-per model name. The small English pipelines ship ``tok2vec, tagger, parser,
+Loading a model is slow and a model is large, so each process keeps one per model
+name. The small English pipelines ship ``tok2vec, tagger, parser,
 attribute_ruler, lemmatizer, ner`` enabled and ``senter`` disabled. NER and senter
 each embed their own token-to-vector layer; the shared ``tok2vec`` only feeds the
 tagger and parser. So we exclude the tagger, parser, lemmatizer and attribute ruler
-(no entity changes, about twice as fast), drop ``tok2vec`` when nothing is left
-listening to it (same entities and sentences, about a quarter faster again), and
+(no entity changes, and much less work per token), drop ``tok2vec`` when nothing is
+left listening to it (same entities and sentences, and less work again), and
 enable ``senter`` for sentence boundaries without the parser.
 
-The senter alone often runs a sentence across a paragraph break (on our articles it
-finds about three sentences in four that the parser finds), so a tiny component
+The senter alone often runs a sentence across a paragraph break (how often: docs/stats.md,
+"Counts"), so a tiny component
 before it marks the first token after a line break as a sentence start; the senter
 (``overwrite: false``) keeps those and decides the rest.
 """

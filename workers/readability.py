@@ -73,8 +73,8 @@ LANGUAGE_NAMES: dict[str, str] = {
     "nl": "Dutch",
     "ru": "Russian",
 }
-# Distinct words whose syllable count is kept between articles: about 14 MB when full
-# (measured), and news vocabulary repeats, so most words of an article are already there.
+# Distinct words whose syllable count is kept between articles (memory when full: see
+# docs/stats.md); news vocabulary repeats, so most words of an article are already there.
 WORD_CACHE_SIZE = 1 << 16
 
 
@@ -88,7 +88,7 @@ def _textstat_caches() -> list[Any]:
     """textstat memoises ~40 internal functions on the whole text (128 entries each).
 
     A worker never sees the same article twice in a row, so the caches only hold
-    memory: measured here, 150 long articles grew a worker by ~165 MB.
+    memory, and grow a worker with every article (docs/stats.md says by how much).
     """
     caches = {}
     for module in list(sys.modules.values()):
@@ -102,7 +102,7 @@ def _textstat_caches() -> list[Any]:
 
 
 def _takes_text(cached: Any) -> bool:
-    """Only the caches keyed on a text: the dictionaries (CMUdict: ~0.8 s to load) stay."""
+    """Only the caches keyed on a text: the dictionaries, slow to load, stay."""
     return "text" in inspect.signature(cached.__wrapped__).parameters
 
 

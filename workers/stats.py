@@ -123,7 +123,7 @@ def sentence_texts(text: str, docs: Sequence[Doc]) -> list[str]:
     """The text of every sentence of ``sentences_of(docs)``, cut from ``text``.
 
     The Docs' texts add up to ``text``, so a sentence is a slice of it: the same string
-    as ``Span.text`` (which joins the span's tokens again, several times slower).
+    as ``Span.text``, which would join the span's tokens again at a higher cost.
     """
     texts: list[str] = []
     offset = 0

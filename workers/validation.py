@@ -1,8 +1,9 @@
 """Checking a result against `ResultSchema` before it is stored, compiled for speed.
 
 `newsdesk.results.ResultSchema` (marshmallow) stays the one contract. Walking it field by
-field cost about 1.8 ms a job; the same rules as JSON Schema (derived from it by apispec,
-as for openapi.yaml) compiled into Python by fastjsonschema take about a quarter of that.
+field is a large share of a job's own cost; the same rules as JSON Schema (derived from it
+by apispec, as for openapi.yaml) compiled into Python by fastjsonschema check a result in a
+fraction of that time (docs/scaling.md has the figures).
 tests/test_result_validation.py checks that both accept every real result and reject the
 same broken ones. Where they differ, this check is the stricter one, on purpose:
 

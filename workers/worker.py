@@ -1,25 +1,11 @@
 """One RQ worker process: load the model once, then drain the queue.
 
-Worker class, chosen by measurement (`make bench`, bench/worker_class.py, on the
-project's 2-core machine, real redis-server, real jobs through
-`workers.jobs.analyze_article`, model loaded before the first job in both cases):
-
-    60 NER-only jobs of ~400 words per class and round, wall time per job
-    (median time inside a job in brackets), two runs on a machine that was
-    also running other tests:
-
-        forking Worker, model preloaded   69.4 ms (49.3)    83.1 ms (50.8)
-        SimpleWorker, model loaded once   40.1 ms (35.5)    56.5 ms (36.7)
-        ratio                              1.73x             1.47x
-
-    Earlier on the same machine type: ~112 ms vs ~42 ms per job, and ~15x slower
-    for a forking worker that loads the model inside each job.
-
 RQ's default `Worker` forks a fresh work-horse for every job; even with the
 model loaded in the parent before the fork, each horse pays the fork, the
 copy-on-write faults on the model's memory and RQ's per-horse bookkeeping. The
 non-forking `SimpleWorker` runs jobs in the process that already holds the
-warm model, so it is used. What forking would buy (a crash in one job cannot
+warm model, so it is used (bench/worker_class.py compares the two; the figures are in
+docs/operations.md, "Why SimpleWorker"). What forking would buy (a crash in one job cannot
 take the worker down) matters less here: the analyses are pure Python over
 plain data, and a job time limit still applies (SIGALRM in the main thread).
 
@@ -195,8 +181,8 @@ class LeasedWorker(PromptStop, SimpleWorker):
 
     Per job, RQ's own worker makes about twenty round trips to Redis and some Python work
     whose result is thrown away; this one makes four (take the job, read it, start it, end
-    it and look for a suspension) and writes the same keys and fields. How, and what it
-    measured: docs/scaling.md, "The worker's own cost, third round".
+    it and look for a suspension) and writes the same keys and fields. How, with its
+    measurements: docs/scaling.md, "Where the time goes".
     """
 
     lease = 10
@@ -222,7 +208,7 @@ class LeasedWorker(PromptStop, SimpleWorker):
         # What is alive now (the model, its vocabulary, the gazetteer) lives as long as the
         # process: leave it out of later collections. Otherwise every full collection,
         # which a job's garbage sets off every couple of hundred jobs, walks all of it
-        # again (about 390,000 objects): 0.15 to 0.3 s each time, about 1 ms a job.
+        # again (its cost: docs/operations.md, "Why SimpleWorker").
         gc.freeze()
         self._stopping = threading.Event()
         threading.Thread(
@@ -638,7 +624,8 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     connection = connect(config.redis_url)
     connection.ping()  # an unreachable Redis should fail now, not after the model loads
     log.info("loading the language model", extra={"pid": os.getpid()})
-    warm_up(config.spacy_model)  # the job function and its compiled result check came with this module
+    # the job function and its compiled result check came with this module
+    warm_up(config.spacy_model)
     queue = Queue(config.queue_name, connection=connection, serializer=SERIALIZER)
     worker = make_worker(queue, config, name)
     log.info(
