@@ -7,6 +7,8 @@ the web tier can use it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 ANALYSES: tuple[str, ...] = ("cleanup", "entities", "quotes", "stats", "duplicates")
@@ -100,7 +102,9 @@ class CleanupSchema(Schema):
         metadata={
             "description": "The article body: paragraphs in order, separated by one blank "
             "line; nothing added (Unicode repaired, white space normalised, words split by a "
-            "hyphen at a line break rejoined)."
+            "hyphen at a line break rejoined). The other analyses read this text. A body "
+            "longer than the server's `NEWSDESK_MAX_TEXT_CHARS` is cut to it, at a paragraph "
+            "break when there is one, and a `truncated` warning says so."
         },
     )
     paragraphs = fields.List(
@@ -109,7 +113,8 @@ class CleanupSchema(Schema):
         metadata={
             "description": "Where each body paragraph comes from: one span per paragraph of "
             "`text`, in the same order. Body spans plus `removed` spans cover every "
-            "non-blank character of the text cleaned."
+            "non-blank character of the text cleaned, unless `text` was cut (a `truncated` "
+            "warning): then the paragraphs after the cut are in neither."
         },
     )
     title = fields.String(
@@ -189,7 +194,8 @@ class MentionSchema(Schema):
         validate=validate.Range(min=0),
         metadata={
             "description": "Start offset (Python string index) into `cleanup.text` when "
-            "cleanup ran, else into the submitted text."
+            "cleanup ran, else into the submitted text (for HTML, into the text extracted "
+            "from it, which `cleanup.source_text` shows when cleanup is asked for)."
         },
     )
     end = fields.Integer(
@@ -251,6 +257,16 @@ class PlaceSchema(Schema):
     )
 
 
+class _StrictBoolean(fields.Boolean):
+    """Only true or false, as JSON stores it: marshmallow's Boolean also takes 0, 1, "yes"
+    and the like, which the compiled result check (JSON Schema) refuses."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class EntitySchema(Schema):
     name = fields.String(required=True, metadata={"description": "Most complete form seen."})
     type = fields.String(
@@ -258,13 +274,25 @@ class EntitySchema(Schema):
         validate=validate.OneOf(ENTITY_TYPES),
         metadata={"description": "OntoNotes entity label."},
     )
+    value = _StrictBoolean(
+        required=True,
+        metadata={
+            "description": "True for a value, not a named entity: type DATE, TIME, PERCENT, "
+            "MONEY, QUANTITY, ORDINAL or CARDINAL. A value entry is one mention (only a "
+            "calendar date written alike, such as `March 3, 2021` twice, is one entry of "
+            "several), has salience 0 and comes after every named entity."
+        },
+    )
     count = fields.Integer(
         required=True, validate=validate.Range(min=1), metadata={"description": "Mentions."}
     )
     salience = fields.Float(
         required=True,
         validate=validate.Range(min=0, max=1),
-        metadata={"description": "Importance to the article, 0 to 1 (see docs/entities.md)."},
+        metadata={
+            "description": "Importance to the article, 0 to 1 (docs/entities.md, "
+            '"Salience"); 0 for every value.'
+        },
     )
     mentions = fields.List(
         fields.Nested(MentionSchema),
@@ -328,7 +356,9 @@ class SpeakerSchema(Schema):
             'after "according to"), `pronoun` ("he said": the person who last spoke before it, '
             "else the last person named, when no other person shares that sentence), "
             '`reference` ("the group said": the last organisation named, preferring one whose '
-            "name holds the noun) or `continuation` (a quotation with no attribution of its own "
+            'name holds the noun; for a noun bodies are named by, as "the council" or '
+            '"police", only one whose name holds it, else the words as written with a null '
+            "`entity_index`) or `continuation` (a quotation with no attribution of its own "
             "after one that has it, with no other person named between them)."
         },
     )
@@ -340,7 +370,7 @@ class QuoteSchema(Schema):
         validate=validate.Range(min=0),
         metadata={
             "description": "Offset of the opening quote mark, into `cleanup.text` when cleanup "
-            "ran, else into the submitted text."
+            "ran, else into the submitted text (for HTML, the text extracted from it)."
         },
     )
     end = fields.Integer(
@@ -635,7 +665,15 @@ class WarningSchema(Schema):
         validate=validate.OneOf(ANALYSES),
         metadata={"description": "The analysis the warning is about."},
     )
-    code = fields.String(required=True, metadata={"description": "Machine-readable reason."})
+    code = fields.String(
+        required=True,
+        metadata={
+            "description": "Machine-readable reason, e.g. `language_unsupported`, or "
+            "`truncated`: the body was longer than the server analyses "
+            "(`NEWSDESK_MAX_TEXT_CHARS`) and only its start, up to a paragraph break, was "
+            "analysed; offsets still point into `cleanup.text` (or the text analysed)."
+        },
+    )
     detail = fields.String(required=True, metadata={"description": "Human-readable reason."})
 
 
@@ -772,7 +810,10 @@ class ResultSchema(Schema):
     )
     entities = fields.List(
         fields.Nested(EntitySchema),
-        metadata={"description": "One entry per entity, most salient first."},
+        metadata={
+            "description": "One entry per entity, most salient first; values (`value: true`) "
+            "last, in text order."
+        },
     )
     quotes = fields.List(
         fields.Nested(QuoteSchema),

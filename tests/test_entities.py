@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsdesk.results import EntitySchema, ResultSchema
-from workers.entities import display_form, entity_key, extract, select
+from workers.entities import VALUE_TYPES, display_form, entity_key, extract, select
 from workers.nlp import get_model
 from workers.pipeline import analyze
 
@@ -198,9 +198,13 @@ def test_money_sign_never_reaches_into_the_entity_before(nlp: Language) -> None:
 def test_amounts_in_two_currencies_stay_apart(nlp: Language) -> None:
     text = "The club paid $5 million, and its rival €5 million, then $5 million more."
     spans = [("5 million", 0, "MONEY"), ("5 million", 1, "MONEY"), ("5 million", 2, "MONEY")]
-    entities = by_name(extract(doc_with_entities(nlp, text, spans)))
-    assert entities["$5 million"]["count"] == 2
-    assert entities["€5 million"]["count"] == 1
+    entities = extract(doc_with_entities(nlp, text, spans))
+    # an amount is a value: each mention its own entry, whatever its sign
+    assert [(e["name"], e["count"]) for e in entities] == [
+        ("$5 million", 1),
+        ("€5 million", 1),
+        ("$5 million", 1),
+    ]
 
 
 def test_short_name_merges_with_the_one_organisation_it_starts(nlp: Language) -> None:
@@ -526,3 +530,215 @@ def test_language_hint_wins_over_detection(nlp: Language) -> None:
         {"text": fixture("brief"), "analyses": ["entities"], "language": "en"}, nlp=nlp
     )
     assert result["entities"] and result["warnings"] == []
+
+
+# --- Values: dates, numbers and amounts are not entities -----------------------------
+
+
+def test_values_are_flagged_kept_apart_and_ranked_after_names(nlp: Language) -> None:
+    text = (
+        "Two crews of the Kessel Ferry Company struck on Tuesday. Two hours later two "
+        "managers met the crews. The strike began on March 3, 2025, and cost 40 percent "
+        "of the day's crossings.\n\n"
+        "On Tuesday the company said the crews would be paid for March 3, 2025."
+    )
+    spans = [
+        ("Two", 0, "CARDINAL"),
+        ("Kessel Ferry Company", 0, "ORG"),
+        ("Tuesday", 0, "DATE"),
+        ("Two hours", 0, "TIME"),
+        ("two", 0, "CARDINAL"),
+        ("March 3, 2025", 0, "DATE"),
+        ("40 percent", 0, "PERCENT"),
+        ("Tuesday", 1, "DATE"),
+        ("March 3, 2025", 1, "DATE"),
+    ]
+    entities = extract(doc_with_entities(nlp, text, spans), title="Two ferry crews strike")
+    assert_well_formed(text, entities)
+    names = [e for e in entities if not e["value"]]
+    values = [e for e in entities if e["value"]]
+    assert [e["name"] for e in names] == ["Kessel Ferry Company"]
+    assert entities[: len(names)] == names  # every name before every value
+    assert all(e["salience"] == 0 for e in values)
+    assert names[0]["salience"] > 0
+    # one entry per mention: the two "Two"s, the two Tuesdays (which week?) ...
+    assert [(e["name"], e["count"]) for e in values if e["type"] == "CARDINAL"] == [
+        ("Two", 1),
+        ("two", 1),
+    ]
+    assert [e["count"] for e in values if e["name"] == "Tuesday"] == [1, 1]
+    # ... except a calendar date written alike, which is one date
+    (date,) = [e for e in values if e["name"] == "March 3, 2025"]
+    assert date["count"] == 2
+    # values come in text order
+    assert [e["mentions"][0]["start"] for e in values] == sorted(
+        e["mentions"][0]["start"] for e in values
+    )
+    # a salience filter leaves the values out
+    assert select(entities, {"min_salience": 0.01}) == names
+
+
+def test_mentions_written_alike_take_one_label_and_values_stay_apart(nlp: Language) -> None:
+    text = "Sales rose in Q3. Analysts had expected Q3 to be weak, and Q3 was strong."
+    spans = [("Q3", 0, "DATE"), ("Q3", 1, "PERSON"), ("Q3", 2, "DATE")]
+    entities = extract(doc_with_entities(nlp, text, spans))
+    assert [(e["name"], e["type"], e["count"], e["value"]) for e in entities] == [
+        ("Q3", "DATE", 1, True)
+    ] * 3
+
+
+def test_no_value_among_the_five_most_salient_on_a_parsed_article(nlp: Language) -> None:
+    text = (
+        "Two ferries of the Kessel Ferry Company were held in Port Aldwin on Tuesday, "
+        "two days after the strike began. Two unions, the Harbour Workers Union and the "
+        "Deckhands Guild, said 300 crew members had stopped work.\n\n"
+        "The company said it had lost $2 million. Union leader Mara Voss said two talks "
+        "had failed and a third would start on Tuesday."
+    )
+    entities = extract(nlp(text), title="Two ferries held in Port Aldwin")
+    assert_well_formed(text, entities)
+    assert not any(e["value"] for e in entities[:5])
+    assert all(e["count"] == 1 for e in entities if e["value"])
+    assert all(e["value"] == (e["type"] in VALUE_TYPES) for e in entities)
+
+
+# --- Generic names: merged only with evidence of one owner ---------------------------
+
+
+def test_two_foreign_ministries_stay_apart_and_each_gathers_its_own(nlp: Language) -> None:
+    text = (
+        "The Armenian Foreign Ministry spokeswoman, Lilit Harutyunova, protested. "
+        "Israel's Foreign Ministry said it regretted the decision.\n\n"
+        "Later the Armenian Foreign Ministry recalled its envoy, and Israel's Foreign Ministry "
+        "said it would not comment."
+    )
+    spans = [
+        ("Armenian", 0, "NORP"),  # the model tags the owner apart...
+        ("Foreign Ministry", 0, "ORG"),
+        ("Lilit Harutyunova", 0, "PERSON"),
+        ("Israel", 0, "GPE"),
+        ("Foreign Ministry", 1, "ORG"),
+        ("Armenian Foreign Ministry", 1, "ORG"),  # ...or inside the name
+        ("Israel", 1, "GPE"),
+        ("Foreign Ministry", 3, "ORG"),
+    ]
+    entities = extract(doc_with_entities(nlp, text, spans))
+    assert_well_formed(text, entities)
+    ministries = {e["name"]: e for e in entities if "Ministry" in e["name"]}
+    assert sorted(ministries) == ["Armenian Foreign Ministry", "Israel's Foreign Ministry"]
+    armenian, israeli = (
+        ministries["Armenian Foreign Ministry"],
+        ministries["Israel's Foreign Ministry"],
+    )
+    assert armenian["type"] == israeli["type"] == "ORG"
+    assert [m["text"] for m in armenian["mentions"]] == [
+        "Foreign Ministry",
+        "Armenian Foreign Ministry",
+    ]
+    assert armenian["count"] == 2
+    assert israeli["count"] == 2
+    assert "Israel's Foreign Ministry" in israeli["aliases"]
+
+
+def test_generic_name_without_an_owner_joins_no_owned_one(nlp: Language) -> None:
+    text = (
+        "Norvia's Foreign Ministry summoned the envoy. The Foreign Ministry of Kessel "
+        "replied on Monday. The Foreign Ministry gave no reason."
+    )
+    spans = [
+        ("Norvia", 0, "GPE"),
+        ("Foreign Ministry", 0, "ORG"),
+        ("Foreign Ministry", 1, "ORG"),
+        ("Kessel", 0, "GPE"),
+        ("Foreign Ministry", 2, "ORG"),
+    ]
+    entities = extract(doc_with_entities(nlp, text, spans))
+    ministries = sorted((e["name"], e["count"]) for e in entities if "Ministry" in e["name"])
+    # "Foreign Ministry of Kessel": the owner written after it
+    assert ministries == [
+        ("Foreign Ministry", 1),
+        ("Foreign Ministry of Kessel", 1),
+        ("Norvia's Foreign Ministry", 1),
+    ]
+
+
+def test_owned_generic_name_joins_the_acronym_the_text_defines(nlp: Language) -> None:
+    text = (
+        "Norvia's Ministry of Foreign Affairs (MFA) called in the envoy. The MFA said "
+        "the talks were over. Kessel's Ministry of Foreign Affairs did not reply."
+    )
+    spans = [
+        ("Norvia", 0, "GPE"),
+        ("Ministry of Foreign Affairs", 0, "ORG"),
+        ("MFA", 0, "ORG"),
+        ("MFA", 1, "ORG"),
+        ("Kessel", 0, "GPE"),
+        ("Ministry of Foreign Affairs", 1, "ORG"),
+    ]
+    entities = by_name(extract(doc_with_entities(nlp, text, spans)))
+    norvian = entities["Norvia's Ministry of Foreign Affairs"]
+    assert [m["text"] for m in norvian["mentions"]] == [
+        "Ministry of Foreign Affairs",
+        "MFA",
+        "MFA",
+    ]
+    assert entities["Kessel's Ministry of Foreign Affairs"]["count"] == 1
+
+
+def test_two_ministries_on_a_parsed_article_share_no_entry(nlp: Language) -> None:
+    text = (
+        "The Armenian Foreign Ministry spokeswoman, Lilit Harutyunova, said on Tuesday "
+        "that the decision was final. Israel's Foreign Ministry said it was studying the "
+        "report.\n\n"
+        '"Israel values its partnership with Armenia," Israel\'s Foreign Ministry said in '
+        "a statement."
+    )
+    entities = extract(nlp(text))
+    for entity in entities:
+        owners = {
+            "Armenian" if "Armenian" in text[m["start"] - 10 : m["end"]] else "Israel"
+            for m in entity["mentions"]
+            if "Ministry" in m["text"]
+        }
+        assert len(owners) <= 1, entity
+
+
+def test_short_name_needs_the_full_name_first_and_no_other_name_holding_it(
+    nlp: Language,
+) -> None:
+    moon = (
+        "Astronomers have long studied Quellara, an icy moon. Quellara may hold an ocean. "
+        "The Quellara Voyager probe will launch to study it."
+    )
+    spans = [("Quellara", 0, "LOC"), ("Quellara", 1, "LOC"), ("Quellara Voyager", 0, "FAC")]
+    entities = extract(doc_with_entities(nlp, moon, spans))
+    # the moon was named long before the probe named after it
+    assert sorted((e["name"], e["type"], e["count"]) for e in entities) == [
+        ("Quellara", "LOC", 2),
+        ("Quellara Voyager", "FAC", 1),
+    ]
+    company = "Walt Harlow Co. owns the Harlow Channel. Harlow said profits rose."
+    spans = [("Walt Harlow Co.", 0, "ORG"), ("Harlow Channel", 0, "ORG"), ("Harlow", 2, "ORG")]
+    entities = extract(doc_with_entities(nlp, company, spans))
+    # "Harlow" could be short for either name that holds it: no merge
+    assert sorted((e["name"], e["count"]) for e in entities) == [
+        ("Harlow", 1),
+        ("Harlow Channel", 1),
+        ("Walt Harlow Co.", 1),
+    ]
+
+
+def test_a_final_plus_names_another_entity(nlp: Language) -> None:
+    text = "Velmar launched Velmar+ in May. Velmar+ costs less than Velmar's cable channel."
+    spans = [
+        ("Velmar", 0, "ORG"),
+        ("Velmar+", 0, "ORG"),
+        ("Velmar+", 1, "ORG"),
+        ("Velmar", 3, "ORG"),
+    ]
+    entities = extract(doc_with_entities(nlp, text, spans))
+    assert entity_key("Velmar+") != entity_key("Velmar")
+    assert sorted((e["name"], e["count"]) for e in entities if not e["value"]) == [
+        ("Velmar", 2),
+        ("Velmar+", 2),
+    ]

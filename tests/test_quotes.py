@@ -240,6 +240,56 @@ def test_speaker_links_to_the_entity_list_by_mention_or_surname() -> None:
     assert speaker["entity_index"] == 1 and speaker["name"] == "Hikmat Hajayev"
 
 
+def test_organisation_introducing_a_quotation_with_a_participle_clause() -> None:
+    text = (
+        "Norvia's Foreign Ministry said in a statement it regretted the decision, "
+        'underlining that "Norvia values its ties with Kessel."'
+    )
+    names = {"Norvia": "GPE", "Foreign Ministry": "ORG", "Kessel": "GPE"}
+    quotes = attribute(text, mentions_of(text, names), sentence_starts(text))
+    (speaker,) = [q["speaker"] for q in quotes]
+    assert speaker["name"] == "Foreign Ministry" and speaker["attribution"] == "explicit"
+
+
+def test_the_council_said_is_never_the_last_company_named() -> None:
+    text = (
+        "Kestrel Motors said it would wait for the ruling.\n\n"
+        '"The bridge is no longer safe," the council said in a statement.'
+    )
+    quotes = attribute(text, mentions_of(text, {"Kestrel Motors": "ORG"}), sentence_starts(text))
+    (speaker,) = [q["speaker"] for q in quotes]
+    assert speaker["name"] == "council" and speaker["entity_index"] is None
+    assert speaker["attribution"] == "reference"
+    assert text[speaker["start"] : speaker["end"]] == "the council"
+    # with a council named before, that council
+    named = "The Kessel City Council met on Monday. " + text
+    names = {"Kessel City Council": "ORG", "Kestrel Motors": "ORG", "Monday": "DATE"}
+    assert speakers(named, names) == ["Kessel City Council"]
+
+
+def test_police_said_ends_a_run_of_quotations() -> None:
+    text = (
+        '"We will open the plant again," Kestrel Motors said in a statement.\n\n'
+        '"No one was hurt," police said.'
+    )
+    assert speakers(text, {"Kestrel Motors": "ORG"}) == ["Kestrel Motors", "police"]
+
+
+def test_owned_ministry_is_the_speaker_on_a_parsed_article(nlp: Language) -> None:
+    text = (
+        "The Armenian Foreign Ministry spokeswoman, Lilit Harutyunova, said on Tuesday "
+        "that the decision was final.\n\n"
+        "Israel's Foreign Ministry said in a statement it regretted the decision, "
+        'underlining that "Israel values its partnership with Armenia."'
+    )
+    result = analyze({"text": text, "analyses": ["entities", "quotes"]}, nlp=nlp)
+    (quote,) = result["quotes"]
+    speaker = quote["speaker"]
+    assert speaker is not None and speaker["name"] == "Israel's Foreign Ministry"
+    entity = result["entities"][speaker["entity_index"]]
+    assert entity["name"] == "Israel's Foreign Ministry" and entity["type"] == "ORG"
+
+
 # --- Through the pipeline, with the real model -----------------------------------
 
 WEB_PASTE = (

@@ -8,7 +8,9 @@ Steps, each a plain function over plain data (rules in detail in docs/entities.m
    widened to a currency sign written against it ("$4.2 million"), with the index of
    its sentence.
 2. Grouping by a folded key: case, diacritics, dots and punctuation ("U.S." = "US",
-   "Sao Paulo" = "São Paulo") and a title ("Mr", "Dr") do not count.
+   "Sao Paulo" = "São Paulo") and a title ("Mr", "Dr") do not count. Mentions written
+   alike take the label most got; values (dates, numbers, amounts) then part again, one
+   entry per mention except a calendar date written alike.
 3. Merging groups that are one entity:
    - an acronym with its expansion, when the text defines it in parentheses (both
      orders: "Stockholm International Peace Research Institute (SIPRI)", "SIPRI
@@ -20,8 +22,11 @@ Steps, each a plain function over plain data (rules in detail in docs/entities.m
      PERSON or that stands next to a speech verb or a title still merges with the one
      full name of another name type ending in it;
    - a one-word name with the one multi-word ORG or FAC whose first word it is
-     ("Kestrel" and "Kestrel Motors"), unless that name ends in an organisation word
-     (named after a place: "Dunmore Tenants Association") or the word is a known place;
+     ("Kestrel" and "Kestrel Motors") when that name comes first and no other ORG or FAC
+     name holds the word, unless that name ends in an organisation word (named after a
+     place: "Dunmore Tenants Association") or the word is a known place;
+   - a generic name ("Foreign Ministry") is keyed with the owner written against it
+     ("Israel's", "Armenian"), so only mentions of one owner's body come together;
    - names of places the gazetteer links to the same country ("U.S.", "United States").
 4. Typing by document-level evidence, first rule that applies:
    a. a name the gazetteer knows as a country or US state is GPE, a continent LOC;
@@ -37,16 +42,12 @@ Steps, each a plain function over plain data (rules in detail in docs/entities.m
    e. otherwise the label most mentions got (ties: the first seen).
 5. Places: GPE and LOC entities are linked to GeoNames (``workers.gazetteer``).
 
-Salience, in [0, 1], rounded to 4 decimals::
-
-    salience   = 0.5 * frequency + 0.3 * position + 0.2 * prominence
-    frequency  = count / count of the article's most mentioned entity
-    position   = 1 - start of the first mention / length of the text
-    prominence = 0.5 if one of its names occurs in the title
-               + 0.5 if a mention falls in the first paragraph
-
-Entities are sorted by salience, then count, then first appearance. Options filter the
-list (``types``, ``min_salience``) after everything is computed on all entities.
+Salience, in [0, 1], weighs how often, how early and how prominently an entity is
+mentioned (``FREQUENCY_WEIGHT`` and the weights beside it); the formula is described
+once, in docs/entities.md, "Salience". Values have salience 0 and ``value: true``, and
+come after every named entity, in text order. Named entities are sorted by salience, then
+count, then first appearance. Options filter the list (``types``, ``min_salience``) after
+everything is computed on all entities.
 """
 
 from __future__ import annotations
@@ -91,10 +92,31 @@ ORG_OPENERS = _words(
     court agency bureau board league party
     """
 )
+# Words a generic name of a body is made of ("Foreign Ministry", "City Council", "Armed
+# Forces"): such a name says what kind of body it is, not which, so its owner is part of
+# its identity ("Israel's Foreign Ministry" is not "the Armenian Foreign Ministry").
+GENERIC_MODIFIERS = _words(
+    """
+    foreign interior home defence defense health finance justice education trade
+    commerce economy economic energy environment transport agriculture labour labor
+    culture internal external emergency emergencies development science technology
+    industry tourism sport sports youth social welfare housing communications
+    information affairs security intelligence armed forces force air coast border
+    fire national federal state central supreme high city county district municipal
+    regional provincial public general joint prime minister presidential electoral
+    election constitutional appeals appeal lower upper house representatives
+    statistics statistical chief chiefs staff attorney prosecutor
+    special local metropolitan traffic
+    """
+)
 PLACE_TYPES = frozenset({"GPE", "LOC"})
 NAME_TYPES = frozenset(
     {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
 )
+# Amounts, numbers, dates and times: values, not real-world entities.
+VALUE_TYPES = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+# Labels of a name that can own a generic name: "Israel's", "Armenian", "Kessel's".
+OWNER_TYPES = frozenset({"GPE", "NORP", "ORG", "LOC", "FAC"})
 CITY_MIN_POPULATION_AGAINST_MODEL = 1_000_000
 SPEECH_VERBS = r"said|says|told|added|asked|explained|wrote|stated|noted|insisted|replied"
 
@@ -130,13 +152,15 @@ def _is_currency_sign(char: str) -> bool:
 def entity_key(text: str) -> str:
     """What two mentions of one entity share: folded case, accents, dots and titles.
 
-    Currency signs count ("$5 million" and "€5 million" are two amounts), though
-    folding drops every other symbol.
+    Currency signs count ("$5 million" and "€5 million" are two amounts), and so does a
+    final "+" ("Disney+" is not "Disney"), though folding drops every other symbol.
     """
     form = display_form(text)
     form = _TITLE.sub("", form) or form
     key = gazetteer.fold(form) or form.casefold()
     signs = "".join(char for char in form if _is_currency_sign(char))
+    if form.endswith("+"):  # "Disney+" is a service of Disney, "ESPN+" of ESPN
+        key += "+"
     return f"{signs} {key}" if signs else key
 
 
@@ -183,9 +207,14 @@ class Mention:
     label: str
     sentence: int
     form: str = ""
+    owned: bool = False  # ``form`` holds the owner of a generic name ("Israel's Foreign Ministry")
 
     def __post_init__(self) -> None:
         self.form = display_form(self.text)
+
+    @property
+    def is_value(self) -> bool:
+        return self.label in VALUE_TYPES
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -271,6 +300,76 @@ def collect_mentions(parsed: Parsed) -> list[Mention]:
     return mentions
 
 
+def is_generic(form: str) -> bool:
+    """A name that says what kind of body it is but not which: "Foreign Ministry",
+    "City Council", "Ministry of Foreign Affairs", "Police"."""
+    words = [_POSSESSIVE.sub("", w.strip(".,")).casefold() for w in form.split()]
+    if not words or words[0] in _MINOR_WORDS or not any(w in ORG_HEADS for w in words):
+        return False
+    return all(w in ORG_HEADS or w in GENERIC_MODIFIERS or w in _MINOR_WORDS for w in words)
+
+
+# Between an owner and the generic name it owns, on one line: "Israel's Foreign Ministry",
+# "the Armenian Foreign Ministry" (the model often tags the owner apart).
+_OWNER_BEFORE = re.compile(r"(?:['’]s)?[ \u00a0]+")
+_OWNER_AFTER = re.compile(r"[ \u00a0]+of[ \u00a0]+(?:the[ \u00a0]+)?")
+
+
+def own_generic_names(text: str, mentions: list[Mention]) -> None:
+    """Give a generic name its owner, the name written against it, so that two bodies of
+    one kind stay apart and mentions of one body come together.
+
+    "Israel's Foreign Ministry" and "the Armenian Foreign Ministry" (model: "Israel" GPE,
+    "Foreign Ministry" ORG; "Armenian" NORP, "Foreign Ministry" ORG) become two forms, keyed
+    like the model's single span "Armenian Foreign Ministry". A generic name with no owner
+    keeps its own form and joins no owned one: nothing in the text says whose it is.
+    """
+    for i, mention in enumerate(mentions):
+        if mention.label not in NAME_TYPES or not is_generic(mention.form):
+            continue
+        before = mentions[i - 1] if i else None
+        after = mentions[i + 1] if i + 1 < len(mentions) else None
+        if (
+            before is not None
+            and before.label in OWNER_TYPES
+            and not is_generic(before.form)
+            and _OWNER_BEFORE.fullmatch(text, before.end, mention.start)
+        ):
+            mention.form = display_form(text[before.start : mention.end])
+            mention.owned = True
+        elif (
+            after is not None
+            and after.label == "GPE"
+            and _OWNER_AFTER.fullmatch(text, mention.end, after.start)
+        ):
+            mention.form = display_form(text[mention.start : after.end])
+            mention.owned = True
+
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+# A date that names its day, month or year on the calendar: two mentions written alike
+# are the same date ("March 3", "2021", "the 1990s"), where two "Tuesday"s or "last
+# week"s may not be.
+_CALENDAR_DATE = re.compile(
+    rf"\b(?:1\d|20)\d\d(?:s\b|\b)|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}",
+    re.IGNORECASE,
+)
+
+
+def value_key(mention: Mention, key: str) -> str:
+    """The group key of a value: its own, unless it is a calendar date written alike.
+
+    A number, an amount or a relative date is not a thing that two mentions can both
+    be: "two" drones and "two" hours, "Tuesday" in two different weeks.
+    """
+    if mention.label == "DATE" and _CALENDAR_DATE.search(mention.form):
+        return f"{mention.label}:{key}"
+    return f"{mention.label}:{key}@{mention.start}"
+
+
 def _initials(name: str) -> str:
     words = [w for w in _WORD.findall(name) if w.casefold() not in _MINOR_WORDS]
     return "".join(w[0] for w in words).upper()
@@ -317,11 +416,22 @@ class _Groups:
     (going through every key for each merge costs the square of their number)."""
 
     def __init__(self, mentions: Iterable[Mention]) -> None:
-        self.by_key: dict[str, Group] = {}
+        written: dict[str, Group] = {}
         for mention in mentions:
-            key = entity_key(mention.text)
+            key = entity_key(mention.form if mention.owned else mention.text)
             if key:
-                self.by_key.setdefault(key, Group(key)).mentions.append(mention)
+                written.setdefault(key, Group(key)).mentions.append(mention)
+        # Mentions written alike take the label most of them got (the model calls one
+        # "Q3" a date and the next a person); those that are then values part again.
+        self.by_key: dict[str, Group] = {}
+        for key, group in written.items():
+            label = group.votes()
+            if label not in VALUE_TYPES:
+                self.by_key[key] = group
+                continue
+            for mention in group.mentions:
+                mention.label = label
+                self.by_key.setdefault(value_key(mention, key), Group(key)).mentions.append(mention)
         self._keys: dict[int, list[str]] = {}
         for key, group in self.by_key.items():
             self._keys.setdefault(id(group), []).append(key)
@@ -353,24 +463,32 @@ _WINDOW = 200  # characters looked at around a parenthesis: a name is never long
 def _defined_acronyms(text: str, groups: _Groups) -> list[tuple[str, Group]]:
     """(acronym, expansion's group), once each, for "Long Name (LN)" and "LN (Long Name)"."""
     found: dict[tuple[str, int], tuple[str, Group]] = {}
-    spans = {(m.start, m.end): g for g in groups.groups() for m in g.mentions}
-    ends = {end: g for (_, end), g in spans.items()}
+    spans = {(m.start, m.end): (g, m) for g in groups.groups() for m in g.mentions}
+    ends = {end: held for (_, end), held in spans.items()}
+
+    def expands(acronym: str, group: Group, mention: Mention) -> bool:
+        # an owned generic name is abbreviated without its owner: "Norvia's Ministry of
+        # Foreign Affairs (MFA)"
+        return _matches_initials(acronym, group.name) or (
+            mention.owned and _matches_initials(acronym, display_form(mention.text))
+        )
+
     for match in _ACRONYM_IN_PARENS.finditer(text):
         acronym = match.group(1)
         if not _is_acronym(acronym):
             continue
         window_start = max(0, match.start() - _WINDOW)
         before = text[window_start : match.start()].rstrip()
-        group = ends.get(window_start + len(before))
-        if group is not None and _matches_initials(acronym, group.name):
-            found.setdefault((acronym, id(group)), (acronym, group))
+        held = ends.get(window_start + len(before))
+        if held is not None and expands(acronym, *held):
+            found.setdefault((acronym, id(held[0])), (acronym, held[0]))
     # "SIPRI (Stockholm International Peace Research Institute)"
-    for (start, end), group in spans.items():
+    for (start, end), (group, mention) in spans.items():
         opening = text[max(0, start - _WINDOW) : start].rstrip()
         if not opening.endswith("(") or not text[end : end + _WINDOW].lstrip().startswith(")"):
             continue
         word = re.search(r"([A-Z][A-Za-z&.]*[A-Z]s?)\s*$", opening[:-1])
-        if word and _is_acronym(word.group(1)) and _matches_initials(word.group(1), group.name):
+        if word and _is_acronym(word.group(1)) and expands(word.group(1), group, mention):
             found.setdefault((word.group(1), id(group)), (word.group(1), group))
     return list(found.values())
 
@@ -567,19 +685,23 @@ def merge_short_names(text: str, groups: _Groups) -> None:
 
     A company, club or venue is called by its distinctive first word once it has been
     named in full ("Kestrel" after "Kestrel Motors", "Ridgeway" after "Ridgeway Rovers",
-    "Kingsmead" after "Kingsmead Stadium"). Not when two such names start with the word,
-    not for a name ending in an organisation word ("Dunmore Tenants Association",
-    "Leeds Crown Court": those are named after their place, and the word alone is the
-    place), not for a nationality, and not for a word the gazetteer knows as a place. The
-    short name takes the type of the full one, as an acronym does.
+    "Kingsmead" after "Kingsmead Stadium"): only when the full name comes first and no
+    other organisation or facility holds the word anywhere in its name. Not for a name
+    ending in an organisation word ("Dunmore Tenants Association", "Leeds Crown Court":
+    those are named after their place, and the word alone is the place), not for a
+    nationality, and not for a word the gazetteer knows as a place. The short name takes
+    the type of the full one, as an acronym does.
     """
     by_first_word: dict[str, list[tuple[Group, str]]] = {}
+    holding: dict[str, set[int]] = {}  # word -> the multi-word names that hold it
     for group in groups.groups():
         words = group.name.split()
         if len(words) < 2:
             continue
         kind = decide_type(group, text)
         if kind in SHORTENED_TYPES:
+            for word in words:
+                holding.setdefault(entity_key(word), set()).add(id(group))
             by_first_word.setdefault(entity_key(words[0]), []).append((group, kind))
     for key, holders in by_first_word.items():
         single = groups.by_key.get(key)
@@ -592,6 +714,11 @@ def merge_short_names(text: str, groups: _Groups) -> None:
             or single.votes() == "NORP"  # "Israeli" is not short for "Israeli Air Force"
             or single.name.casefold() in ORG_HEADS | ORG_OPENERS | _MINOR_WORDS
             or gazetteer.lookup(single.name) is not None
+            # evidence that the word is short for this name: the name came first, and no
+            # other name holds the word ("Disney" with "Walt Disney Co." and "Disney
+            # Channel"; the moon "Europa" long before the probe "Europa Clipper")
+            or holding.get(key, set()) != {id(full)}
+            or full.mentions[0].start > single.mentions[0].start
         ):
             continue
         for mention in single.mentions:
@@ -638,7 +765,9 @@ def extract(
     if isinstance(parsed, Doc):
         parsed = Parsed.from_doc(parsed)
     text = parsed.text
-    groups = _Groups(collect_mentions(parsed))
+    mentions = collect_mentions(parsed)
+    own_generic_names(text, mentions)
+    groups = _Groups(mentions)
     if not groups.by_key:
         return []
     merge_acronyms(text, groups, parsed)
@@ -650,10 +779,11 @@ def extract(
     length = max(len(text), 1)
     first_break = text.find("\n\n")
     first_paragraph_end = len(text) if first_break < 0 else first_break
-    most_mentions = max(len(g.mentions) for g in entries)
+    most_mentions = max((len(g.mentions) for g in entries if not g.mentions[0].is_value), default=1)
     entities = []
     for group in entries:
         group.type = decide_type(group, text)
+        value = group.type in VALUE_TYPES
         first_start = group.mentions[0].start
         frequency = len(group.mentions) / most_mentions
         position = 1 - first_start / length
@@ -667,14 +797,23 @@ def extract(
             {
                 "name": group.name,
                 "type": group.type,
+                "value": value,
                 "count": len(group.mentions),
-                "salience": round(min(max(salience, 0.0), 1.0), 4),
+                # a value does not compete with names for the reader's attention
+                "salience": 0.0 if value else round(min(max(salience, 0.0), 1.0), 4),
                 "mentions": [m.as_dict() for m in group.mentions],
                 "aliases": group.forms,
                 "place": _link(group),
             }
         )
-    entities.sort(key=lambda e: (-e["salience"], -e["count"], e["mentions"][0]["start"]))
+    entities.sort(
+        key=lambda e: (
+            e["value"],
+            -e["salience"],
+            0 if e["value"] else -e["count"],
+            e["mentions"][0]["start"],
+        )
+    )
     return select(entities, options)
 
 

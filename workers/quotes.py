@@ -202,6 +202,9 @@ _LATER_PARTICIPLE = re.compile(r"\b(?:saying|adding|stressing|noting)\b", re.IGN
 _SPEAKS = re.compile(rf"[\s,]*{_FILLER}(?:{_VERB})\b", re.I)
 _ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<who>[^,\"“”„\n]{1,80}?)\s*,?\s*$", re.I)
 _PRONOUNS = {"he": "PERSON", "she": "PERSON", "it": "ORG"}
+# A participle clause ending the words before a quotation, for participles not in the
+# list above: 'the ministry said ..., underlining that "..."'.
+_ING_THAT = re.compile(r",\s*(?:\w+ly\s+)?\w+ing\s+that\s*$", re.IGNORECASE)
 
 
 def _participle(lead: str) -> re.Match[str] | None:
@@ -226,11 +229,19 @@ def _participle(lead: str) -> re.Match[str] | None:
 
 # "the group said": a definite description of an organisation named before.
 _ORG_NOUNS = frozenset({
-    "agency", "alliance", "association", "authority", "bank", "board", "carmaker", "centre",
+    "agency", "alliance", "army", "association", "authority", "bank", "board", "carmaker", "centre",
     "charity", "chain", "club", "coalition", "commission", "committee", "company", "council",
     "court", "department", "firm", "fund", "government", "group", "hospital", "institute",
     "league", "ministry", "museum", "network", "office", "organisation", "party", "police",
     "regulator", "school", "society", "team", "trust", "union", "university",
+})  # fmt: skip
+# Nouns a body's name holds when it is one ("Kessel City Council", "Norvia Police"): "the
+# council said" is a council, never the last company named; with none named, the words
+# as written are the speaker.
+_NAMED_NOUNS = frozenset({
+    "agency", "army", "authority", "commission", "committee", "council", "court",
+    "department", "hospital", "league", "ministry", "museum", "navy", "party", "police",
+    "school", "union", "university",
 })  # fmt: skip
 _DETERMINERS = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _CAPITALISED_RUN = re.compile(
@@ -360,10 +371,16 @@ class _Speakers:
         if stripped.casefold() in _PRONOUNS:
             at = start + words.index(stripped)
             return self.pronoun(at, at + len(stripped), _PRONOUNS[stripped.casefold()])
-        reference = re.fullmatch(r"the\s+(\w+)", stripped, re.IGNORECASE)
-        if reference and reference.group(1).casefold() in _ORG_NOUNS:
+        reference = re.fullmatch(r"(the\s+)?(\w+)", stripped, re.IGNORECASE)
+        noun = reference.group(2).casefold() if reference else ""
+        if reference and noun in _ORG_NOUNS and (reference.group(1) or noun in _NAMED_NOUNS):
             at = start + words.index(stripped)
-            return self.pronoun(at, at + len(stripped), "ORG", reference.group(1).casefold())
+            found = self.pronoun(at, at + len(stripped), "ORG", noun)
+            if found is None and noun in _NAMED_NOUNS:
+                # "police said", "the council said" with no such body named: still
+                # someone speaking, named as written (not the last company named)
+                found = self.speaker(at, at + len(stripped), stripped, "reference")
+            return found
         inside = [m for m in self.overlapping(start, end) if self.label(m) not in _NOT_SPEAKERS]
         people = [m for m in inside if self.label(m) == "PERSON"]
         chosen = (people or inside)[-1:] if inside else []
@@ -426,6 +443,8 @@ class _Speakers:
             named = pool.last_below(pool.naming(noun), before)
             if named is not None:
                 return self._resolved(pool.mentions[named], start, end, how)
+            if noun in _NAMED_NOUNS:
+                return None
         # The last mention that speaks (every mention after it does not).
         speaking = pool.last_below(pool.speaking, before)
         if speaking is not None:
@@ -453,6 +472,8 @@ class _Speakers:
             named = [m for m in before if noun in _norm(self.name_of(m)).split()]
             if named:
                 return self._resolved(named[-1], start, end, how)
+            if noun in _NAMED_NOUNS:
+                return None
         speaking = [m for m in before if _SPEAKS.match(self.text, m.end)]
         if speaking and self.sentence_of(speaking[-1].start) >= self.sentence_of(start) - 2:
             return self._resolved(speaking[-1], start, end, how)
@@ -533,7 +554,7 @@ class _Speakers:
         match = _ACCORDING_TO.search(lead)
         if match:
             return self.who(lead_start + match.start("who"), lead_start + match.end("who"))
-        participle = _participle(lead)
+        participle = _participle(lead) or _ING_THAT.search(lead)
         if participle is not None and len(lead[participle.end() :].split()) <= 6:
             # 'The ministry said in a statement it regrets the decision, stressing that "..."':
             # the speaker is the subject of the sentence's first speech verb.
