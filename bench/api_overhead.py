@@ -41,6 +41,7 @@ from typing import Any
 import aiohttp
 import httpx
 from redis import Redis
+from rq import Queue
 from rq.job import Job, JobStatus
 from rq.results import Result
 from throughput import _descends_from, _processes, make_articles
@@ -162,7 +163,7 @@ def finish(redis: Redis, ids: list[str], results: list[dict[str, Any]]) -> None:
             job.save(pipeline=pipe)
             Result.create(job, Result.Type.SUCCESSFUL, 3600, result, pipeline=pipe)
             job.finished_job_registry.add(job, 3600, pipe)
-            pipe.lrem(f"rq:queue:{job.origin}", 0, job_id)
+            Queue(job.origin, connection=redis).remove(job_id, pipeline=pipe)
             announce_end(pipe, job_id)
             pipe.execute()
 

@@ -49,6 +49,7 @@ import aiohttp
 import httpx
 import uvloop
 from redis import Redis
+from rq import Queue
 from rq.job import Job, JobStatus
 from rq.results import Result
 from throughput import _cpu, machine_busy_seconds, own_cpu_seconds
@@ -245,7 +246,7 @@ def end_jobs(redis: Redis, ids: list[str], rate: float) -> dict[str, float]:
             job.set_status(JobStatus.FINISHED, pipeline=pipe)
             job.save(pipeline=pipe)
             Result.create(job, Result.Type.SUCCESSFUL, 3600, {"ok": True}, pipeline=pipe)
-            pipe.lrem(f"rq:queue:{job.origin}", 0, job_id)
+            Queue(job.origin, connection=redis).remove(job_id, pipeline=pipe)
             announce_end(pipe, job_id)
             pipe.execute()
         ended[job_id] = time.monotonic()
