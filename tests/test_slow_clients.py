@@ -20,8 +20,10 @@ from conftest import running_api, wait_until_a_long_poll_waits
 from redis import Redis
 from rq import Queue
 
+from newsdesk import rqstore
 from newsdesk.queueing import SERIALIZER, announce_end
 from newsdesk.settings import load
+from service import jobstore
 from service.jobstore import JobStore
 
 pytestmark = pytest.mark.integration
@@ -232,24 +234,28 @@ def test_a_body_too_long_to_discard_is_answered_with_the_close_announced(
 
 def end_as_a_worker_does(redis: Redis, job_id: str) -> None:
     with redis.pipeline() as pipe:
-        pipe.hset(f"rq:job:{job_id}", "status", "finished")
+        pipe.hset(rqstore.job_key(job_id), "status", "finished")
         announce_end(pipe, job_id)
         pipe.execute()
 
 
-def test_a_job_that_ends_just_before_its_poll_subscribes_is_not_missed(redis_url: str) -> None:
+def test_a_job_that_ends_just_before_its_poll_subscribes_is_not_missed(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     redis = Redis.from_url(redis_url)
     store = JobStore(redis, replace(load(), redis_url=redis_url))
     job = store.submit({"text": "The ferry sails at noon."}, ["cleanup"], None)
-    first_read = store._read
+    first_read = jobstore.read_view
 
-    def read_then_end(job_id: str, owner: str | None = None) -> tuple[dict, bytes | None]:
-        view, result = first_read(job_id, owner)
+    def read_then_end(
+        connection: Redis, job_id: str, owner: str | None = None
+    ) -> tuple[dict, bytes | None]:
+        view, result = first_read(connection, job_id, owner)
         if view["status"] == "queued":  # read as queued; ended before the wait begins
             end_as_a_worker_does(redis, job_id)
         return view, result
 
-    store._read = read_then_end  # type: ignore[method-assign]
+    monkeypatch.setattr(jobstore, "read_view", read_then_end)
     began = time.monotonic()
     assert store.get(job["id"], wait=30)["status"] == "finished"
     assert time.monotonic() - began < ANSWER_TIMEOUT  # not the 30 s wait running out

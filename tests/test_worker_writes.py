@@ -17,7 +17,7 @@ from dataclasses import replace
 import pytest
 from redis import Redis
 from redis.connection import ConnectionPool
-from rq import Queue, SimpleWorker, Worker, get_current_job
+from rq import Queue, Worker, get_current_job
 from rq.job import Job
 from rq.results import Result
 from rq.suspension import resume, suspend
@@ -254,7 +254,7 @@ def test_the_lease_keepers_heartbeat_registers_a_worker_as_rq_does(config: Confi
     (rqstore.LeaseWrites.beat), as RQ wrote it when the worker started."""
     redis = Redis.from_url(config.redis_url)
     queue = Queue(config.queue_name, connection=redis, serializer=SERIALIZER)
-    worker = SimpleWorker([queue], connection=redis, serializer=SERIALIZER)
+    worker = PromptSimpleWorker([queue], connection=redis, serializer=SERIALIZER)
     worker.register_birth()
     try:
         born = redis.hgetall(worker.key)
