@@ -1,6 +1,6 @@
 """JSON answers sent as built, for the hot paths: a job's own view, and its stored result.
 
-The views are plain JSON-ready dicts made by service.jobstore, so they go out as they are
+The views are plain JSON-ready dicts made by newsdesk.jobview, so they go out as they are
 rather than through marshmallow again; orjson encodes them and carries a result's stored
 JSON inside unchanged. A caller's metadata may hold an integer orjson cannot encode (beyond
 64 bits): such a body goes through the standard library instead.
