@@ -742,3 +742,69 @@ def test_a_final_plus_names_another_entity(nlp: Language) -> None:
         ("Velmar", 2),
         ("Velmar+", 2),
     ]
+
+
+def test_places_the_model_typed_org_are_typed_from_the_table_and_the_text(
+    nlp: Language,
+) -> None:
+    text = (
+        "Shelling hit the Varsk enclave on Monday. Farmers in the Tolmar region fled. "
+        "Clashes went on around Nagorno-Karabakh. Jets flew over the Negev. "
+        "The Varsk city council met. Troops entered the city of Brevno."
+    )
+    spans = [
+        ("Varsk", 0, "ORG"),
+        ("Tolmar", 0, "ORG"),
+        ("Nagorno-Karabakh", 0, "ORG"),
+        ("Negev", 0, "ORG"),
+        ("Brevno", 0, "ORG"),
+    ]
+    entities = by_name(extract(doc_with_entities(nlp, text, spans)))
+    assert entities["Varsk"]["type"] == "GPE"  # "the Varsk enclave"
+    assert entities["Tolmar"]["type"] == "LOC"  # "the Tolmar region"
+    assert entities["Nagorno-Karabakh"]["type"] == "GPE"  # a disputed territory
+    assert entities["Negev"]["type"] == "LOC"  # a desert
+    assert entities["Brevno"]["type"] == "GPE"  # "the city of Brevno"
+
+
+def test_a_place_noun_before_an_organisation_word_is_no_evidence(nlp: Language) -> None:
+    text = "The Harnow city council voted. Harnow said it would appeal."
+    spans = [("Harnow", 0, "ORG"), ("Harnow", 1, "ORG")]
+    entities = by_name(extract(doc_with_entities(nlp, text, spans)))
+    assert entities["Harnow"]["type"] == "ORG"
+
+
+def test_named_weapons_are_products_on_evidence(nlp: Language) -> None:
+    text = (
+        "The army used the Sparrow 3X self-detonating drone and kamikaze 'Kestrel' drones. "
+        "Velkor drones were also seen; Velkor declined to comment."
+    )
+    spans = [
+        ("Sparrow 3X", 0, "ORG"),
+        ("Kestrel", 0, "WORK_OF_ART"),
+        ("Velkor", 0, "ORG"),
+        ("Velkor", 1, "ORG"),
+    ]
+    entities = by_name(extract(doc_with_entities(nlp, text, spans)))
+    assert entities["Sparrow 3X"]["type"] == "PRODUCT"  # a model number, "... drone"
+    assert entities["Kestrel"]["type"] == "PRODUCT"  # quoted, "... drones"
+    # a plain name before "drones" may be the maker: the model's ORG stays
+    assert entities["Velkor"]["type"] == "ORG"
+
+
+def test_a_date_does_not_run_into_the_next_words(nlp: Language) -> None:
+    text = "The ministry published over the past week dozens of videos of its strikes."
+    entities = extract(doc_with_entities(nlp, text, [("past week dozens", 0, "DATE")]))
+    assert [(e["name"], e["type"]) for e in entities] == [("past week", "DATE")]
+    assert_well_formed(text, entities)
+
+
+def test_us_state_codes_after_a_place_are_places(nlp: Language) -> None:
+    text = "The tour opens in Irving, TX and ends in Camden, NJ on June 29."
+    spans = [("Irving", 0, "GPE"), ("TX", 0, "ORG"), ("Camden", 0, "GPE")]
+    found = extract(doc_with_entities(nlp, text, spans))
+    assert_well_formed(text, found)
+    entities = by_name(found)
+    assert entities["TX"]["type"] == "GPE"  # the model's ORG
+    assert entities["NJ"]["type"] == "GPE"  # missed by the model
+    assert entities["NJ"]["mentions"][0]["text"] == "NJ"

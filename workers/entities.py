@@ -36,10 +36,18 @@ Steps, each a plain function over plain data (rules in detail in docs/entities.m
    c. a full name merged with its surname alone is PERSON; so is a name with a
       mention next to a speech verb ("Hajayev said", "said Hajayev") or after a title
       ("Mr", "Dr") when the model called at least one of its mentions PERSON;
-   d. a known city is GPE when the model called a mention GPE or LOC, or, for a city of
+   d. a place or a product the model typed otherwise, on evidence: a name of the regions
+      table (``workers.regions``: "Nagorno-Karabakh", "Negev"), a place noun around an
+      ORG ("the Varsk enclave", "the Tolmar region", "the town of Brevno"), or a product
+      noun after a model number, a quoted name or a "work of art" ("Orbiter 1K drone",
+      "kamikaze 'Harop' drones");
+   e. a known city is GPE when the model called a mention GPE or LOC, or, for a city of
       a million people, whatever it called it unless a mention stands next to a speech
       verb or after a title;
-   e. otherwise the label most mentions got (ties: the first seen).
+   f. otherwise the label most mentions got (ties: the first seen).
+   A US state's postal code after a place ("Irving, TX") is a GPE mention, added when
+   the model missed it; a DATE or TIME ending in a word no date ends in is cut before
+   it ("past week dozens").
 5. Places: GPE and LOC entities are linked to GeoNames (``workers.gazetteer``).
 
 Salience, in [0, 1], weighs how often, how early and how prominently an entity is
@@ -64,6 +72,7 @@ from spacy.tokens import Doc
 
 from workers import gazetteer
 from workers.chunks import Parsed
+from workers.regions import region_type
 
 
 def _words(text: str) -> frozenset[str]:
@@ -119,6 +128,59 @@ VALUE_TYPES = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINA
 OWNER_TYPES = frozenset({"GPE", "NORP", "ORG", "LOC", "FAC"})
 CITY_MIN_POPULATION_AGAINST_MODEL = 1_000_000
 SPEECH_VERBS = r"said|says|told|added|asked|explained|wrote|stated|noted|insisted|replied"
+
+# Words a date or time may end in; a DATE or TIME span ending in another lowercase word
+# ran into the next phrase ("over the past week dozens of videos").
+DATE_END_WORDS = _words(
+    """
+    ago old olds year years month months week weeks day days decade decades century
+    centuries quarter quarters season seasons weekend weekends fortnight era period term
+    semester morning mornings afternoon afternoons evening evenings night nights tonight
+    today yesterday tomorrow now later earlier before after since time hour hours minute
+    minutes second seconds am pm noon midnight local date end start beginning half middle
+    mid long annually daily weekly monthly yearly holiday holidays anniversary birthday
+    summer winter spring fall autumn past last next this recent recently overnight eve
+    lifetime generation generations dawn dusk sunrise sunset prior ahead so ever yet
+    one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
+    eighty ninety hundred first second third fourth fifth sixth seventh eighth ninth tenth
+    """
+)
+# A lowercase noun after a name that says what kind of place it is: "the Nagorno-Karabakh
+# enclave", "Israel's Negev region", "Logar province". Not when an organisation word
+# follows ("the Kessel city council").
+PLACE_NOUNS = {
+    **dict.fromkeys(
+        _words(
+            """province district governorate oblast enclave county municipality prefecture
+            emirate canton city town village"""
+        ),
+        "GPE",
+    ),
+    **dict.fromkeys(
+        _words(
+            """region desert mountains valley river sea peninsula plateau basin coast
+            coastline island islands lake gulf strait highlands steppe delta archipelago"""
+        ),
+        "LOC",
+    ),
+}
+_PLACE_NOUN_AFTER = re.compile(r"[ \u00a0]+([a-z]+)\b(?:[ \u00a0]+([a-z]+))?")
+_PLACE_BEFORE = re.compile(
+    r"\b(?:(city|town|village|province|district|region)[ \u00a0]+of|capital)[ \u00a0]+$"
+)
+_CAPITAL_AFTER = re.compile(r"['’]s[ \u00a0]+capital\b")
+# A noun after a name that says it is a made thing: "the Orbiter 1K self-detonating
+# drone", "kamikaze 'Harop' drones", "Hermes 900 loitering munitions".
+_PRODUCT_AFTER = re.compile(
+    r"['’\"”]?[ \u00a0]+(?:[a-z]+-[a-z]+[ \u00a0]+|(?:kamikaze|loitering|attack|suicide"
+    r"|combat|cruise|ballistic|surveillance|reconnaissance|unmanned|armed)[ \u00a0]+)?"
+    r"(?:drones?|missiles?|munitions?|rockets?|tanks?|jets?|helicopters?|rifles?|howitzers?"
+    r"|warplanes?|aircraft|smartphones?|laptops?|satellites?)\b"
+)
+_QUOTED = re.compile(r"['‘\"“]$")
+# Labels that a product's name may get from the model.
+PRODUCT_FROM = frozenset({"ORG", "WORK_OF_ART", "PERSON", "GPE", "FAC", "EVENT", "LOC"})
 
 _SPACES = re.compile(r"\s+")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
@@ -197,6 +259,17 @@ def _trim(text: str, start: int, end: int, sentence_start: bool, named: bool) ->
     if named and lead and (surface[0] == "t" or sentence_start):
         start += lead.end()
     return start, end
+
+
+_LAST_WORD = re.compile(r"[ \u00a0]+([a-z]+)$")
+
+
+def _date_end(text: str, start: int, end: int) -> int:
+    """The end of a date or time without lowercase words that are no part of one: the
+    model's "past week dozens" in "over the past week dozens of videos" is "past week"."""
+    while (last := _LAST_WORD.search(text, start, end)) and last.group(1) not in DATE_END_WORDS:
+        end = last.start()
+    return end
 
 
 @dataclass
@@ -289,6 +362,8 @@ def collect_mentions(parsed: Parsed) -> list[Mention]:
             ent.start == 0 or ent.doc[ent.start].is_sent_start or (start in sentence_starts)
         )
         start, end = _trim(text, start, end, bool(opens_sentence), ent.label_ in NAME_TYPES)
+        if ent.label_ in {"DATE", "TIME"}:
+            end = _date_end(text, start, end)
         if ent.label_ == "MONEY":  # never into the entity before or after
             floor = spans[i - 1][1] if i else 0
             start, end = _with_currency_sign(text, start, end, floor)
@@ -298,6 +373,33 @@ def collect_mentions(parsed: Parsed) -> list[Mention]:
             continue
         mentions.append(Mention(start, end, text[start:end], ent.label_, parsed.sentence_of(start)))
     return mentions
+
+
+# A US state's postal code after a place and a comma: "Irving, TX", "Holmdel, NJ".
+_STATE_CODE = re.compile(r"\b[A-Z][a-z]+\.?,[ \u00a0]([A-Z]{2})\b(?![\w'’&.-])")
+
+
+def mark_state_codes(parsed: Parsed, mentions: list[Mention]) -> list[Mention]:
+    """A US state's postal code written after a place ("Camden, NJ") is a GPE: the model
+    misses most of them or calls them ORG. Returns the mentions with those added."""
+    text = parsed.text
+    codes = gazetteer.us_state_codes()
+    by_span = {(m.start, m.end): m for m in mentions}
+    taken: _Taken | None = None
+    added = []
+    for match in _STATE_CODE.finditer(text):
+        if match.group(1) not in codes:
+            continue
+        start, end = match.span(1)
+        held = by_span.get((start, end))
+        if held is not None:
+            held.label = "GPE"
+            continue
+        taken = taken or _Taken(len(text), mentions)
+        if not taken.overlaps(start, end):
+            added.append(Mention(start, end, text[start:end], "GPE", parsed.sentence_of(start)))
+            taken.add(start, end)
+    return sorted([*mentions, *added], key=lambda m: m.start) if added else mentions
 
 
 def is_generic(form: str) -> bool:
@@ -602,7 +704,7 @@ def _cued(group: Group, text: str) -> bool:
 
 
 def decide_type(group: Group, text: str) -> str:
-    """The type from all of an entity's mentions and the gazetteer (rules a-e above)."""
+    """The type from all of an entity's mentions and the gazetteer (rules a-f above)."""
     votes = group.votes()
     if votes not in NAME_TYPES:
         return votes
@@ -619,6 +721,10 @@ def decide_type(group: Group, text: str) -> str:
         return "ORG"
     if group.person_evidence or ("PERSON" in labels and _cued(group, text)):
         return "PERSON"
+    if votes != "NORP" and not places:
+        evident = _evident_type(group, text, votes)
+        if evident is not None:
+            return evident
     for place in places:
         if place["feature"] != "city":
             continue
@@ -628,6 +734,45 @@ def decide_type(group: Group, text: str) -> str:
         if big and not _cued(group, text):
             return "GPE"
     return votes
+
+
+def _evident_type(group: Group, text: str, votes: str) -> str | None:
+    """A place or a product the model typed as something else, from the regions table or
+    from the words around a mention (cached per group: ``decide_type`` runs often)."""
+    if "evident" not in group._cache:
+        group._cache["evident"] = _find_evident_type(group, text, votes)
+    return group._cache["evident"]
+
+
+def _find_evident_type(group: Group, text: str, votes: str) -> str | None:
+    name = group.name
+    words = [w.strip(".,").casefold() for w in name.split()]
+    if any(w in ORG_HEADS for w in words) or _is_acronym(name):
+        return None
+    if votes not in PLACE_TYPES:
+        kind = next((k for k in map(region_type, group.forms) if k is not None), None)
+        if kind is not None:
+            return kind
+    if votes == "ORG":
+        for mention in group.mentions:
+            after = _PLACE_NOUN_AFTER.match(text, mention.end, mention.end + 40)
+            if after and after.group(1) in PLACE_NOUNS and after.group(2) not in ORG_HEADS:
+                return PLACE_NOUNS[after.group(1)]
+            before = text[max(0, mention.start - 20) : mention.start]
+            noun = _PLACE_BEFORE.search(before)
+            if noun:
+                return PLACE_NOUNS.get(noun.group(1) or "city", "GPE")
+            if _CAPITAL_AFTER.match(text, mention.end, mention.end + 12):
+                return "GPE"
+    if votes in PRODUCT_FROM:
+        # a made thing's name: a model number ("Orbiter 1K"), or a name the model took
+        # for a title or set in quotes ("kamikaze 'Harop' drones")
+        shaped = any(ch.isdigit() for ch in name) or votes == "WORK_OF_ART"
+        for mention in group.mentions:
+            quoted = _QUOTED.search(text, max(0, mention.start - 1), mention.start)
+            if (shaped or quoted) and _PRODUCT_AFTER.match(text, mention.end, mention.end + 60):
+                return "PRODUCT"
+    return None
 
 
 def _city_population(place: dict[str, Any]) -> int | None:
@@ -765,7 +910,7 @@ def extract(
     if isinstance(parsed, Doc):
         parsed = Parsed.from_doc(parsed)
     text = parsed.text
-    mentions = collect_mentions(parsed)
+    mentions = mark_state_codes(parsed, collect_mentions(parsed))
     own_generic_names(text, mentions)
     groups = _Groups(mentions)
     if not groups.by_key:

