@@ -108,7 +108,7 @@ def pool(redis_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Poo
             process.wait(30)
 
 
-def stalled_job(pool: Pool, *, timeout: int) -> tuple[Job, int]:
+def stalled_job(pool: Pool) -> tuple[Job, int]:
     """An analysis of a few seconds whose worker is frozen for three leases while it runs,
     with the registry maintenance run meanwhile; returns the job and how many jobs had
     ended before it."""
@@ -116,11 +116,18 @@ def stalled_job(pool: Pool, *, timeout: int) -> tuple[Job, int]:
     # A text of its own: a repeat would be answered with an earlier job's result.
     paragraphs = [f"Bulletin {uuid.uuid4().hex}.", *long_article_paragraphs(300)]
     article = {"text": "\n\n".join(paragraphs)}
-    submitted = pool.store(job_timeout=timeout).submit(article, ["entities"], None)
+    submitted = pool.store().submit(article, ["entities"], None)
     job = Job.fetch(submitted["id"], connection=pool.queue.connection, serializer=SERIALIZER)
     wait_for(lambda: job.get_status() == "started", 60, "the job to start")
     worker = pool.process_of(job)
     os.kill(worker.pid, signal.SIGSTOP)
+    freeze_for_three_leases(pool, job, worker)
+    return job, counts["finished"] + counts["failed"]
+
+
+def freeze_for_three_leases(pool: Pool, job: Job, worker: subprocess.Popen) -> None:
+    """With ``worker`` stopped while it runs ``job``: run the registry maintenance for three
+    leases, check that the job was neither put back nor ended, and let the worker go on."""
     try:
         frozen_until = time.monotonic() + 3 * LEASE
         while time.monotonic() < frozen_until:  # what idle workers do every few seconds
@@ -130,11 +137,15 @@ def stalled_job(pool: Pool, *, timeout: int) -> tuple[Job, int]:
         assert job.get_status() == "started"
     finally:
         os.kill(worker.pid, signal.SIGCONT)
-    return job, counts["finished"] + counts["failed"]
+
+
+def stopped(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
 
 
 def test_a_job_whose_worker_is_frozen_past_its_lease_runs_once(pool: Pool) -> None:
-    job, ended_before = stalled_job(pool, timeout=60)
+    job, ended_before = stalled_job(pool)
     wait_for(lambda: job.get_status() in ("finished", "failed"), 60, "the job to end")
     assert job.get_status() == "finished", pool.logs()
     assert results(job) == 1
@@ -144,7 +155,17 @@ def test_a_job_whose_worker_is_frozen_past_its_lease_runs_once(pool: Pool) -> No
 
 
 def test_a_job_over_its_time_limit_fails_once_and_the_worker_goes_on(pool: Pool) -> None:
-    job, ended_before = stalled_job(pool, timeout=1)
+    """The job stops its own worker as it starts (so the freeze comes before its one-second
+    limit however busy the machine), and the limit runs out while the worker is frozen."""
+    counts = jobmetrics.read_jobs(pool.queue.connection, pool.queue.name)
+    ended_before = counts["finished"] + counts["failed"]
+    job = pool.queue.enqueue_call(
+        "signal.raise_signal", args=(signal.SIGSTOP,), timeout=1, job_id=str(uuid.uuid4())
+    )
+    wait_for(lambda: job.get_status() == "started", 60, "the job to start")
+    worker = pool.process_of(job)
+    wait_for(lambda: stopped(worker.pid), 60, "the worker to stop itself")
+    freeze_for_three_leases(pool, job, worker)
     wait_for(lambda: job.get_status() in ("finished", "failed"), 60, "the job to end")
     job.refresh()
     assert job.get_status() == "failed"
