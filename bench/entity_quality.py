@@ -26,7 +26,13 @@ missed, spurious, mentions of different entities merged, values merged).
 
     python bench/entity_quality.py --aeb                  # table and error kinds
     python bench/entity_quality.py --aeb --examples 5     # ...with a few of each kind
+    python bench/entity_quality.py --aeb --type PRODUCT   # ...and every miss of one type
     python bench/entity_quality.py --aeb path/pages.jsonl --json
+
+``--type LABEL`` (with ``--aeb``) lists, for the raw model and Newsdesk, every false
+negative (a gold mention of that type not found with its span and type) and false
+positive (a mention given that type that is not one in the gold), each with what the
+other side has on that span: the errors behind one type's F1.
 """
 
 from __future__ import annotations
@@ -405,8 +411,33 @@ def error_kinds(
     return errors
 
 
-def evaluate_aeb(articles: list[dict[str, Any]]) -> dict[str, Any]:
-    """Spans (raw and Newsdesk), merges, values among the top five, and error kinds."""
+def type_misses(
+    text: str, predicted: set[Span], gold: set[Span], label: str
+) -> list[tuple[str, str, str]]:
+    """False negatives and positives of one type as (kind, words, what the other side has).
+
+    "missed" is a gold mention of ``label`` not predicted with that span and type; "extra"
+    a predicted one not in the gold. The third field is the other side's label on the same
+    span, or "-" when it has none there.
+    """
+    gold_at = {(s, e): t for s, e, t in gold}
+    predicted_at = {(s, e): t for s, e, t in predicted}
+    misses = [
+        ("missed", text[s:e], predicted_at.get((s, e), "-"))
+        for s, e, t in sorted(gold - predicted)
+        if t == label
+    ]
+    misses += [
+        ("extra", text[s:e], gold_at.get((s, e), "-"))
+        for s, e, t in sorted(predicted - gold)
+        if t == label
+    ]
+    return misses
+
+
+def evaluate_aeb(articles: list[dict[str, Any]], label: str | None = None) -> dict[str, Any]:
+    """Spans (raw and Newsdesk), merges, values among the top five, and error kinds;
+    with ``label``, every miss of that type for both sides."""
     from workers.nlp import get_model
     from workers.pipeline import analyze
 
@@ -415,13 +446,20 @@ def evaluate_aeb(articles: list[dict[str, Any]]) -> dict[str, Any]:
     errors: list[tuple[str, str, str]] = []
     top: Counter[str] = Counter()
     with_value: list[str] = []
+    misses: dict[str, list[tuple[str, str, str, str]]] = {"raw": [], "newsdesk": []}
     for article in articles:
         text, gold_mentions = article["text"], article["entities"]
         gold = {(m["start"], m["end"], m["type"]) for m in gold_mentions}
-        raw_pairs.append(({(e.start_char, e.end_char, e.label_) for e in nlp(text).ents}, gold))
+        raw = {(e.start_char, e.end_char, e.label_) for e in nlp(text).ents}
+        raw_pairs.append((raw, gold))
         entities = analyze({"text": text, "analyses": ["entities", "quotes"]}, nlp=nlp)["entities"]
         ours = {(m["start"], m["end"], e["type"]) for e in entities for m in e["mentions"]}
         ours_pairs.append((ours, gold))
+        if label is not None:
+            for side, predicted in (("raw", raw), ("newsdesk", ours)):
+                misses[side] += [
+                    (article["id"][:8], *miss) for miss in type_misses(text, predicted, gold, label)
+                ]
         pred_clusters = {
             (m["start"], m["end"]): str(index)
             for index, entity in enumerate(entities)
@@ -460,6 +498,7 @@ def evaluate_aeb(articles: list[dict[str, Any]]) -> dict[str, Any]:
         },
         "errors": {kind: dict(counts.most_common()) for kind, counts in kinds.items()},
         "error_examples": errors,
+        **({"type_misses": {"type": label, **misses}} if label is not None else {}),
     }
 
 
@@ -492,6 +531,12 @@ def report_aeb(scores: dict[str, Any], left_out: list[str], examples: int = 0) -
         if examples:
             shown = [e for e in scores["error_examples"] if e[0] == kind][:examples]
             lines += [f"      {detail}: {example}" for _, detail, example in shown]
+    if "type_misses" in scores:
+        label = scores["type_misses"]["type"]
+        for side in ("raw", "newsdesk"):
+            found = scores["type_misses"][side]
+            lines += ["", f"{side}: {label} errors ({len(found)}; other side's label in brackets)"]
+            lines += [f"  {page} {kind:<6} {text!r} [{other}]" for page, kind, text, other in found]
     return "\n".join(lines)
 
 
@@ -510,6 +555,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--aeb-annotations", type=Path, default=AEB_ANNOTATIONS)
     parser.add_argument("--examples", type=int, default=0, help="with --aeb: N of each error")
+    parser.add_argument(
+        "--type", dest="label", help="with --aeb: every false positive and negative of this type"
+    )
     args = parser.parse_args(argv)
     if args.aeb is not None:
         if not args.aeb.is_file():
@@ -522,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 0
         articles, left_out = load_aeb(args.aeb, args.aeb_annotations)
-        scores = evaluate_aeb(articles)
+        scores = evaluate_aeb(articles, args.label)
         if args.json:
             print(json.dumps({**scores, "left_out": left_out}, indent=2))
         else:

@@ -808,3 +808,96 @@ def test_us_state_codes_after_a_place_are_places(nlp: Language) -> None:
     assert entities["TX"]["type"] == "GPE"  # the model's ORG
     assert entities["NJ"]["type"] == "GPE"  # missed by the model
     assert entities["NJ"]["mentions"][0]["text"] == "NJ"
+
+
+def test_a_title_keeps_its_the_at_a_sentence_start_an_organisation_does_not(
+    nlp: Language,
+) -> None:
+    text = (
+        "The Harbour Hour was the most downloaded show. Fans of The Harbour Hour wrote in. "
+        "The Dunmore Tenants Association objected."
+    )
+    spans = [
+        ("The Harbour Hour", 0, "WORK_OF_ART"),
+        ("The Harbour Hour", 1, "WORK_OF_ART"),
+        ("The Dunmore Tenants Association", 0, "WORK_OF_ART"),
+    ]
+    doc = doc_with_entities(nlp, text, spans)
+    for start in (0, text.index("The Dunmore")):
+        doc[len(nlp.make_doc(text[:start]))].is_sent_start = True
+    found = extract(doc)
+    assert_well_formed(text, found)
+    entities = by_name(found)
+    show = entities["Harbour Hour"]
+    assert show["type"] == "WORK_OF_ART"
+    assert [m["text"] for m in show["mentions"]] == ["The Harbour Hour", "The Harbour Hour"]
+    # typed ORG by its organisation word: an organisation's name opens without "The"
+    association = entities["Dunmore Tenants Association"]
+    assert association["type"] == "ORG"
+    assert association["mentions"][0]["text"] == "Dunmore Tenants Association"
+
+
+def test_org_wins_a_tie_with_product(nlp: Language) -> None:
+    text = "The trade paper Vantix reported the delay. The source is Vantix."
+    spans = [("Vantix", 0, "PRODUCT"), ("Vantix", 1, "ORG")]
+    (entity,) = extract(doc_with_entities(nlp, text, spans))
+    assert entity["type"] == "ORG"
+
+
+def test_a_size_before_a_name_makes_it_a_product(nlp: Language) -> None:
+    text = (
+        "Velkor will ship a 14-inch Velkor Slate next year. The 11-inch Velkor Slate "
+        "stays on sale, and a 15.6-inch Kestrel laptop is planned."
+    )
+    spans = [
+        ("Velkor", 0, "ORG"),
+        ("Velkor Slate", 0, "ORG"),
+        ("Velkor Slate", 1, "PERSON"),
+        ("Kestrel", 0, "ORG"),
+    ]
+    entities = by_name(extract(doc_with_entities(nlp, text, spans)))
+    assert entities["Velkor Slate"]["type"] == "PRODUCT"  # "14-inch Velkor Slate"
+    assert entities["Velkor"]["type"] == "ORG"
+    # a name before a product noun is the maker: "a 15.6-inch Kestrel laptop"
+    assert entities["Kestrel"]["type"] == "ORG"
+
+
+def test_venue_names_are_facilities(nlp: Language) -> None:
+    text = (
+        "The band plays the Larkfield Bank Amphitheatre, then the Coldwater Arena – Dover. "
+        "Lawmakers met at the Kessel Statehouse; protesters filled the Statehouse steps. "
+        "Rowan Stadium, the club's new coach, said little."
+    )
+    spans = [
+        ("Larkfield Bank Amphitheatre", 0, "ORG"),
+        ("Coldwater Arena – Dover", 0, "ORG"),
+        ("Kessel Statehouse", 0, "ORG"),
+        ("Statehouse", 1, "ORG"),
+        ("Rowan Stadium", 0, "PERSON"),
+    ]
+    entities = by_name(extract(doc_with_entities(nlp, text, spans)))
+    assert entities["Larkfield Bank Amphitheatre"]["type"] == "FAC"
+    assert entities["Coldwater Arena – Dover"]["type"] == "FAC"  # venue, then its town
+    assert entities["Kessel Statehouse"]["type"] == "FAC"
+    assert entities["Statehouse"]["type"] == "FAC"  # a building by itself
+    assert entities["Rowan Stadium"]["type"] == "PERSON"  # the model's PERSON, said
+
+
+def test_the_place_before_a_state_code_is_a_place(nlp: Language) -> None:
+    text = (
+        "June 2 -- Larkfield Pavilion, Brannock, TX | June 4 -- Coldwater Falls, OH | "
+        "June 6 -- Dover Savings Bank, OH"
+    )
+    spans = [
+        ("Larkfield Pavilion", 0, "ORG"),
+        ("Brannock", 0, "ORG"),
+        ("Coldwater Falls", 0, "PERSON"),
+        ("Dover Savings Bank", 0, "ORG"),
+    ]
+    found = extract(doc_with_entities(nlp, text, spans))
+    assert_well_formed(text, found)
+    entities = by_name(found)
+    assert entities["Brannock"]["type"] == "GPE"  # the model's ORG
+    assert entities["Coldwater Falls"]["type"] == "GPE"  # the model's PERSON
+    assert entities["Larkfield Pavilion"]["type"] == "FAC"
+    assert entities["Dover Savings Bank"]["type"] == "ORG"  # shaped like an organisation
