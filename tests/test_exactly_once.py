@@ -26,7 +26,6 @@ from rq.job import Job
 from rq.registry import clean_registries
 from rq.results import Result
 from rq.worker_registration import REDIS_WORKER_KEYS, WORKERS_BY_QUEUE_KEY
-from test_api import long_article_paragraphs
 
 from newsdesk import jobmetrics
 from newsdesk.queueing import SERIALIZER
@@ -108,19 +107,18 @@ def pool(redis_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Poo
             process.wait(30)
 
 
-def stalled_job(pool: Pool) -> tuple[Job, int]:
-    """An analysis of a few seconds whose worker is frozen for three leases while it runs,
-    with the registry maintenance run meanwhile; returns the job and how many jobs had
-    ended before it."""
+def frozen_job(pool: Pool, *, timeout: int) -> tuple[Job, int]:
+    """A job that stops its own worker as it starts, the worker then frozen for three
+    leases with the registry maintenance run meanwhile; returns the job and how many jobs
+    had ended before it. The job freezes the worker itself: a test that froze it once it
+    saw the job start would, on a busy machine, see that after a short job had ended."""
     counts = jobmetrics.read_jobs(pool.queue.connection, pool.queue.name)
-    # A text of its own: a repeat would be answered with an earlier job's result.
-    paragraphs = [f"Bulletin {uuid.uuid4().hex}.", *long_article_paragraphs(300)]
-    article = {"text": "\n\n".join(paragraphs)}
-    submitted = pool.store().submit(article, ["entities"], None)
-    job = Job.fetch(submitted["id"], connection=pool.queue.connection, serializer=SERIALIZER)
+    job = pool.queue.enqueue_call(
+        "signal.raise_signal", args=(signal.SIGSTOP,), timeout=timeout, job_id=str(uuid.uuid4())
+    )
     wait_for(lambda: job.get_status() == "started", 60, "the job to start")
     worker = pool.process_of(job)
-    os.kill(worker.pid, signal.SIGSTOP)
+    wait_for(lambda: stopped(worker.pid), 60, "the worker to stop itself")
     freeze_for_three_leases(pool, job, worker)
     return job, counts["finished"] + counts["failed"]
 
@@ -145,7 +143,7 @@ def stopped(pid: int) -> bool:
 
 
 def test_a_job_whose_worker_is_frozen_past_its_lease_runs_once(pool: Pool) -> None:
-    job, ended_before = stalled_job(pool)
+    job, ended_before = frozen_job(pool, timeout=60)
     wait_for(lambda: job.get_status() in ("finished", "failed"), 60, "the job to end")
     assert job.get_status() == "finished", pool.logs()
     assert results(job) == 1
@@ -155,17 +153,8 @@ def test_a_job_whose_worker_is_frozen_past_its_lease_runs_once(pool: Pool) -> No
 
 
 def test_a_job_over_its_time_limit_fails_once_and_the_worker_goes_on(pool: Pool) -> None:
-    """The job stops its own worker as it starts (so the freeze comes before its one-second
-    limit however busy the machine), and the limit runs out while the worker is frozen."""
-    counts = jobmetrics.read_jobs(pool.queue.connection, pool.queue.name)
-    ended_before = counts["finished"] + counts["failed"]
-    job = pool.queue.enqueue_call(
-        "signal.raise_signal", args=(signal.SIGSTOP,), timeout=1, job_id=str(uuid.uuid4())
-    )
-    wait_for(lambda: job.get_status() == "started", 60, "the job to start")
-    worker = pool.process_of(job)
-    wait_for(lambda: stopped(worker.pid), 60, "the worker to stop itself")
-    freeze_for_three_leases(pool, job, worker)
+    """The one-second limit runs out while the worker is frozen."""
+    job, ended_before = frozen_job(pool, timeout=1)
     wait_for(lambda: job.get_status() in ("finished", "failed"), 60, "the job to end")
     job.refresh()
     assert job.get_status() == "failed"
