@@ -113,3 +113,15 @@ def test_syllables_read_back_are_textstats_own(folder: Path) -> None:
     # Every word's count as textstat takes it: the stressed vowels of its first reading.
     for word, readings in itertools.islice(cmudict.items(), 0, None, 97):
         assert built[word] == sum(1 for phone in readings[0] if phone[-1].isdigit()), word
+
+
+def test_a_syllable_table_with_a_count_that_is_no_integer_is_built_again(folder: Path) -> None:
+    readability._cmudict_syllables.cache_clear()
+    built = readability._cmudict_syllables()
+    (kept,) = folder.iterdir()
+    kept.write_text(json.dumps({**built, "council": "three"}), encoding="utf-8")
+    readability._cmudict_syllables.cache_clear()
+    try:
+        assert readability._cmudict_syllables() == built
+    finally:
+        readability._cmudict_syllables.cache_clear()

@@ -147,7 +147,16 @@ def _cmudict_syllables() -> dict[str, int]:
         return {word: count for word, count in counts if count is not None}
 
     built_from = f"cmudict {metadata.version('cmudict')} textstat {metadata.version('textstat')}"
-    return startup_cache.load_or_build("syllables", built_from, build, dict, dict)
+    return startup_cache.load_or_build("syllables", built_from, build, dict, _syllable_table)
+
+
+def _syllable_table(stored: Any) -> dict[str, int]:
+    """A stored table as read back, refused (and so built again) unless every count is a
+    whole number: a damaged file must not feed the indices text or fractions."""
+    table = dict(stored)
+    if not all(type(count) is int for count in table.values()):
+        raise TypeError("a syllable count is not an integer")
+    return table
 
 
 def indices(text: str, lang: str = "en") -> dict[str, float]:
