@@ -37,6 +37,20 @@ def test_model_keeps_only_what_ner_and_sentences_need(nlp: Language) -> None:
     assert nlp.disabled == []
 
 
+def test_model_multiplies_with_numpy_blas_on_one_thread(nlp: Language) -> None:
+    """BLIS runs generic kernels on recent AMD servers (see workers.nlp)."""
+    from thinc.api import NumpyOps
+    from threadpoolctl import threadpool_info
+
+    ner = nlp.get_pipe("ner").model
+    # The NER's last layer is made on spaCy's own ops and runs in its C loop regardless.
+    layers = [*nlp.get_pipe("senter").model.walk(), *ner.get_ref("tok2vec").walk()]
+    for layer in [*layers, ner, ner.get_ref("lower")]:
+        assert isinstance(layer.ops, NumpyOps) and not layer.ops.use_blis, layer.name
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
 @pytest.mark.parametrize("name", ARTICLES)
 def test_every_fixture_result_validates(nlp: Language, name: str) -> None:
     result = analyze({"text": fixture(name), "title": None, "url": None}, nlp=nlp)

@@ -13,6 +13,13 @@ The senter alone often runs a sentence across a paragraph break (how often: docs
 "Counts"), so a tiny component
 before it marks the first token after a line break as a sentence start; the senter
 (``overwrite: false``) keeps those and decides the rest.
+
+The model's matrix products go to NumPy's BLAS (OpenBLAS, one thread), not to the BLIS
+that thinc uses by default. The BLIS wheel thinc pins picks its kernels by CPU model and
+knows no AMD core after Zen 2: on a Zen 3 or later server it runs its generic kernels, at
+about a third of OpenBLAS's speed. The entities are the same either way (figures:
+docs/scaling.md, "The model's matrix products"). One thread, because a worker is one
+process per core: BLAS threads of their own would only fight the other workers.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
 from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc
+from thinc.api import NumpyOps, set_current_ops
+from threadpoolctl import threadpool_limits
 
 from newsdesk.settings import load
 
@@ -61,6 +70,9 @@ def _line_break(token_text: str) -> bool:
 
 
 def _load(name: str) -> Language:
+    # Every layer takes the current ops when it is made, so they are set before loading.
+    threadpool_limits(limits=1, user_api="blas")
+    set_current_ops(NumpyOps(use_blis=False))
     # `spacy.load(name, enable=[...])` raises E1042 for these packages: exclude, then enable.
     nlp = spacy.load(name, exclude=list(UNUSED_COMPONENTS))
     for pipe_name, pipe in list(nlp.pipeline):
