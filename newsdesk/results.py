@@ -103,8 +103,9 @@ class CleanupSchema(Schema):
             "description": "The article body: paragraphs in order, separated by one blank "
             "line; nothing added (Unicode repaired, white space normalised, words split by a "
             "hyphen at a line break rejoined). The other analyses read this text. A body "
-            "longer than the server's `NEWSDESK_MAX_TEXT_CHARS` is cut to it, at a paragraph "
-            "break when there is one, and a `truncated` warning says so."
+            "longer than the server's `NEWSDESK_MAX_TEXT_CHARS`, or with more tokens than its "
+            "`NEWSDESK_MAX_TOKENS` when entities, quotes or stats are asked for, is cut to "
+            "it, at a paragraph break when there is one, and a `truncated` warning says so."
         },
     )
     paragraphs = fields.List(
@@ -670,8 +671,9 @@ class WarningSchema(Schema):
         metadata={
             "description": "Machine-readable reason, e.g. `language_unsupported`, or "
             "`truncated`: the body was longer than the server analyses "
-            "(`NEWSDESK_MAX_TEXT_CHARS`) and only its start, up to a paragraph break, was "
-            "analysed; offsets still point into `cleanup.text` (or the text analysed)."
+            "(`NEWSDESK_MAX_TEXT_CHARS` characters, `NEWSDESK_MAX_TOKENS` tokens) and only "
+            "its start, up to a paragraph break, was analysed; offsets still point into "
+            "`cleanup.text` (or the text analysed)."
         },
     )
     detail = fields.String(required=True, metadata={"description": "Human-readable reason."})

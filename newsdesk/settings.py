@@ -32,6 +32,13 @@ def _int(name: str, raw: str) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _positive_int(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {raw!r}")
+    return value
+
+
 def _optional_int(name: str, raw: str) -> int | None:
     return _int(name, raw) if raw.strip() else None
 
@@ -193,6 +200,13 @@ class Config:
         "200000",
         "Longest `text` accepted, in characters; for HTML, the longest text analysed from it.",
         _int,
+    )
+    max_tokens: int = setting(
+        "NEWSDESK_MAX_TOKENS",
+        "40000",
+        "Most tokens (words, punctuation, line breaks) the model parses of one body; a body "
+        "with more is cut at a paragraph break. It bounds a job's time whatever the text.",
+        _positive_int,
     )
     max_html_chars: int = setting(
         "NEWSDESK_MAX_HTML_CHARS",

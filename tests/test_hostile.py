@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsdesk.results import ResultSchema
+from newsdesk.settings import default
 from workers import entities, quotes, stats
 from workers.chunks import (
     DENSE,
@@ -31,6 +33,7 @@ from workers.chunks import (
     affixes,
     chunk_bounds,
     make_doc,
+    model_reach,
     parse,
 )
 from workers.cleanup import clean, core
@@ -38,6 +41,7 @@ from workers.nlp import get_model, mark_paragraph_breaks
 from workers.pipeline import analyze
 from workers.quotes import attribute, find_quotes
 
+FIXTURES = Path(__file__).parent / "fixtures"
 GROWTH = 16
 # How much dearer per character the long input may be than the short one: noise, caches
 # and fixed costs stay well under it; a step whose work grows with the square of its
@@ -253,6 +257,54 @@ def test_any_runs_are_tokenized_exactly_with_bounded_work(
     assert doc.text == text
     if len(text) >= 1000:
         assert len(doc) <= DENSE * len(text)
+
+
+# --- The model's tokens per job: dialogue, lists, short lines -------------------------
+
+# Texts with up to twice an article's tokens a character, none dense enough for coarse
+# tokens: the model's time goes with its tokens, so the token bound is what bounds it.
+TOKEN_HEAVY = {
+    "short lines": "A line\n",
+    "dialogue": '"We go," he said. ',
+    "one paragraph of lines": "ab\n",
+    "said John Smith": '"Yes," said John Smith.',
+    "list": "\n\n- Item, 12.\n",
+}
+
+
+def parsed_tokens(nlp: Language, text: str) -> int:
+    return sum(len(doc) for _, doc in parse(nlp, text, disable=["senter", "ner"]).chunks)
+
+
+@pytest.mark.parametrize("unit", TOKEN_HEAVY.values(), ids=TOKEN_HEAVY)
+def test_the_model_reaches_no_further_than_its_token_bound(nlp: Language, unit: str) -> None:
+    text = repeat(unit, 60_000)
+    whole = parsed_tokens(nlp, text)
+    for bound in (1000, whole // 2, whole - 1):
+        reach = model_reach(nlp, text, bound)
+        assert reach < len(text)
+        assert parsed_tokens(nlp, text[:reach]) <= bound
+        assert parsed_tokens(nlp, text[: reach + len(unit)]) > bound
+    assert model_reach(nlp, text, whole) == len(text)
+
+
+def test_the_token_bound_cuts_at_most_the_last_few_percent_of_an_ordinary_article(
+    nlp: Language,
+) -> None:
+    paragraphs = [
+        f"Part {n}. {paragraph.strip()}"
+        for n in range(1, 200)
+        for name in ("wire_story", "cli_ferry_strike", "cli_library_reopens", "brief")
+        for paragraph in (FIXTURES / f"{name}.txt").read_text(encoding="utf-8").split("\n\n")
+        if paragraph.strip()
+    ]
+    article = "\n\n".join(paragraphs)[: default("max_text_chars")]
+    assert len(article) == default("max_text_chars")
+    assert model_reach(nlp, article, default("max_tokens")) >= 0.95 * len(article)
+    for unit in TOKEN_HEAVY.values():
+        heavy = repeat(unit, default("max_text_chars"))
+        reach = model_reach(nlp, heavy, default("max_tokens"))
+        assert parsed_tokens(nlp, heavy[:reach]) <= default("max_tokens")
 
 
 # --- The model's paragraph breaks: many short lines, many <p> ---------------------------

@@ -171,6 +171,73 @@ def test_a_body_over_the_limit_is_cut_at_a_paragraph_break(nlp: Language) -> Non
     assert f"{len(whole['text']):,}" in result["warnings"][0]["detail"]
 
 
+# Dialogue: about 0.44 tokens a character, twice an article's, yet far from dense.
+DIALOGUE = "\n\n".join(f'"We go {n}," he said. "We stay," she said.' for n in range(1, 41))
+TOKEN_LIMIT = 300
+
+
+def test_a_body_of_more_tokens_than_the_model_parses_is_cut_at_a_paragraph_break(
+    nlp: Language,
+) -> None:
+    parsed: list[int] = []
+    result = analyze(
+        {"text": DIALOGUE, "analyses": ["cleanup", "entities", "quotes", "stats"]},
+        max_tokens=TOKEN_LIMIT,
+        nlp=CountingModel(nlp, parsed),
+    )
+    assert ResultSchema().validate(result) == {}
+    body = result["cleanup"]["text"]
+    assert DIALOGUE.startswith(body + "\n\n")  # whole paragraphs, the first ones
+    assert 0 < sum(parsed) <= TOKEN_LIMIT
+    assert sum(parsed) > TOKEN_LIMIT - 30  # cut at the paragraph break just before
+    assert result["stats"]["characters"] == len(body)
+    for quote in result["quotes"]:
+        assert quote["text"] in body[quote["start"] : quote["end"]]
+    cut = [w for w in result["warnings"] if w["code"] == "truncated"]
+    assert [w["analysis"] for w in cut] == ["cleanup", "entities", "quotes", "stats"]
+    assert f"more than {TOKEN_LIMIT:,} tokens" in cut[0]["detail"]
+    assert f"at most {TOKEN_LIMIT:,} tokens" in cut[1]["detail"]
+
+
+def test_the_token_bound_leaves_a_body_no_model_reads_whole(nlp: Language) -> None:
+    for analyses in (["cleanup"], ["cleanup", "duplicates"]):
+        result = analyze({"text": DIALOGUE, "analyses": analyses}, max_tokens=TOKEN_LIMIT, nlp=nlp)
+        assert result["cleanup"]["text"] == DIALOGUE
+        assert not [w for w in result["warnings"] if w["code"] == "truncated"]
+
+
+def test_the_token_bound_reaches_jobs_from_the_worker_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSDESK_MAX_TOKENS", str(TOKEN_LIMIT))
+    monkeypatch.setattr(jobs, "_settings", None)  # put back afterwards
+    jobs.use_settings(load())
+    result = jobs.analyze_article({"text": DIALOGUE, "analyses": ["stats"]})
+    assert result["stats"]["characters"] < len(DIALOGUE)
+    assert [w["analysis"] for w in result["warnings"] if w["code"] == "truncated"] == ["stats"]
+
+
+class CountingModel:
+    """The model, counting the tokens of every Doc it parses."""
+
+    def __init__(self, nlp: Language, counts: list[int]) -> None:
+        self._nlp = nlp
+        self._counts = counts
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._nlp, name)
+
+    def __call__(self, doc: object) -> object:
+        parsed = self._nlp(doc)
+        self._counts.append(len(parsed))
+        return parsed
+
+    def pipe(self, docs: object, **kwargs: object) -> object:
+        for parsed in self._nlp.pipe(docs, **kwargs):
+            self._counts.append(len(parsed))
+            yield parsed
+
+
 def test_a_body_within_the_limit_is_left_whole(nlp: Language) -> None:
     result = analyze({"text": LONG_ARTICLE}, max_text_chars=len(LONG_ARTICLE), nlp=nlp)
     assert result["cleanup"]["text"] == LONG_ARTICLE

@@ -140,6 +140,26 @@ def chunk_bounds(text: str, max_chars: int = CHUNK_CHARS) -> list[tuple[int, int
     return [piece for a, b in bounds for piece in _cut_paragraph(text, a, b, max_chars)]
 
 
+def model_reach(nlp: Language, text: str, max_tokens: int) -> int:
+    """How many characters from the start of ``text`` hold at most ``max_tokens`` of the
+    tokens the model gets (``make_doc``'s, chunk by chunk as ``parse`` cuts them):
+    ``len(text)`` when all of it does.
+
+    The model's time goes with its tokens, and a text may have twice an article's tokens
+    per character (dialogue, lists, short lines) without being dense enough for coarse
+    tokens: a bound on tokens bounds the parse whatever the characters.
+    """
+    if len(text) <= max_tokens:  # a token is at least a character
+        return len(text)
+    seen = 0
+    for start, end in chunk_bounds(text):
+        doc = make_doc(nlp, text[start:end])
+        if seen + len(doc) > max_tokens:
+            return start + doc[max_tokens - seen].idx
+        seen += len(doc)
+    return len(text)
+
+
 # Where a paragraph longer than a chunk is cut, best first: after a line break, after the
 # end of a sentence, after white space. Looked for in the second half of each piece.
 _CUT_AFTER = (re.compile(r"\n"), re.compile(r"[.!?…。！？][\"'”’»)\]]*\s"), re.compile(r"\s"))

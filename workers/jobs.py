@@ -123,6 +123,7 @@ def analyze_article(article: dict[str, Any]) -> dict[str, Any]:
             reading_wpm=config.reading_wpm,
             speaking_wpm=config.speaking_wpm,
             max_text_chars=config.max_text_chars,
+            max_tokens=config.max_tokens,
             nlp=get_model(config.spacy_model),
             timings=timings,
             checkpoint=checkpoint,
