@@ -13,8 +13,9 @@ input: its length, the time, the time per 1,000 characters, the ordinary article
 per 1,000 characters at the same length, their ratio, the slowest step and how much
 more memory the run held at its peak than before it.
 
-The first cases are the inputs reported against the service (fixed lengths); the
-others are made at ``--chars`` characters (200,000 by default, the text limit).
+The first cases are the inputs reported against the service (fixed lengths), then two
+pages at the page limit (6,000,000 characters of HTML); the others are made at ``--chars``
+characters (200,000 by default, the text limit).
 
 With ``--url``, each input goes instead to a running service (``newsdesk serve``) as a
 client would send it, and the time printed is the job's time in a worker (from its start
@@ -267,12 +268,39 @@ GENERATED: tuple[Case, ...] = (
     Case("markup as text", lambda n: repeat("<b>word</b> ", n)),
 )
 
-CASES: tuple[Case, ...] = REPORTED + tuple(
-    variant
-    for case in GENERATED
-    for variant in (
-        replace(case, analyses=EVERY),
-        replace(case, name=f"{case.name}, no cleanup", analyses=UNCLEANED),
+# Pages at the page limit (NEWSDESK_MAX_HTML_CHARS): markup that costs trafilatura per
+# element, and a page holding far more text than is analysed.
+PAGE_LIMIT = 6_000_000
+PAGES: tuple[Case, ...] = (
+    Case(
+        "HTML line breaks, page limit",
+        lambda n: repeat("a<br>", PAGE_LIMIT, head="<html><body>", tail="</body></html>"),
+        content_type="text/html",
+        fixed=True,
+    ),
+    Case(
+        "HTML paragraphs, page limit",
+        lambda n: repeat(
+            "<p>Some text here, and more.</p>",
+            PAGE_LIMIT,
+            head="<html><body>",
+            tail="</body></html>",
+        ),
+        content_type="text/html",
+        fixed=True,
+    ),
+)
+
+CASES: tuple[Case, ...] = (
+    REPORTED
+    + PAGES
+    + tuple(
+        variant
+        for case in GENERATED
+        for variant in (
+            replace(case, analyses=EVERY),
+            replace(case, name=f"{case.name}, no cleanup", analyses=UNCLEANED),
+        )
     )
 )
 

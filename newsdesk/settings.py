@@ -203,7 +203,7 @@ class Config:
     )
     max_tokens: int = setting(
         "NEWSDESK_MAX_TOKENS",
-        "40000",
+        "20000",
         "Most tokens (words, punctuation, line breaks) the model parses of one body; a body "
         "with more is cut at a paragraph break. It bounds a job's time whatever the text.",
         _positive_int,

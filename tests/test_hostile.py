@@ -36,7 +36,7 @@ from workers.chunks import (
     model_reach,
     parse,
 )
-from workers.cleanup import clean, core
+from workers.cleanup import clean, core, html
 from workers.nlp import get_model, mark_paragraph_breaks
 from workers.pipeline import analyze
 from workers.quotes import attribute, find_quotes
@@ -288,9 +288,8 @@ def test_the_model_reaches_no_further_than_its_token_bound(nlp: Language, unit: 
     assert model_reach(nlp, text, whole) == len(text)
 
 
-def test_the_token_bound_cuts_at_most_the_last_few_percent_of_an_ordinary_article(
-    nlp: Language,
-) -> None:
+def test_the_token_bound_leaves_a_long_article_whole(nlp: Language) -> None:
+    """90,000 characters: 15,000 words, longer than any article of the evaluation set."""
     paragraphs = [
         f"Part {n}. {paragraph.strip()}"
         for n in range(1, 200)
@@ -298,9 +297,9 @@ def test_the_token_bound_cuts_at_most_the_last_few_percent_of_an_ordinary_articl
         for paragraph in (FIXTURES / f"{name}.txt").read_text(encoding="utf-8").split("\n\n")
         if paragraph.strip()
     ]
-    article = "\n\n".join(paragraphs)[: default("max_text_chars")]
-    assert len(article) == default("max_text_chars")
-    assert model_reach(nlp, article, default("max_tokens")) >= 0.95 * len(article)
+    article = "\n\n".join(paragraphs)[:90_000]
+    assert len(article) == 90_000
+    assert model_reach(nlp, article, default("max_tokens")) == len(article)
     for unit in TOKEN_HEAVY.values():
         heavy = repeat(unit, default("max_text_chars"))
         reach = model_reach(nlp, heavy, default("max_tokens"))
@@ -463,10 +462,10 @@ def test_cleanup_is_linear_in_the_number_of_lines(line: Callable[[int], str]) ->
 
 
 def test_html_of_many_paragraphs(nlp: Language) -> None:
-    html = "<p>Some text here</p>" * 9000
-    result = clean(html)
+    page = "<p>Some text here</p>" * 9000
+    result = clean(page)
     assert result["source"] == "html"
-    assert len(result["paragraphs"]) == 9000
+    assert len(result["paragraphs"]) == html.MAX_TAGS // 2  # read up to its tag bound
     assert slowdown(clean, lambda n: "<p>Some text here</p>" * (n // 21), 4200) < MAX_SLOWDOWN
 
 
@@ -478,6 +477,59 @@ def test_the_html_path_is_linear(unit: str) -> None:
         return "<html><body><p>" + repeat(unit, n) + "</p></body></html>"
 
     assert slowdown(lambda text: clean(text, content_type="text/html"), page, 4000) < (MAX_SLOWDOWN)
+
+
+def test_a_page_is_read_up_to_its_tag_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trafilatura
+
+    handed: list[str] = []
+    bare_extraction = trafilatura.bare_extraction
+
+    def spy(markup: str, **kwargs: Any) -> Any:
+        handed.append(markup)
+        return bare_extraction(markup, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", spy)
+    monkeypatch.setattr(html, "MAX_TAGS", 2_000)
+    page = "<html><body><p>" + "A line of the page<br>" * 20_000 + "</p></body></html>"
+    result = analyze({"text": page, "content_type": "text/html", "analyses": ["cleanup"]})
+    assert ResultSchema().validate(result) == {}
+    assert len(handed) == 1 and handed[0].count("<") == 2_000 and page.startswith(handed[0])
+    assert result["cleanup"]["text"].startswith("A line of the page")
+    assert [w["analysis"] for w in result["warnings"] if w["code"] == "truncated"] == ["cleanup"]
+
+
+@pytest.mark.parametrize("lines", [0, 1, 999, 1000, 1001, 250_000])
+def test_cutting_lines_keeps_the_first_lines(lines: int) -> None:
+    text = "x\n" * lines + "end"
+    read = core.cut_lines(text, 1000)
+    assert text.startswith(read)
+    assert read == text if lines < 1000 else read.count("\n") == 999 and text[len(read)] == "\n"
+
+
+def test_cleanup_reads_a_text_of_many_lines_up_to_its_line_bound() -> None:
+    text = "a\n" * 100_000  # 200,000 characters: 4 s of cleanup if all were read
+    handed: list[str] = []
+    clean_text = core.clean_text
+
+    def spy(submitted: str, *args: Any, **kwargs: Any) -> Any:
+        handed.append(submitted)
+        return clean_text(submitted, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(core, "clean_text", spy)
+        result = analyze({"text": text, "analyses": ["cleanup"]})
+    assert ResultSchema().validate(result) == {}
+    assert [s.count("\n") for s in handed] == [core.MAX_LINES - 1]
+
+
+@pytest.mark.parametrize("tags", [0, 1, 999, 1000, 1001, 250_000])
+def test_cutting_markup_keeps_the_first_tags(tags: int) -> None:
+    page = "x<b>" * tags
+    read = html.cut_markup(page, 1000)
+    assert page.startswith(read)
+    assert read.count("<") == min(tags, 1000)
+    assert read == page if tags <= 1000 else page[len(read)] == "<"
 
 
 # --- Quotes: nested quotes, one quotation per sentence, pronouns ------------------------

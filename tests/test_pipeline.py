@@ -12,7 +12,8 @@ from spacy.language import Language
 from newsdesk.results import ANALYSES, ResultSchema
 from newsdesk.settings import load
 from workers import jobs
-from workers.cleanup import clean
+from workers.cleanup import clean, html
+from workers.cleanup import core as cleanup_core
 from workers.nlp import get_model
 from workers.pipeline import STEPS, analyze, truncate, warm_up
 
@@ -300,6 +301,59 @@ def test_html_text_over_the_limit_is_cut_without_cleanup(nlp: Language) -> None:
     assert 0 < result["stats"]["characters"] <= LIMIT
     cut = [w["analysis"] for w in result["warnings"] if w["code"] == "truncated"]
     assert cut == ["duplicates", "stats"]
+
+
+def test_a_page_of_more_tags_than_are_read_is_cut_with_a_warning(
+    nlp: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = page_of([PARAGRAPH.format(n=n) for n in range(1, 21)])
+    monkeypatch.setattr(html, "MAX_TAGS", 30)
+    result = analyze({"text": page, "content_type": "text/html"}, nlp=nlp)
+    assert ResultSchema().validate(result) == {}
+    source = result["cleanup"]["source_text"]
+    assert "Ferry 1 of" in source and "Ferry 20 of" not in source
+    body = result["cleanup"]["text"]
+    for entity in result["entities"]:
+        for mention in entity["mentions"]:
+            assert body[mention["start"] : mention["end"]] == mention["text"]
+    cut = [w for w in result["warnings"] if w["code"] == "truncated"]
+    assert [w["analysis"] for w in cut] == ["cleanup", "entities", "quotes", "stats"]
+    assert all("of a page at most 30 tags" in w["detail"] for w in cut)
+
+
+def test_cleanup_reads_a_text_up_to_its_line_bound(
+    nlp: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cleanup_core, "MAX_LINES", 25)
+    text = LONG_ARTICLE.replace("\n\n", "\n")  # 20 paragraphs, one line each
+    whole = analyze({"text": text, "analyses": ["cleanup"]}, nlp=nlp)
+    assert not [w for w in whole["warnings"] if w["code"] == "truncated"]
+    result = analyze({"text": text * 2}, nlp=nlp)
+    assert ResultSchema().validate(result) == {}
+    body = result["cleanup"]["text"]
+    assert "Ferry 20 of" in body
+    # 25 lines read: the first copy's 20 paragraphs, the second's first five as duplicates
+    assert len(result["cleanup"]["paragraphs"]) + len(result["cleanup"]["removed"]) == 25
+    assert max(span["end"] for span in result["cleanup"]["paragraphs"]) <= len(
+        cleanup_core.cut_lines(text * 2)
+    )
+    cut = [w for w in result["warnings"] if w["code"] == "truncated"]
+    assert [w["analysis"] for w in cut] == ["cleanup", "entities", "quotes", "stats"]
+    assert all("at most 25 lines of a text" in w["detail"] for w in cut)
+
+
+def test_cleanup_reads_no_more_of_a_page_s_text_than_the_limit(nlp: Language) -> None:
+    page = page_of([PARAGRAPH.format(n=n) for n in range(1, 21)])
+    result = analyze(
+        {"text": page, "content_type": "text/html", "analyses": ["cleanup"]},
+        max_text_chars=LIMIT,
+        nlp=nlp,
+    )
+    assert ResultSchema().validate(result) == {}
+    source = result["cleanup"]["source_text"]
+    assert 0 < len(source) <= LIMIT and "Ferry 1 of" in source
+    assert result["cleanup"]["text"] and len(result["cleanup"]["text"]) <= len(source)
+    assert [w["analysis"] for w in result["warnings"] if w["code"] == "truncated"] == ["cleanup"]
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,9 @@ before it marks the first token after a line break as a sentence start; the sent
 
 The model's matrix products go to NumPy's BLAS (OpenBLAS, one thread), not to the BLIS
 that thinc uses by default. The BLIS wheel thinc pins picks its kernels by CPU model and
-knows no AMD core after Zen 2: on a Zen 3 or later server it runs its generic kernels, at
-about a third of OpenBLAS's speed. The entities are the same either way (figures:
-docs/scaling.md, "The model's matrix products"). One thread, because a worker is one
+knows no AMD core after Zen 2: on a Zen 3 or later server it runs its generic kernels, far
+slower than OpenBLAS. The entities are the same either way (figures: docs/scaling.md, "The
+model's matrix products"). One thread, because a worker is one
 process per core: BLAS threads of their own would only fight the other workers.
 """
 

@@ -21,7 +21,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from spacy.language import Language
@@ -31,7 +31,8 @@ from newsdesk.settings import default
 from newsdesk.similarity import Fingerprint
 from workers import duplicates, entities, gazetteer, quotes, stats
 from workers.chunks import Parsed, model_reach, parse
-from workers.cleanup import clean, html
+from workers.cleanup import clean, clean_page, cut_lines, html
+from workers.cleanup import core as cleanup_core
 from workers.nlp import get_model
 
 _WARM_UP_TEXT = (
@@ -127,7 +128,10 @@ class _Run:
     result: dict[str, Any] = field(default_factory=dict)
     warnings: list[dict[str, str]] = field(default_factory=list)
     body_size: int | None = None  # the body's length before it was cut, when it was
-    cut_for_tokens: bool = False  # cut by `max_tokens` rather than `max_text_chars`
+    # What cut the body when it was cut: "chars" (`max_text_chars`), "tokens"
+    # (`max_tokens`), or "input" (cleanup read only the start of the submitted text: up to
+    # `MAX_LINES` lines, or of a page up to `MAX_TAGS` tags and `max_text_chars` of its text).
+    cut_by: str | None = None
     _cleaned: dict[str, Any] | None = None
     _body: str | None = None
     _language: dict[str, Any] | None = None
@@ -140,19 +144,39 @@ class _Run:
     def cleaned(self) -> dict[str, Any]:
         """Cleanup's result, made once: cleanup and duplicates both read it."""
         if self._cleaned is None:
-            content_type = self.article.get("content_type")
-            self._cleaned = clean(self.text, self.title, content_type=content_type)
+            # Cleanup's time goes with its text and its lines: what no article holds
+            # (more of a page's text than is analysed, more lines) is not read.
+            if html.is_html(self.text, self.article.get("content_type")):
+                page = self.page()
+                text = cut_lines(truncate(page.text, self.max_text_chars))
+                if len(text) < len(page.text):
+                    self.cut_by = "input"
+                self._cleaned = clean_page(replace(page, text=text), self.title)
+            else:
+                text = cut_lines(self.text)
+                if len(text) < len(self.text):
+                    self.cut_by = "input"
+                self._cleaned = clean(text, self.title, content_type="text/plain")
         return self._cleaned
+
+    def page(self) -> html.Extracted:
+        """The submitted page's text and metadata (trafilatura's), up to `MAX_TAGS` tags."""
+        page = html.extract(self.text)
+        if page.cut:
+            self.cut_by = "input"
+        return page
 
     def set_body(self, text: str) -> str:
         kept = truncate(text, self.max_text_chars)
+        if len(kept) < len(text):
+            self.cut_by = "chars"
         if any(step.parse and step.name in self.requested for step in STEPS):
             # Only tokenizes (about 5% of the parse's time), in the step that sets the body.
             reach = model_reach(self.model(), kept, self.max_tokens)
             if reach < len(kept):
                 kept = truncate(kept, reach)
-                self.cut_for_tokens = True
-        if len(kept) < len(text):
+                self.cut_by = "tokens"
+        if self.cut_by is not None:
             self.body_size = len(text)
         self._body = kept
         return kept
@@ -166,13 +190,28 @@ class _Run:
                     text = self._cleaned["source_text"] or ""
                 else:
                     with self.timed("extract"):
-                        text = html.extract(text).text
+                        text = self.page().text
             self.set_body(text)
         assert self._body is not None
         return self._body
 
     def truncated(self, analysis: str, size: int, kept: int) -> None:
-        if self.cut_for_tokens:
+        if self.cut_by == "input":
+            lines, tags = cleanup_core.MAX_LINES, html.MAX_TAGS
+            read = (
+                f"the server reads at most {lines:,} lines of a text, and of a page at most "
+                f"{tags:,} tags and {self.max_text_chars:,} characters of its text"
+            )
+            if analysis == "cleanup":
+                detail = (
+                    f"Only the start of the text was read ({read}): `text` is the body found "
+                    "there, and the other analyses read only that."
+                )
+            else:
+                detail = f"Only the start of the text was analysed ({read})."
+            self.warnings.append({"analysis": analysis, "code": "truncated", "detail": detail})
+            return
+        if self.cut_by == "tokens":
             over = f"has more than {self.max_tokens:,} tokens, the most the server parses"
             limit = f"the server parses at most {self.max_tokens:,} tokens of a body"
         else:
@@ -243,7 +282,7 @@ def _find_duplicates(run: _Run) -> dict[str, Any]:
         # Shingling a page's navigation would match every page of the same site.
         whole = run.cleaned()["text"]
         body = truncate(whole, run.max_text_chars)
-        if len(body) < len(whole):
+        if len(body) < len(whole) or run.cut_by == "input":
             run.truncated("duplicates", len(whole), len(body))
     found, warnings = _duplicates(body, run.find_similar)
     run.warnings.extend(warnings)

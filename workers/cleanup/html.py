@@ -15,12 +15,34 @@ _HTML = re.compile(r"(?is)^\s*(?:<!doctype\s+html|<html\b|<head\b|<body\b|<\?xml
 _TAG = re.compile(r"(?i)</?(?:p|div|span|a|article|section|h[1-6]|br|li|ul|script|meta)\b[^>]*>")
 
 
+# Trafilatura's time goes with a page's elements, whatever they hold, so a page of bare
+# markup under the page limit (line breaks, empty paragraphs) could hold a worker for a
+# minute. A page is read up to its MAX_TAGS-th "<": several times what the pages of the
+# evaluation set have, so all of any real article (docs/scaling.md, "Bounds on a job").
+MAX_TAGS = 12_000
+
+
 @dataclass
 class Extracted:
     text: str
     title: str | None
     author: str | None
     date: str | None
+    # Whether the markup was read only up to MAX_TAGS (the text is then the start's).
+    cut: bool = False
+
+
+def cut_markup(page: str, max_tags: int | None = None) -> str:
+    """``page`` up to (not including) its ``max_tags + 1``-th "<" (``MAX_TAGS`` unless
+    given); the whole page when it has no more. lxml closes what the cut leaves open."""
+    if max_tags is None:
+        max_tags = MAX_TAGS
+    if page.count("<") <= max_tags:
+        return page
+    at = -1
+    for _ in range(max_tags + 1):
+        at = page.find("<", at + 1)
+    return page[:at]
 
 
 def looks_like_html(text: str) -> bool:
@@ -39,20 +61,23 @@ def is_html(submitted: str, content_type: str | None) -> bool:
 def extract(html: str) -> Extracted:
     import trafilatura
 
+    read = cut_markup(html)
     document = trafilatura.bare_extraction(
-        html,
+        read,
         with_metadata=True,
         include_comments=False,
         include_tables=True,
         include_images=False,
         include_links=False,
     )
+    cut = len(read) < len(html)
     if document is None:
-        return Extracted("", None, None, None)
+        return Extracted("", None, None, None, cut)
     text = document.text or ""
     return Extracted(
         text=text,
         title=document.title or None,
         author=document.author or None,
         date=document.date or None,
+        cut=cut,
     )
