@@ -36,7 +36,7 @@ from workers.chunks import (
     model_reach,
     parse,
 )
-from workers.cleanup import clean, core, html
+from workers.cleanup import bounds, clean, core
 from workers.nlp import get_model, mark_paragraph_breaks
 from workers.pipeline import analyze
 from workers.quotes import attribute, find_quotes
@@ -465,7 +465,7 @@ def test_html_of_many_paragraphs(nlp: Language) -> None:
     page = "<p>Some text here</p>" * 9000
     result = clean(page)
     assert result["source"] == "html"
-    assert len(result["paragraphs"]) == html.MAX_TAGS // 2  # read up to its tag bound
+    assert len(result["paragraphs"]) == bounds.MAX_TAGS // 2  # read up to its tag bound
     assert slowdown(clean, lambda n: "<p>Some text here</p>" * (n // 21), 4200) < MAX_SLOWDOWN
 
 
@@ -490,7 +490,7 @@ def test_a_page_is_read_up_to_its_tag_bound(monkeypatch: pytest.MonkeyPatch) -> 
         return bare_extraction(markup, **kwargs)
 
     monkeypatch.setattr(trafilatura, "bare_extraction", spy)
-    monkeypatch.setattr(html, "MAX_TAGS", 2_000)
+    monkeypatch.setattr(bounds, "MAX_TAGS", 2_000)
     page = "<html><body><p>" + "A line of the page<br>" * 20_000 + "</p></body></html>"
     result = analyze({"text": page, "content_type": "text/html", "analyses": ["cleanup"]})
     assert ResultSchema().validate(result) == {}
@@ -502,7 +502,7 @@ def test_a_page_is_read_up_to_its_tag_bound(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize("lines", [0, 1, 999, 1000, 1001, 250_000])
 def test_cutting_lines_keeps_the_first_lines(lines: int) -> None:
     text = "x\n" * lines + "end"
-    read = core.cut_lines(text, 1000)
+    read = bounds.cut_lines(text, 1000)
     assert text.startswith(read)
     assert read == text if lines < 1000 else read.count("\n") == 999 and text[len(read)] == "\n"
 
@@ -520,13 +520,13 @@ def test_cleanup_reads_a_text_of_many_lines_up_to_its_line_bound() -> None:
         patch.setattr(core, "clean_text", spy)
         result = analyze({"text": text, "analyses": ["cleanup"]})
     assert ResultSchema().validate(result) == {}
-    assert [s.count("\n") for s in handed] == [core.MAX_LINES - 1]
+    assert [s.count("\n") for s in handed] == [bounds.MAX_LINES - 1]
 
 
 @pytest.mark.parametrize("tags", [0, 1, 999, 1000, 1001, 250_000])
 def test_cutting_markup_keeps_the_first_tags(tags: int) -> None:
     page = "x<b>" * tags
-    read = html.cut_markup(page, 1000)
+    read = bounds.cut_markup(page, 1000)
     assert page.startswith(read)
     assert read.count("<") == min(tags, 1000)
     assert read == page if tags <= 1000 else page[len(read)] == "<"

@@ -12,8 +12,7 @@ from spacy.language import Language
 from newsdesk.results import ANALYSES, ResultSchema
 from newsdesk.settings import load
 from workers import jobs
-from workers.cleanup import clean, html
-from workers.cleanup import core as cleanup_core
+from workers.cleanup import bounds, clean
 from workers.nlp import get_model
 from workers.pipeline import STEPS, analyze, truncate, warm_up
 
@@ -307,7 +306,7 @@ def test_a_page_of_more_tags_than_are_read_is_cut_with_a_warning(
     nlp: Language, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = page_of([PARAGRAPH.format(n=n) for n in range(1, 21)])
-    monkeypatch.setattr(html, "MAX_TAGS", 30)
+    monkeypatch.setattr(bounds, "MAX_TAGS", 30)
     result = analyze({"text": page, "content_type": "text/html"}, nlp=nlp)
     assert ResultSchema().validate(result) == {}
     source = result["cleanup"]["source_text"]
@@ -324,7 +323,7 @@ def test_a_page_of_more_tags_than_are_read_is_cut_with_a_warning(
 def test_cleanup_reads_a_text_up_to_its_line_bound(
     nlp: Language, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cleanup_core, "MAX_LINES", 25)
+    monkeypatch.setattr(bounds, "MAX_LINES", 25)
     text = LONG_ARTICLE.replace("\n\n", "\n")  # 20 paragraphs, one line each
     whole = analyze({"text": text, "analyses": ["cleanup"]}, nlp=nlp)
     assert not [w for w in whole["warnings"] if w["code"] == "truncated"]
@@ -335,7 +334,7 @@ def test_cleanup_reads_a_text_up_to_its_line_bound(
     # 25 lines read: the first copy's 20 paragraphs, the second's first five as duplicates
     assert len(result["cleanup"]["paragraphs"]) + len(result["cleanup"]["removed"]) == 25
     assert max(span["end"] for span in result["cleanup"]["paragraphs"]) <= len(
-        cleanup_core.cut_lines(text * 2)
+        bounds.cut_lines(text * 2)
     )
     cut = [w for w in result["warnings"] if w["code"] == "truncated"]
     assert [w["analysis"] for w in cut] == ["cleanup", "entities", "quotes", "stats"]

@@ -10,8 +10,10 @@ prose). A body longer than the server's character limit is cut to it, at a parag
 when there is one, so that a page of any size costs the model no more than the longest
 text the API accepts; so is a body with more tokens than the model parses
 (``max_tokens``) when an analysis needs the parse, since the model's time goes with its
-tokens and some texts have twice an article's tokens a character. Each analysis that read
-the cut body says so in a ``truncated`` warning. The cut keeps the start, so every offset
+tokens and some texts have twice an article's tokens a character. Cleanup itself reads a
+text only up to ``bounds.MAX_LINES`` lines, and a page only up to ``bounds.MAX_TAGS``
+tags and the character limit of its text (``workers.cleanup.bounds``). Each analysis that read
+a cut text says so in a ``truncated`` warning. Every cut keeps the start, so every offset
 stays exact.
 """
 
@@ -31,8 +33,7 @@ from newsdesk.settings import default
 from newsdesk.similarity import Fingerprint
 from workers import duplicates, entities, gazetteer, quotes, stats
 from workers.chunks import Parsed, model_reach, parse
-from workers.cleanup import clean, clean_page, cut_lines, html
-from workers.cleanup import core as cleanup_core
+from workers.cleanup import bounds, clean, clean_page, html
 from workers.nlp import get_model
 
 _WARM_UP_TEXT = (
@@ -148,19 +149,19 @@ class _Run:
             # (more of a page's text than is analysed, more lines) is not read.
             if html.is_html(self.text, self.article.get("content_type")):
                 page = self.page()
-                text = cut_lines(truncate(page.text, self.max_text_chars))
+                text = bounds.cut_lines(truncate(page.text, self.max_text_chars))
                 if len(text) < len(page.text):
                     self.cut_by = "input"
                 self._cleaned = clean_page(replace(page, text=text), self.title)
             else:
-                text = cut_lines(self.text)
+                text = bounds.cut_lines(self.text)
                 if len(text) < len(self.text):
                     self.cut_by = "input"
                 self._cleaned = clean(text, self.title, content_type="text/plain")
         return self._cleaned
 
     def page(self) -> html.Extracted:
-        """The submitted page's text and metadata (trafilatura's), up to `MAX_TAGS` tags."""
+        """The submitted page's text and metadata (trafilatura's), up to `bounds.MAX_TAGS` tags."""
         page = html.extract(self.text)
         if page.cut:
             self.cut_by = "input"
@@ -197,7 +198,7 @@ class _Run:
 
     def truncated(self, analysis: str, size: int, kept: int) -> None:
         if self.cut_by == "input":
-            lines, tags = cleanup_core.MAX_LINES, html.MAX_TAGS
+            lines, tags = bounds.MAX_LINES, bounds.MAX_TAGS
             read = (
                 f"the server reads at most {lines:,} lines of a text, and of a page at most "
                 f"{tags:,} tags and {self.max_text_chars:,} characters of its text"

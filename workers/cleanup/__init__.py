@@ -1,5 +1,5 @@
 """Cleanup: the article's body and metadata out of a pasted page, every removal explained."""
 
-from workers.cleanup.core import MAX_LINES, clean, clean_page, cut_lines
+from workers.cleanup.core import clean, clean_page
 
-__all__ = ["MAX_LINES", "clean", "clean_page", "cut_lines"]
+__all__ = ["clean", "clean_page"]

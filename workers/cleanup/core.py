@@ -580,25 +580,6 @@ def clean_text(
     }
 
 
-# Cleanup's time goes with the lines of its text (their features and rules), whatever they
-# hold. A text is read up to its MAX_LINES-th line break: several times what an article has,
-# hard-wrapped ones included (docs/scaling.md, "Bounds on a job").
-MAX_LINES = 10_000
-
-
-def cut_lines(text: str, max_lines: int | None = None) -> str:
-    """``text`` up to (not including) its ``max_lines``-th line break (``MAX_LINES`` unless
-    given); the whole text when it has fewer."""
-    if max_lines is None:
-        max_lines = MAX_LINES
-    if text.count("\n") < max_lines:
-        return text
-    at = -1
-    for _ in range(max_lines):
-        at = text.find("\n", at + 1)
-    return text[:at]
-
-
 def clean(
     submitted: str,
     title: str | None = None,

@@ -11,15 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from workers.cleanup.bounds import cut_markup
+
 _HTML = re.compile(r"(?is)^\s*(?:<!doctype\s+html|<html\b|<head\b|<body\b|<\?xml[^>]*>\s*<html\b)")
 _TAG = re.compile(r"(?i)</?(?:p|div|span|a|article|section|h[1-6]|br|li|ul|script|meta)\b[^>]*>")
-
-
-# Trafilatura's time goes with a page's elements, whatever they hold, so a page of bare
-# markup under the page limit (line breaks, empty paragraphs) could hold a worker for a
-# minute. A page is read up to its MAX_TAGS-th "<": several times what the pages of the
-# evaluation set have, so all of any real article (docs/scaling.md, "Bounds on a job").
-MAX_TAGS = 12_000
 
 
 @dataclass
@@ -28,21 +23,8 @@ class Extracted:
     title: str | None
     author: str | None
     date: str | None
-    # Whether the markup was read only up to MAX_TAGS (the text is then the start's).
+    # Whether the markup was read only up to `bounds.MAX_TAGS` (the text is then the start's).
     cut: bool = False
-
-
-def cut_markup(page: str, max_tags: int | None = None) -> str:
-    """``page`` up to (not including) its ``max_tags + 1``-th "<" (``MAX_TAGS`` unless
-    given); the whole page when it has no more. lxml closes what the cut leaves open."""
-    if max_tags is None:
-        max_tags = MAX_TAGS
-    if page.count("<") <= max_tags:
-        return page
-    at = -1
-    for _ in range(max_tags + 1):
-        at = page.find("<", at + 1)
-    return page[:at]
 
 
 def looks_like_html(text: str) -> bool:
