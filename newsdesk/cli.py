@@ -160,9 +160,11 @@ def cmd_keys(args: argparse.Namespace, config: Config) -> int:
 def cmd_worker(args: argparse.Namespace, config: Config) -> int:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from workers.worker import run_webhook_worker, run_worker
+    if args.webhooks:
+        from workers.webhook_worker import run_webhook_worker as run
+    else:
+        from workers.worker import run_worker as run
 
-    run = run_webhook_worker if args.webhooks else run_worker
     try:
         run(config, burst=args.burst, name=args.name)
     except RedisConnectionError as exc:

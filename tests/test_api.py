@@ -26,7 +26,8 @@ from newsdesk.results import DEFAULT_ANALYSES, ResultSchema
 from newsdesk.settings import Config
 from service.app import create_app
 from service.schemas import MAX_METADATA_BYTES
-from workers.worker import WORKER_CLASS, PromptSimpleWorker
+from workers.prompt_stop import PromptSimpleWorker
+from workers.worker import WORKER_CLASS
 
 PROBLEM = "application/problem+json"
 ARTICLE_TEXT = (

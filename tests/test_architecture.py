@@ -5,6 +5,7 @@
 - `workers` never imports `service`: the worker tier runs without the web tier.
 - `service` never imports `workers` or the NLP stack, directly or through `newsdesk`: the
   web tier starts fast and small. A second check imports the app and looks at what loaded.
+- The webhook worker never loads the NLP stack: it only sends HTTP, and stays as small.
 
 `bench/` and `scripts/` drive both tiers on purpose, so only the packages are checked.
 """
@@ -194,24 +195,37 @@ def test_web_tier_never_imports_workers_or_nlp() -> None:
     assert offending == []
 
 
+def _loaded_by(code: str) -> list[str]:
+    """Every module a fresh interpreter has loaded once it has run `code`."""
+    run = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(run.stdout)
+
+
 def test_web_tier_loads_no_nlp_and_no_workers() -> None:
     """What the app really loads, building its document and serving a page."""
-    code = (
-        "import json, sys\n"
+    modules = _loaded_by(
         "import service.app\n"
         "from newsdesk.settings import Config\n"
         "from service.openapi import spec_dict\n"
         "app = service.app.create_app(Config(redis_url='redis://127.0.0.1:1/0'))\n"
         "spec_dict(app)\n"
-        "app.test_client().get('/docs')\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
+        "app.test_client().get('/docs')"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    modules = json.loads(run.stdout)
     assert "flask" in modules  # the check itself works
     offending = [
         m for m in modules if m.split(".")[0] in NLP or m == "workers" or m.startswith("workers.")
     ]
     assert offending == []
+
+
+def test_webhook_worker_loads_no_nlp() -> None:
+    """What `newsdesk worker --webhooks` loads before it connects, its delivery job included."""
+    modules = _loaded_by("import newsdesk.cli, workers.webhook_worker, workers.webhooks")
+    assert "rq" in modules  # the check itself works
+    assert [m for m in modules if m.split(".")[0] in NLP] == []

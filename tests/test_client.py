@@ -21,7 +21,7 @@ from test_duplicates import FERRY, body
 from newsdesk.client import Client, NewsdeskError
 from newsdesk.queueing import SERIALIZER
 from newsdesk.redis_server import RedisServer
-from workers.worker import PromptSimpleWorker
+from workers.prompt_stop import PromptSimpleWorker
 
 pytestmark = pytest.mark.integration
 

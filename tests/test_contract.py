@@ -39,7 +39,7 @@ from newsdesk.queueing import SERIALIZER
 from newsdesk.redis_server import RedisServer
 from newsdesk.settings import Config
 from service.app import create_app
-from workers.worker import PromptSimpleWorker
+from workers.prompt_stop import PromptSimpleWorker
 
 OPENAPI_YAML = Path(__file__).resolve().parent.parent / "openapi.yaml"
 API_KEY = "contract-test-key-0123456789"

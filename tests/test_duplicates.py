@@ -17,7 +17,7 @@ from newsdesk.settings import Config
 from newsdesk.similarity import Thresholds, compare, containment, jaccard, passages
 from service.app import create_app
 from workers.duplicates import fingerprint, paragraph_spans, shingles, too_short
-from workers.worker import PromptSimpleWorker
+from workers.prompt_stop import PromptSimpleWorker
 
 FERRY = [
     "The Harlow Sound ferry service will stop running at night from the first of June, "

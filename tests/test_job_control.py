@@ -17,7 +17,7 @@ from newsdesk.queueing import SERIALIZER
 from newsdesk.settings import Config
 from service.app import create_app
 from service.jobstore import OWNER_INDEX
-from workers.worker import PromptSimpleWorker
+from workers.prompt_stop import PromptSimpleWorker
 
 PROBLEM = "application/problem+json"
 TEXT = "The harbour ferry resumed its winter timetable on Monday, the operator said."

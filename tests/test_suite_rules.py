@@ -12,7 +12,7 @@ from pathlib import Path
 
 TESTS = sorted(Path(__file__).parent.glob("*.py"))
 FORBIDDEN = {
-    r"(?<![\w.])(Simple)?Worker\(": "a stock RQ worker: use workers.worker.PromptSimpleWorker",
+    r"(?<![\w.])(Simple)?Worker\(": "a stock RQ worker: use workers.prompt_stop.PromptSimpleWorker",
     r"\bunused_port\(": "a picked port: bind and pass a socket (conftest.listening_socket)",
     r"\burandom\(|random\.Random\(\d": "unseeded or private randomness: use the rng fixture",
 }

@@ -23,8 +23,9 @@ from rq import Queue
 from rq.job import Job
 
 from newsdesk.queueing import SERIALIZER
-from workers import worker as worker_module
-from workers.worker import PUBSUB_WAKE_SECONDS, LeasedWorker, PromptSimpleWorker
+from workers import prompt_stop
+from workers.prompt_stop import PUBSUB_WAKE_SECONDS, PromptSimpleWorker
+from workers.worker import LeasedWorker
 
 
 @pytest.mark.integration
@@ -108,11 +109,11 @@ def test_a_stop_lost_while_the_worker_started_still_stops_it(redis_url: str) -> 
     queue = Queue("stopping", connection=redis, serializer=SERIALIZER)
     job = queue.enqueue_call(f"{__name__}.stock_job", job_id=str(uuid.uuid4()))
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    worker_module._STOP_ASKED_EARLY.set()
+    prompt_stop.STOP_ASKED_EARLY.set()
     try:
         PromptSimpleWorker([queue], connection=redis, serializer=SERIALIZER).work(burst=True)
     finally:
-        worker_module._STOP_ASKED_EARLY.clear()
+        prompt_stop.STOP_ASKED_EARLY.clear()
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     assert job.get_status() == "queued"

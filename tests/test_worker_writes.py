@@ -27,7 +27,8 @@ from newsdesk.jobcontrol import request_cancel
 from newsdesk.queueing import SERIALIZER
 from newsdesk.settings import Config, load
 from service.jobstore import JobStore
-from workers.worker import LeasedWorker, PromptSimpleWorker, make_worker
+from workers.prompt_stop import PromptSimpleWorker
+from workers.worker import LeasedWorker, make_worker
 
 ARTICLE = (
     "The town of Marrow Bay opened its new lifeboat station on Saturday. "

@@ -25,8 +25,6 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
-from types import FrameType
 from typing import Any
 
 from redis import ConnectionPool, Redis
@@ -49,6 +47,7 @@ from newsdesk.settings import Config, load
 from workers import startup_cache
 from workers.jobs import error_of, use_settings
 from workers.lease_keeper import LeaseKeeper
+from workers.prompt_stop import PromptStop, exit_quietly
 
 log = logging.getLogger("newsdesk.worker")
 
@@ -80,85 +79,6 @@ class _WorkerLog(logging.LoggerAdapter):
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         return msg, kwargs  # the caller's `extra` as it is (an adapter's would replace it)
-
-
-# How often a worker's command-listening thread wakes when no command comes.
-PUBSUB_WAKE_SECONDS = 1.0
-# How long a stopping worker waits for its scheduler process before killing it.
-SCHEDULER_STOP_SECONDS = 5.0
-
-
-class PromptStop(rqstore.WorkerInternals):
-    """A worker that stops promptly, and stops whenever it is asked to.
-
-    RQ listens for commands on a thread that sleeps 60 s at a time, and on stopping
-    waits for it with no time limit (redis-py joins the thread): once the worker has
-    unsubscribed, the thread may sleep out the whole minute, and a stop takes that long.
-    Waking every second keeps a stop within about a second.
-
-    RQ decides how to stop from the worker's state: busy, it stops after the job; idle,
-    it raises StopRequested wherever the worker is. But the state says idle already
-    while the transaction that ends a job is on its way, and a StopRequested raised
-    there is caught as the job's own failure (RQ's `perform_job` catches everything):
-    the stop was lost and the worker went on. Here, from taking a job to being done with
-    it, a stop always waits for the job's end.
-    """
-
-    _in_job = False
-
-    @contextlib.contextmanager
-    def job_in_hand(self) -> Iterator[None]:
-        self._in_job = True
-        try:
-            yield
-        finally:
-            self._in_job = False
-
-    def execute_job(self: Any, job: Job, queue: Queue) -> None:
-        with self.job_in_hand():
-            super().execute_job(job, queue)  # type: ignore[misc]
-
-    def on_signal_handlers(self) -> None:
-        if _STOP_ASKED_EARLY.is_set():
-            self.stop_after_job()  # the work loop stops before taking a job
-
-    def stop_scheduler(self: Any) -> None:
-        """RQ's, with a limit on the wait. RQ waits for its scheduler process for ever, and
-        a SIGTERM that reaches that process while it is being forked is lost (Python runs
-        the handler inside the fork's own callbacks, which swallow its exception): the
-        worker would never stop. The scheduler only moves due jobs onto their queue; one
-        killed mid-way leaves them for the next."""
-        process = self.scheduler_process
-        if process is None or not process.pid:
-            return
-        with contextlib.suppress(OSError):
-            os.kill(process.pid, signal.SIGTERM)
-        process.join(SCHEDULER_STOP_SECONDS)
-        if process.is_alive():
-            process.kill()
-            process.join()
-
-    def on_stop_request(self: Any) -> None:
-        if not self._in_job:
-            self.rq_stop()
-            return
-        self.stop_after_job()  # read by the work loop as soon as the job is done
-        self.set_shutdown_requested_date()
-
-    def subscribe(self: Any) -> None:
-        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
-        self.pubsub = self.connection.pubsub()
-        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
-        self.pubsub_thread = self.pubsub.run_in_thread(
-            sleep_time=PUBSUB_WAKE_SECONDS,
-            daemon=True,
-            exception_handler=self.pubsub_error_handler,
-        )
-
-
-class PromptSimpleWorker(PromptStop, SimpleWorker):
-    """RQ's own simple worker, stopping promptly: webhook deliveries run on it, and tests
-    that need RQ's stock behaviour use it."""
 
 
 class LeasedWorker(PromptStop, SimpleWorker):
@@ -583,20 +503,6 @@ class LeasedWorker(PromptStop, SimpleWorker):
 WORKER_CLASS = LeasedWorker
 
 
-# Set by a stop asked for before RQ took over the signals (see _exit_quietly).
-_STOP_ASKED_EARLY = threading.Event()
-
-
-def _exit_quietly(signum: int, frame: FrameType | None) -> None:
-    """Before RQ takes over the signals there is no job in hand: stop at once, no traceback.
-
-    The exit is lost when the signal lands inside a fork's own callbacks (the worker forks
-    its lease keeper or scheduler as it starts), which swallow exceptions; the flag then
-    stops the worker as soon as RQ has taken over."""
-    _STOP_ASKED_EARLY.set()
-    raise SystemExit(0)
-
-
 def make_worker(queue: Queue, config: Config, name: str | None = None) -> LeasedWorker:
     """The analysis worker as `newsdesk worker` runs it (the benchmarks build it here too)."""
     worker = WORKER_CLASS(
@@ -618,8 +524,8 @@ def make_worker(queue: Queue, config: Config, name: str | None = None) -> Leased
 def run_worker(config: Config, burst: bool = False, name: str | None = None) -> None:
     """Work until a signal asks to stop (or, with `burst`, until the queue is empty)."""
     logs.configure(config.log_level)
-    signal.signal(signal.SIGTERM, _exit_quietly)
-    signal.signal(signal.SIGINT, _exit_quietly)
+    signal.signal(signal.SIGTERM, exit_quietly)
+    signal.signal(signal.SIGINT, exit_quietly)
     from workers.pipeline import warm_up
 
     connection = connect(config.redis_url)
@@ -636,28 +542,3 @@ def run_worker(config: Config, burst: bool = False, name: str | None = None) -> 
     )
     worker.work(burst=burst, logging_level=config.log_level)
     log.info("worker stopped", extra={"worker": worker.name, "pid": os.getpid()})
-
-
-def run_webhook_worker(config: Config, burst: bool = False, name: str | None = None) -> None:
-    """Deliver webhooks until a signal asks to stop: no model, just HTTP.
-
-    It runs RQ's scheduler too, which puts a delivery back on the queue when its backoff
-    has passed (several webhook workers share it through a lock in Redis).
-    """
-    from newsdesk import webhooks
-
-    logs.configure(config.log_level)
-    signal.signal(signal.SIGTERM, _exit_quietly)
-    signal.signal(signal.SIGINT, _exit_quietly)
-    connection = connect(config.redis_url)
-    connection.ping()
-    queue = Queue(
-        webhooks.queue_name(config.queue_name), connection=connection, serializer=SERIALIZER
-    )
-    worker = PromptSimpleWorker([queue], connection=connection, serializer=SERIALIZER, name=name)
-    log.info(
-        "webhook worker starting",
-        extra={"worker": worker.name, "queue": queue.name, "pid": os.getpid()},
-    )
-    worker.work(burst=burst, with_scheduler=True, logging_level=config.log_level)
-    log.info("webhook worker stopped", extra={"worker": worker.name, "pid": os.getpid()})
