@@ -158,6 +158,7 @@ def running_api(redis_url: str, **settings: str) -> Iterator[tuple[subprocess.Po
         REDIS_URL=redis_url,
         NEWSDESK_LOG_LEVEL="WARNING",
         NEWSDESK_AUTH="disabled",
+        NEWSDESK_API_PROCESSES="1",  # each costs a start; one gevent process serves them all
     )
     env.update(settings)
     with listening_socket() as listener:

@@ -55,7 +55,6 @@ def api(redis_server: RedisServer) -> Iterator[Api]:
         "NEWSDESK_AUTH": "required",
         "NEWSDESK_API_KEYS": ",".join(f"{name}:{key}" for name, key in KEYS.items()),
         "NEWSDESK_QUEUE": queue_name,
-        "NEWSDESK_API_PROCESSES": "1",
     }
     redis = Redis.from_url(redis_server.url)
     queue = Queue(queue_name, connection=redis, serializer=SERIALIZER)

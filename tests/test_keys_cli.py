@@ -173,11 +173,17 @@ def test_serve_off_loopback_without_keys_refuses(tmp_path: Path) -> None:
 
 @contextmanager
 def serve(data_dir: Path) -> Iterator[tuple[str, list[str]]]:
-    """`newsdesk serve` on loopback with one worker; yields its base URL and its stderr."""
+    """`newsdesk serve` on loopback with one worker and one API process; yields its base
+    URL and its stderr."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "REDIS_URL"))}
     process = subprocess.Popen(
         [sys.executable, "-m", "newsdesk", "serve", "--port", "0", "--workers", "1"],
-        env={**base, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_LOG_LEVEL": "WARNING"},
+        env={
+            **base,
+            "NEWSDESK_DATA_DIR": str(data_dir),
+            "NEWSDESK_LOG_LEVEL": "WARNING",
+            "NEWSDESK_API_PROCESSES": "1",
+        },
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -159,10 +159,7 @@ def desk(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
         NEWSDESK_LOG_LEVEL="WARNING",
     )
     log = tmp_path_factory.mktemp("desk") / "worker.log"
-    with running_api(redis_server.url, NEWSDESK_QUEUE=queue, NEWSDESK_API_PROCESSES="1") as (
-        api,
-        base,
-    ):
+    with running_api(redis_server.url, NEWSDESK_QUEUE=queue) as (api, base):
         worker = start_newsdesk(["worker"], env, log)
         try:
             try:
@@ -398,7 +395,6 @@ def test_key_is_asked_for_and_never_put_in_the_address(desk: Desk, open_tab) -> 
         NEWSDESK_QUEUE=desk.queue,
         NEWSDESK_AUTH="required",
         NEWSDESK_API_KEYS=f"desk:{key}",
-        NEWSDESK_API_PROCESSES="1",
     ) as (_, base):
         tab = open_tab(base)
         page = tab.page
