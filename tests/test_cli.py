@@ -292,7 +292,7 @@ def test_serve_runs_everything_and_one_ctrl_c_stops_all_of_it(tmp_path: Path) ->
 
 
 def _start_serve(tmp_path: Path) -> subprocess.Popen:
-    """serve with one worker and one API process (the full default: the test above)."""
+    """serve with one worker and one API process (the test above runs its defaults)."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(
         NEWSDESK_DATA_DIR=str(tmp_path / "data"),

@@ -99,11 +99,17 @@ class PromptSimpleWorker(PromptStop, SimpleWorker):
     that need RQ's stock behaviour use it."""
 
 
-# Set by a stop asked for before RQ took over the signals (see exit_quietly).
+# Set by a stop asked for before RQ took over the signals (see _exit_quietly).
 STOP_ASKED_EARLY = threading.Event()
 
 
-def exit_quietly(signum: int, frame: FrameType | None) -> None:
+def stop_quietly_until_rq_starts() -> None:
+    """SIGTERM and SIGINT, from the process's start until RQ sets its own handlers."""
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.signal(signal.SIGINT, _exit_quietly)
+
+
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
     """Before RQ takes over the signals there is no job in hand: stop at once, no traceback.
 
     The exit is lost when the signal lands inside a fork's own callbacks (the worker forks

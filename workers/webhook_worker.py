@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 
 from rq import Queue
 
@@ -12,7 +11,7 @@ from newsdesk import logs, webhooks
 from newsdesk.queueing import SERIALIZER
 from newsdesk.redis_connection import connect
 from newsdesk.settings import Config
-from workers.prompt_stop import PromptSimpleWorker, exit_quietly
+from workers.prompt_stop import PromptSimpleWorker, stop_quietly_until_rq_starts
 
 log = logging.getLogger("newsdesk.worker")
 
@@ -24,8 +23,7 @@ def run_webhook_worker(config: Config, burst: bool = False, name: str | None = N
     has passed (several webhook workers share it through a lock in Redis).
     """
     logs.configure(config.log_level)
-    signal.signal(signal.SIGTERM, exit_quietly)
-    signal.signal(signal.SIGINT, exit_quietly)
+    stop_quietly_until_rq_starts()
     connection = connect(config.redis_url)
     connection.ping()
     queue = Queue(

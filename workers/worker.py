@@ -20,7 +20,6 @@ import contextlib
 import gc
 import logging
 import os
-import signal
 import sys
 import threading
 import time
@@ -47,7 +46,7 @@ from newsdesk.settings import Config, load
 from workers import startup_cache
 from workers.jobs import error_of, use_settings
 from workers.lease_keeper import LeaseKeeper
-from workers.prompt_stop import PromptStop, exit_quietly
+from workers.prompt_stop import PromptStop, stop_quietly_until_rq_starts
 
 log = logging.getLogger("newsdesk.worker")
 
@@ -524,8 +523,7 @@ def make_worker(queue: Queue, config: Config, name: str | None = None) -> Leased
 def run_worker(config: Config, burst: bool = False, name: str | None = None) -> None:
     """Work until a signal asks to stop (or, with `burst`, until the queue is empty)."""
     logs.configure(config.log_level)
-    signal.signal(signal.SIGTERM, exit_quietly)
-    signal.signal(signal.SIGINT, exit_quietly)
+    stop_quietly_until_rq_starts()
     from workers.pipeline import warm_up
 
     connection = connect(config.redis_url)
